@@ -1,0 +1,146 @@
+// Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
+import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { pino, type Logger } from 'pino';
+import { type ControlEnv, controlRoutes } from './control.ts';
+import { DEFAULT_TIMINGS, type MockContext, type ResolvedOptions, type RicloudEnv, type Timings } from './context.ts';
+import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './engine/clock.ts';
+import { IdSource } from './engine/ids.ts';
+import { registerJobs } from './engine/jobs.ts';
+import { type AdvanceReport, Scheduler } from './engine/scheduler.ts';
+import { ApiError, Errors } from './errors.ts';
+import { ricloudPipeline } from './pipeline.ts';
+import { applyPreset } from './presets.ts';
+import { registerResources } from './resources/index.ts';
+import { compileSpec } from './spec.ts';
+import { World } from './store.ts';
+
+/** Options of `createMock` / `createApp`; every field has a default. */
+export interface MockOptions {
+  /** Drives ids, tokens, secrets and fake data (default `ricloud-mock`). */
+  seed?: string;
+  /** A clock, or options to build one (default: manual, so that in-process tests are deterministic). */
+  clock?: Clock | ClockOptions;
+  /** Wakes the scheduler in real/scaled mode (default: setTimeout). */
+  timer?: Timer;
+  /** `default` or `getting-started`. */
+  preset?: string;
+  /** Fixed token for the preset's key. */
+  token?: string;
+  /** The preset's storage config url (default: the mock's own blob store, `s3://ricloud-mock/results`). */
+  storageUrl?: string;
+  /** S3-compatible endpoint for s3:// storage configs. */
+  s3Endpoint?: string;
+  /** Public base url (signed urls); default http://127.0.0.1:8787. */
+  publicUrl?: string;
+  /** Largest request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  timings?: Partial<Timings>;
+  logger?: Logger;
+}
+
+/** A built mock: the Hono app plus handles on its state and time. */
+export interface Mock {
+  app: Hono;
+  ctx: MockContext;
+  /** The preset key's token. */
+  readonly token: string;
+  clock: Clock;
+  /** Moves the mock's time forward, running everything due on the way. */
+  advance(seconds: number): Promise<AdvanceReport>;
+  /** Back to the preset and seed: an empty world, the same ids again. */
+  reset(): void;
+  /** Stops timers. */
+  close(): void;
+}
+
+function isClock(value: unknown): value is Clock {
+  return typeof value === 'object' && value !== null && typeof (value as Clock).now === 'function';
+}
+
+/** Applies defaults to the options. */
+export function resolveOptions(options: MockOptions): ResolvedOptions {
+  return {
+    seed: options.seed ?? 'ricloud-mock',
+    preset: options.preset ?? 'default',
+    token: options.token,
+    storageUrl: options.storageUrl ?? 's3://ricloud-mock/results',
+    s3Endpoint: options.s3Endpoint,
+    publicUrl: (options.publicUrl ?? 'http://127.0.0.1:8787').replace(/\/$/, ''),
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    timings: { ...DEFAULT_TIMINGS, ...options.timings },
+  };
+}
+
+/**
+ * Builds a mock. Tests call `mock.app.request()` with no socket and move time with `mock.advance()`.
+ * @example
+ * const mock = createMock({ seed: 'test' });
+ * const res = await mock.app.request('/organisation', { headers: { Authorization: `Token ${mock.token}` } });
+ */
+export function createMock(options: MockOptions = {}): Mock {
+  const resolved = resolveOptions(options);
+  const clock = isClock(options.clock) ? options.clock : createClock({ mode: 'manual', ...options.clock });
+  const logger = options.logger ?? pino({ level: 'silent' });
+  const scheduler = new Scheduler(clock, options.timer ?? realTimer, (err, job) =>
+    logger.error({ err, job: { id: job.id, kind: job.kind } }, 'job failed'),
+  );
+  const ctx: MockContext = {
+    world: new World(),
+    clock,
+    scheduler,
+    ids: new IdSource(resolved.seed),
+    spec: compileSpec(),
+    options: resolved,
+    logger,
+  };
+  registerJobs(ctx);
+  let token = applyPreset(ctx, resolved.preset).key.token;
+
+  const app = new Hono({ strict: false });
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
+      return c.json(err.toBody(), err.status as 400);
+    }
+    if (err instanceof HTTPException && err.status < 500) {
+      return c.json(Errors.malformedRequest(err.message || 'Bad request.').toBody(), err.status);
+    }
+    logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
+    return c.json(Errors.serverError().toBody(), 500);
+  });
+  app.notFound((c) => c.json(Errors.routeNotFound(c.req.method, c.req.path).toBody(), 404));
+
+  const mock: Mock = {
+    app,
+    ctx,
+    get token() {
+      return token;
+    },
+    clock,
+    advance: (seconds) => scheduler.advance(seconds * 1000),
+    reset() {
+      scheduler.cancel(() => true);
+      clock.reset();
+      ctx.world = new World();
+      ctx.ids = new IdSource(resolved.seed);
+      token = applyPreset(ctx, resolved.preset).key.token;
+    },
+    close: () => scheduler.stop(),
+  };
+
+  app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
+  const ricloud = new Hono<RicloudEnv>({ strict: false });
+  ricloud.use('*', ricloudPipeline(ctx));
+  registerResources(ricloud);
+  app.route('/', ricloud as unknown as Hono);
+  return mock;
+}
+
+/**
+ * Builds the Hono app alone (for `app.request()`); see `createMock` for handles on time and state.
+ * @example const app = createApp({ seed: 'x', token: 'test-token' });
+ */
+export function createApp(options: MockOptions = {}): Hono {
+  return createMock(options).app;
+}

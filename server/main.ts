@@ -1,0 +1,116 @@
+// The only impure entry: reads flags and env, starts the real clock, listens on a socket, handles signals.
+import { resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { Command, Option } from 'commander';
+import { pino } from 'pino';
+import { createMock } from './app.ts';
+import type { ClockMode } from './engine/clock.ts';
+import { PRESET_NAMES } from './presets.ts';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  seed: string;
+  token?: string;
+  preset: string;
+  logLevel: string;
+  clock: ClockMode;
+  timeScale: string;
+  dataDir: string;
+  s3Endpoint?: string;
+  publicUrl?: string;
+}
+
+function makeLogger(level: string) {
+  if (process.stdout.isTTY && !process.env.CI) {
+    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } });
+  }
+  return pino({ level });
+}
+
+async function serveCommand(flags: ServeFlags): Promise<void> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${flags.port}`);
+  const logger = makeLogger(flags.logLevel);
+  const dataDir = resolve(flags.dataDir);
+  const mock = createMock({
+    seed: flags.seed,
+    token: flags.token,
+    preset: flags.preset,
+    clock: { mode: flags.clock, scale: Number(flags.timeScale) },
+    storageUrl: `local://${resolve(dataDir, 'storage')}`,
+    s3Endpoint: flags.s3Endpoint,
+    publicUrl: flags.publicUrl ?? `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host}:${port}`,
+    logger,
+  });
+  const server = serve({ fetch: mock.app.fetch, port, hostname: flags.host }, (info) => {
+    const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${info.port}`;
+    process.stdout.write(
+      [
+        `ricloud-mock listening on ${url}`,
+        `  token:   ${mock.token}`,
+        `  preset:  ${flags.preset}   seed: ${flags.seed}   clock: ${flags.clock}${flags.clock === 'scaled' ? ` ×${flags.timeScale}` : ''}`,
+        `  control: ${url}/_mock`,
+        `  try:     curl -H 'Authorization: Token ${mock.token}' ${url}/organisation`,
+        '',
+      ].join('\n'),
+    );
+  });
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down');
+    mock.close();
+    server.close(() => process.exit(0));
+    // Keep-alive sockets may hold close() open; do not wait for them forever.
+    setTimeout(() => process.exit(0), 2000).unref();
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+}
+
+/** The `ricloud-mock` command line. */
+export function buildProgram(): Command {
+  const program = new Command('ricloud-mock').description(
+    "A stateful mock of Reincubate's ricloud v3 API and a contract test kit.",
+  );
+  program
+    .command('serve', { isDefault: true })
+    .description('start the mock server (the default command)')
+    .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default('8787'))
+    .addOption(new Option('--host <host>', 'address to bind').env('HOST').default('127.0.0.1'))
+    .addOption(new Option('--seed <seed>', 'seed for ids, tokens and data').env('RICLOUD_MOCK_SEED').default('ricloud-mock'))
+    .addOption(new Option('--token <token>', "fixed token for the preset's key").env('RICLOUD_MOCK_TOKEN'))
+    .addOption(
+      new Option('--preset <name>', 'organisation to boot with')
+        .choices([...PRESET_NAMES])
+        .env('RICLOUD_MOCK_PRESET')
+        .default('default'),
+    )
+    .addOption(
+      new Option('--log-level <level>', 'pino log level')
+        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .env('LOG_LEVEL')
+        .default('info'),
+    )
+    .addOption(
+      new Option('--clock <mode>', 'real, scaled or manual time')
+        .choices(['real', 'scaled', 'manual'])
+        .env('RICLOUD_MOCK_CLOCK')
+        .default('real'),
+    )
+    .addOption(
+      new Option('--time-scale <factor>', 'mock seconds per wall second with --clock scaled')
+        .env('RICLOUD_MOCK_TIME_SCALE')
+        .default('100'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'where local:// results and state files go')
+        .env('RICLOUD_MOCK_DATA_DIR')
+        .default('.ricloud-mock'),
+    )
+    .addOption(new Option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// storage configs').env('RICLOUD_MOCK_S3_ENDPOINT'))
+    .addOption(new Option('--public-url <url>', 'base url that signed urls point at').env('RICLOUD_MOCK_PUBLIC_URL'))
+    .action((flags: ServeFlags) => serveCommand(flags));
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,150 @@
+// The ricloud request pipeline, read top to bottom: route → auth → body → validate input → handler.
+import type { MiddlewareHandler } from 'hono';
+import { authenticate } from './auth.ts';
+import type { MockContext, RicloudEnv } from './context.ts';
+import { ApiError, Errors } from './errors.ts';
+import { ajvErrorsToParams } from './spec.ts';
+
+/** The longest Ricloud-Await the API honours, seconds (reference §1.4). */
+export const MAX_AWAIT_SECONDS = 10;
+
+/** Describes where a JSON parse failed, in words a user pasting the docs' curl examples understands. */
+export function describeJsonError(text: string, err: unknown): { message: string; params: Record<string, unknown> } {
+  const raw = err instanceof Error ? err.message : String(err);
+  const posMatch = /position (\d+)/.exec(raw);
+  let pos = posMatch ? Number(posMatch[1]) : text.length;
+  if (/Unexpected end of JSON input/.test(raw)) pos = text.length;
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const column = pos - before.lastIndexOf('\n');
+  let i = pos - 1;
+  while (i >= 0 && /\s/.test(text[i] ?? '')) i--;
+  const next = text[pos];
+  let hint: string;
+  if (text.trim() === '') hint = 'the body is empty';
+  else if (text[i] === ',' && (next === '}' || next === ']')) hint = 'a trailing comma before a closing bracket';
+  else if (text[i] === '"' && next === '"') hint = "a missing comma between two fields";
+  else if (pos >= text.length) hint = 'the body ends before the JSON is complete';
+  else hint = `unexpected ${JSON.stringify(next)}`;
+  return {
+    message: `The body is not valid JSON: ${hint} at line ${line}, column ${column} (${raw}).`,
+    params: { line, column, position: pos },
+  };
+}
+
+async function readJsonBody(
+  ctx: MockContext,
+  req: Request,
+  required: boolean,
+): Promise<Record<string, unknown> | undefined> {
+  const declared = Number(req.headers.get('content-length') ?? '0');
+  if (declared > ctx.options.bodyLimit) throw Errors.payloadTooLarge(ctx.options.bodyLimit);
+  const buf = new Uint8Array(await req.arrayBuffer());
+  if (buf.byteLength > ctx.options.bodyLimit) throw Errors.payloadTooLarge(ctx.options.bodyLimit);
+  if (buf.byteLength === 0) {
+    if (required) throw Errors.malformedRequest('The request body is empty: this operation takes a JSON object.');
+    return undefined;
+  }
+  const contentType = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+    throw Errors.unsupportedMediaType(contentType);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  } catch {
+    throw Errors.malformedRequest('The body is not valid UTF-8.');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    const { message, params } = describeJsonError(text, err);
+    throw Errors.malformedRequest(message, params);
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw Errors.malformedRequest('The body must be a JSON object.');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Parses `Ricloud-Await`: seconds, clamped to 10; not a number is a 400. */
+export function parseAwait(value: string | undefined): number {
+  if (value === undefined || value.trim() === '') return 0;
+  const n = Number(value.trim());
+  if (!Number.isFinite(n) || n < 0 || !/^\s*\d+(\.\d+)?\s*$/.test(value)) {
+    throw Errors.invalidParameters({ 'Ricloud-Await': 'must be a number of seconds (0 to 10)' });
+  }
+  return Math.min(n, MAX_AWAIT_SECONDS);
+}
+
+/**
+ * Matches the request against the spec, authenticates it, parses and validates its input, and sets the results
+ * on the context. Anything it rejects changes nothing.
+ */
+export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv> {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    const match = ctx.spec.match(c.req.method, url.pathname);
+    if (match.kind === 'none') throw Errors.routeNotFound(c.req.method, url.pathname);
+    if (match.kind === 'method-not-allowed') throw Errors.methodNotAllowed(c.req.method, url.pathname, match.allowed);
+    const { op, params } = match;
+
+    const { org, key } = authenticate(ctx, c.req.header('authorization'));
+
+    if (!op.validatePath(params)) {
+      // An id of the wrong shape cannot exist: the same 404 as an unknown id.
+      const name = op.pathParams[0] ?? 'id';
+      throw Errors.notFound(resourceOfPath(op.path), params[name] ?? '');
+    }
+
+    const query: Record<string, unknown> = {};
+    for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+    if (!op.validateQuery(query)) throw Errors.invalidParameters(ajvErrorsToParams(op.validateQuery.errors));
+
+    const awaitSeconds = parseAwait(c.req.header('ricloud-await'));
+
+    let body: Record<string, unknown> = {};
+    if (op.body !== 'none') {
+      const parsed = await readJsonBody(ctx, c.req.raw, op.body === 'required');
+      body = parsed ?? {};
+      if (op.validateBody && (parsed !== undefined || op.body === 'required') && !op.validateBody(body)) {
+        throw Errors.invalidParameters(ajvErrorsToParams(op.validateBody.errors));
+      }
+    }
+
+    c.set('mock', ctx);
+    c.set('org', org);
+    c.set('key', key);
+    c.set('operationId', op.id);
+    c.set('params', params);
+    c.set('query', query);
+    c.set('body', body);
+    c.set('awaitSeconds', awaitSeconds);
+    await next();
+  };
+}
+
+const RESOURCE_BY_SEGMENT: Record<string, string> = {
+  keys: 'key',
+  users: 'user',
+  sources: 'source',
+  sessions: 'session',
+  polls: 'poll',
+  subscriptions: 'subscription',
+  tasks: 'task',
+  results: 'result',
+  events: 'event',
+  permissions: 'permissions',
+  storage: 'storage_config',
+  webhook: 'webhook_config',
+};
+
+/** The resource name of a path template, for not-found messages (`/configs/storage/{id}` → storage_config). */
+export function resourceOfPath(path: string): string {
+  const segments = path.split('/').filter((s) => s && !s.startsWith('{'));
+  const seg = segments[0] === 'configs' ? segments[1] : segments[0];
+  return RESOURCE_BY_SEGMENT[seg ?? ''] ?? seg ?? 'resource';
+}
+
+export { ApiError };

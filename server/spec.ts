@@ -1,0 +1,217 @@
+// The OpenAPI document compiled once: a route table and ajv validators for every operation's input.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+import { parse } from 'yaml';
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
+const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
+  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+type JsonObject = Record<string, unknown>;
+
+export interface CompiledOperation {
+  id: string;
+  method: string;
+  /** The spec's path template, e.g. `/sessions/{id}`. */
+  path: string;
+  regex: RegExp;
+  pathParams: string[];
+  /** Whether the operation takes a JSON body, and whether it must. */
+  body: 'none' | 'optional' | 'required';
+  validateBody?: ValidateFunction;
+  validateQuery: ValidateFunction;
+  validatePath: ValidateFunction;
+  queryNames: Set<string>;
+}
+
+export type RouteMatch =
+  | { kind: 'operation'; op: CompiledOperation; params: Record<string, string> }
+  | { kind: 'method-not-allowed'; allowed: string[] }
+  | { kind: 'none' };
+
+export interface CompiledSpec {
+  document: JsonObject;
+  operations: Map<string, CompiledOperation>;
+  match(method: string, path: string): RouteMatch;
+}
+
+/** Resolves a local `$ref` (`#/components/...`) inside the document. */
+function deref<T>(doc: JsonObject, node: T): T {
+  let current: unknown = node;
+  for (let i = 0; i < 10 && current && typeof current === 'object' && '$ref' in (current as JsonObject); i++) {
+    const ref = String((current as JsonObject).$ref);
+    current = ref
+      .replace(/^#\//, '')
+      .split('/')
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .reduce<unknown>((acc, k) => (acc as JsonObject | undefined)?.[k], doc);
+  }
+  return current as T;
+}
+
+/** Points a schema's local `$ref`s at the document added to ajv as `spec`. */
+function rebase(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(rebase);
+  if (!schema || typeof schema !== 'object') return schema;
+  const out: JsonObject = {};
+  for (const [k, v] of Object.entries(schema as JsonObject)) {
+    out[k] = k === '$ref' && typeof v === 'string' && v.startsWith('#') ? `spec${v}` : rebase(v);
+  }
+  return out;
+}
+
+function pointer(...parts: string[]): string {
+  return parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
+}
+
+/** Turns ajv errors into `params`: one reason per bad field, named by its dotted path. */
+export function ajvErrorsToParams(errors: ErrorObject[] | null | undefined, root = ''): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const e of errors ?? []) {
+    let name = e.instancePath
+      .split('/')
+      .filter(Boolean)
+      .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+      .join('.');
+    let reason = e.message ?? 'is invalid';
+    if (e.keyword === 'additionalProperties') {
+      const extra = String((e.params as { additionalProperty?: string }).additionalProperty);
+      name = name ? `${name}.${extra}` : extra;
+      reason = 'is not a known field';
+    } else if (e.keyword === 'required') {
+      const missing = String((e.params as { missingProperty?: string }).missingProperty);
+      name = name ? `${name}.${missing}` : missing;
+      reason = 'is required';
+    } else if (e.keyword === 'enum') {
+      const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
+      reason = `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`;
+    } else if (e.keyword === 'const') {
+      reason = `must be ${JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue)}`;
+    }
+    const key = name || root || 'body';
+    if (!(key in params)) params[key] = reason;
+  }
+  return params;
+}
+
+/** Default location of the ricloud spec, beside the server. */
+export const RICLOUD_SPEC_PATH = fileURLToPath(new URL('../openapi/ricloud-v3.yaml', import.meta.url));
+
+const cache = new Map<string, CompiledSpec>();
+
+/**
+ * Compiles a spec once per process (validators are reused by every app built from it).
+ * @example const spec = compileSpec(); spec.match('GET', '/users');
+ */
+export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
+  const hit = cache.get(path);
+  if (hit) return hit;
+  const doc = parse(readFileSync(path, 'utf8')) as JsonObject;
+  const bodyAjv = new Ajv2020({ strict: false, allErrors: true });
+  const inputAjv = new Ajv2020({ strict: false, allErrors: true, coerceTypes: true, useDefaults: false });
+  addFormats(bodyAjv);
+  addFormats(inputAjv);
+  bodyAjv.addSchema(doc, 'spec');
+  inputAjv.addSchema(doc, 'spec');
+
+  const operations = new Map<string, CompiledOperation>();
+  const byPath: { regex: RegExp; ops: CompiledOperation[]; params: string[] }[] = [];
+  const paths = (doc.paths ?? {}) as Record<string, JsonObject>;
+  for (const [template, item] of Object.entries(paths)) {
+    const pathParams = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
+    const regex = new RegExp(`^${template.replace(/\{\w+\}/g, '([^/]+)')}$`);
+    const ops: CompiledOperation[] = [];
+    for (const method of METHODS) {
+      const operation = item[method] as JsonObject | undefined;
+      if (!operation) continue;
+      const params = [
+        ...((item.parameters as JsonObject[] | undefined) ?? []),
+        ...((operation.parameters as JsonObject[] | undefined) ?? []),
+      ].map((p) => deref(doc, p));
+      const schemaOf = (inWhere: string) => {
+        const props: Record<string, unknown> = {};
+        const required: string[] = [];
+        for (const p of params.filter((p) => p.in === inWhere)) {
+          const name = String(p.name);
+          props[inWhere === 'header' ? name.toLowerCase() : name] = rebase(p.schema ?? {});
+          if (p.required) required.push(inWhere === 'header' ? name.toLowerCase() : name);
+        }
+        return { props, required };
+      };
+      const q = schemaOf('query');
+      const pth = schemaOf('path');
+      const requestBody = deref(doc, operation.requestBody as JsonObject | undefined);
+      const bodyPointer = pointer('paths', template, method, 'requestBody', 'content', 'application/json', 'schema');
+      const hasJsonBody = Boolean(
+        (requestBody?.content as JsonObject | undefined)?.['application/json'] as JsonObject | undefined,
+      );
+      const compiled: CompiledOperation = {
+        id: String(operation.operationId),
+        method: method.toUpperCase(),
+        path: template,
+        regex,
+        pathParams,
+        body: !hasJsonBody ? 'none' : requestBody?.required ? 'required' : 'optional',
+        validateBody: hasJsonBody
+          ? bodyAjv.compile({
+              $ref: `spec#/${requestBody === operation.requestBody ? bodyPointer : refPointer(operation.requestBody)}`,
+            })
+          : undefined,
+        validateQuery: inputAjv.compile({
+          type: 'object',
+          properties: q.props,
+          required: q.required,
+          additionalProperties: false,
+        }),
+        validatePath: inputAjv.compile({ type: 'object', properties: pth.props, required: pth.required }),
+        queryNames: new Set(Object.keys(q.props)),
+      };
+      ops.push(compiled);
+      operations.set(compiled.id, compiled);
+    }
+    byPath.push({ regex, ops, params: pathParams });
+  }
+  // Literal segments beat parameters (`/results/ack` before `/results/{id}`).
+  byPath.sort((a, b) => a.params.length - b.params.length);
+
+  const compiled: CompiledSpec = {
+    document: doc,
+    operations,
+    match(method, rawPath) {
+      const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
+      for (const entry of byPath) {
+        const m = entry.regex.exec(path);
+        if (!m) continue;
+        const op = entry.ops.find((o) => o.method === method || (method === 'HEAD' && o.method === 'GET'));
+        if (!op) return { kind: 'method-not-allowed', allowed: entry.ops.map((o) => o.method) };
+        const params: Record<string, string> = {};
+        entry.params.forEach((name, i) => {
+          params[name] = safeDecode(m[i + 1] ?? '');
+        });
+        return { kind: 'operation', op, params };
+      }
+      return { kind: 'none' };
+    },
+  };
+  cache.set(path, compiled);
+  return compiled;
+}
+
+/** The JSON pointer of a `$ref`'d request body's JSON schema. */
+function refPointer(ref: unknown): string {
+  const base = String((ref as JsonObject).$ref).replace(/^#\//, '');
+  return `${base}/${pointer('content', 'application/json', 'schema')}`;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
