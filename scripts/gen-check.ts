@@ -1,0 +1,78 @@
+/**
+ * Regenerates the TypeScript types of every OpenAPI spec and fails when a committed `.d.ts` differs
+ * (`npm run gen:check`), or rewrites them (`npm run gen`, which passes `--write`).
+ *
+ * Formatting goes through Biome's stdin mode under a neutral file name, because biome.json ignores
+ * `openapi/*.d.ts` (generated files are never linted) and would refuse to format them in place.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** One entry per spec; a later `openapi/control.yaml` is one more line here. */
+const SPECS: ReadonlyArray<{ spec: string; types: string }> = [
+  { spec: 'openapi/ricloud-v3.yaml', types: 'openapi/ricloud-v3.d.ts' },
+];
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name: string): string => path.join(root, 'node_modules', '.bin', name);
+
+function run(command: string, args: string[], input?: string): string {
+  const out = spawnSync(command, args, { cwd: root, input, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (out.status !== 0) {
+    throw new Error(`${path.basename(command)} ${args.join(' ')} failed:\n${out.stderr}${out.stdout}`);
+  }
+  return out.stdout;
+}
+
+/** Generates the formatted types of one spec, exactly as they must be committed. */
+function generate(spec: string): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'ricloud-gen-'));
+  try {
+    const raw = path.join(dir, 'types.d.ts');
+    run(bin('openapi-typescript'), [spec, '-o', raw]);
+    return run(bin('biome'), ['format', '--stdin-file-path=generated-types.d.ts'], readFileSync(raw, 'utf8'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function firstDifference(a: string, b: string): number {
+  const left = a.split('\n');
+  const right = b.split('\n');
+  const line = left.findIndex((text, i) => text !== right[i]);
+  return (line === -1 ? left.length : line) + 1;
+}
+
+function main(): number {
+  const write = process.argv.includes('--write');
+  let stale = 0;
+  for (const { spec, types } of SPECS) {
+    const fresh = generate(spec);
+    const file = path.join(root, types);
+    if (write) {
+      writeFileSync(file, fresh);
+      console.log(`gen: ${spec} -> ${types}`);
+      continue;
+    }
+    let committed = '';
+    try {
+      committed = readFileSync(file, 'utf8');
+    } catch {
+      committed = '';
+    }
+    if (committed !== fresh) {
+      stale += 1;
+      console.error(
+        `gen:check: ${types} is out of date with ${spec} (first difference at line ${firstDifference(committed, fresh)}).\n` +
+          '  Generated files are never edited by hand: run `npm run gen` and commit the result.',
+      );
+    }
+  }
+  if (!write && stale === 0) console.log(`gen:check: ${SPECS.length} generated file(s) up to date.`);
+  return stale === 0 ? 0 : 1;
+}
+
+process.exitCode = main();
