@@ -175,4 +175,17 @@ describe('openapi/ricloud-v3.yaml', () => {
     const broken = { ...(examples['SessionWalkthrough']?.['value'] as Json), state: 'succeeded' };
     expect(() => validateAtPointer(usage?.schemaPointer ?? '', broken)).toThrow(/state/);
   });
+
+  it('uses only the x- extensions the README explains', () => {
+    const found = new Set<string>();
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      for (const [key, value] of Object.entries(node as Json)) {
+        if (key.startsWith('x-')) found.add(key);
+        walk(value);
+      }
+    };
+    walk(spec);
+    expect([...found].sort()).toEqual(['x-divergence', 'x-ricloud-await', 'x-schema']);
+  });
 });
