@@ -1,4 +1,4 @@
-// The OpenAPI document compiled once: a route table and ajv validators for every operation's input.
+// The OpenAPI document compiled once: a route table, and ajv validators for every operation's input (built lazily).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -43,7 +43,11 @@ export interface CompiledSpec {
 /** Resolves a local `$ref` (`#/components/...`) inside the document. */
 function deref<T>(doc: JsonObject, node: T): T {
   let current: unknown = node;
-  for (let i = 0; i < 10 && current && typeof current === 'object' && '$ref' in (current as JsonObject); i++) {
+  for (
+    let i = 0;
+    i < 10 && current && typeof current === 'object' && '$ref' in (current as JsonObject);
+    i++
+  ) {
     const ref = String((current as JsonObject).$ref);
     current = ref
       .replace(/^#\//, '')
@@ -70,7 +74,10 @@ function pointer(...parts: string[]): string {
 }
 
 /** Turns ajv errors into `params`: one reason per bad field, named by its dotted path. */
-export function ajvErrorsToParams(errors: ErrorObject[] | null | undefined, root = ''): Record<string, string> {
+export function ajvErrorsToParams(
+  errors: ErrorObject[] | null | undefined,
+  root = '',
+): Record<string, string> {
   const params: Record<string, string> = {};
   for (const e of errors ?? []) {
     let name = e.instancePath
@@ -112,12 +119,20 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
   const hit = cache.get(path);
   if (hit) return hit;
   const doc = parse(readFileSync(path, 'utf8')) as JsonObject;
-  const bodyAjv = new Ajv2020({ strict: false, allErrors: true });
-  const inputAjv = new Ajv2020({ strict: false, allErrors: true, coerceTypes: true, useDefaults: false });
-  addFormats(bodyAjv);
-  addFormats(inputAjv);
-  bodyAjv.addSchema(doc, 'spec');
-  inputAjv.addSchema(doc, 'spec');
+  // Two ajv instances (bodies strict, query/path strings coerced), each built on its first use.
+  const ajvOf = (options: ConstructorParameters<typeof Ajv2020>[0]) => {
+    let ajv: Ajv2020 | undefined;
+    return () => {
+      if (!ajv) {
+        ajv = new Ajv2020(options);
+        addFormats(ajv);
+        ajv.addSchema(doc, 'spec');
+      }
+      return ajv;
+    };
+  };
+  const bodyAjv = ajvOf({ strict: false, allErrors: true });
+  const inputAjv = ajvOf({ strict: false, allErrors: true, coerceTypes: true, useDefaults: false });
 
   const operations = new Map<string, CompiledOperation>();
   const byPath: { regex: RegExp; ops: CompiledOperation[]; params: string[] }[] = [];
@@ -146,10 +161,28 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
       const q = schemaOf('query');
       const pth = schemaOf('path');
       const requestBody = deref(doc, operation.requestBody as JsonObject | undefined);
-      const bodyPointer = pointer('paths', template, method, 'requestBody', 'content', 'application/json', 'schema');
+      const bodyPointer = pointer(
+        'paths',
+        template,
+        method,
+        'requestBody',
+        'content',
+        'application/json',
+        'schema',
+      );
       const hasJsonBody = Boolean(
         (requestBody?.content as JsonObject | undefined)?.['application/json'] as JsonObject | undefined,
       );
+      // Validators compile on an operation's first request (then stay cached): compiling all of them up front
+      // made the first createMock() take ~0.5 s, most of it for operations a given test never calls.
+      const bodySchema = hasJsonBody
+        ? {
+            $ref: `spec#/${requestBody === operation.requestBody ? bodyPointer : refPointer(operation.requestBody)}`,
+          }
+        : undefined;
+      let validateBody: ValidateFunction | undefined;
+      let validateQuery: ValidateFunction | undefined;
+      let validatePath: ValidateFunction | undefined;
       const compiled: CompiledOperation = {
         id: String(operation.operationId),
         method: method.toUpperCase(),
@@ -157,18 +190,27 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
         regex,
         pathParams,
         body: !hasJsonBody ? 'none' : requestBody?.required ? 'required' : 'optional',
-        validateBody: hasJsonBody
-          ? bodyAjv.compile({
-              $ref: `spec#/${requestBody === operation.requestBody ? bodyPointer : refPointer(operation.requestBody)}`,
-            })
-          : undefined,
-        validateQuery: inputAjv.compile({
-          type: 'object',
-          properties: q.props,
-          required: q.required,
-          additionalProperties: false,
-        }),
-        validatePath: inputAjv.compile({ type: 'object', properties: pth.props, required: pth.required }),
+        get validateBody() {
+          if (bodySchema) validateBody ??= bodyAjv().compile(bodySchema);
+          return validateBody;
+        },
+        get validateQuery() {
+          validateQuery ??= inputAjv().compile({
+            type: 'object',
+            properties: q.props,
+            required: q.required,
+            additionalProperties: false,
+          });
+          return validateQuery;
+        },
+        get validatePath() {
+          validatePath ??= inputAjv().compile({
+            type: 'object',
+            properties: pth.props,
+            required: pth.required,
+          });
+          return validatePath;
+        },
         queryNames: new Set(Object.keys(q.props)),
       };
       ops.push(compiled);
