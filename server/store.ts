@@ -70,7 +70,14 @@ export class Table<T extends { id: string }> {
 export type SessionRecord = Omit<Session, 'source'> & {
   source: string;
   /** Engine-only: never presented. */
-  x: { lastUsed: number; outcome?: { state: 'active' | 'failed'; error: string | null } };
+  x: {
+    lastUsed: number;
+    outcome?: { state: 'active' | 'failed'; error: string | null; sourceState?: 'locked' };
+    /** The session.init task's id. */
+    initTask?: string;
+    /** Relay pairing: the devices derived from the code, created as child sources on activation. */
+    relayDevices?: { identifier: string; info: Record<string, unknown> }[];
+  };
 };
 export type OrganisationRecord = Omit<Organisation, 'permissions' | 'storage_configs' | 'webhook_configs'>;
 export type SourceRecord = Omit<Source, 'children'>;
@@ -110,6 +117,15 @@ export interface OrgState {
   webhookConfigs: Table<WebhookConfigRecord>;
   permissionSets: Table<PermissionsRecord>;
   blobs: Map<string, BlobRecord>;
+  /** Forced session outcomes (control API scenarios, server/engine/scenarios.ts); absent until one is set. */
+  scenarios?: ScenarioEntry[];
+}
+
+/** A forced session outcome: the next `remaining` session inits that match get `outcome`. */
+export interface ScenarioEntry {
+  match: { sourceIdentifier?: string; sessionId?: string };
+  outcome: { state: 'active' | 'failed'; error?: string; delayMs?: number; sourceState?: 'locked' };
+  remaining: number;
 }
 
 const TABLES = [
@@ -168,6 +184,7 @@ export function importOrg(snap: OrgSnapshot): OrgState {
     for (const row of copy[t] as { id: string }[]) table.insert(row);
   }
   for (const b of copy.blobs) org.blobs.set(b.key, b);
+  if (copy.scenarios) org.scenarios = copy.scenarios;
   return org;
 }
 
