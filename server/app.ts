@@ -36,6 +36,8 @@ export interface MockOptions {
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number;
   timings?: Partial<Timings>;
+  /** Entries kept in the webhook delivery log (default 1000). */
+  deliveryLogSize?: number;
   logger?: Logger;
 }
 
@@ -69,6 +71,7 @@ export function resolveOptions(options: MockOptions): ResolvedOptions {
     publicUrl: (options.publicUrl ?? 'http://127.0.0.1:8787').replace(/\/$/, ''),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     timings: { ...DEFAULT_TIMINGS, ...options.timings },
+    deliveryLogSize: Math.max(1, Math.floor(options.deliveryLogSize ?? 1000)),
   };
 }
 

@@ -52,6 +52,8 @@ export interface ResolvedOptions {
   /** Largest request body, bytes. */
   bodyLimit: number;
   timings: Timings;
+  /** Entries kept in the webhook delivery log (GET /_mock/deliveries), oldest dropped first. */
+  deliveryLogSize: number;
 }
 
 /** Everything shared by one app: world state, time, ids and configuration. */

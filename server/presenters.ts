@@ -139,7 +139,8 @@ export function presentTask(ctx: MockContext, org: OrgState, t: TaskRecord): Tas
 }
 
 export function presentEvent(_ctx: MockContext, e: EventRecord): Event {
-  return structuredClone(e);
+  const { x: _internal, ...wire } = e;
+  return structuredClone(wire) as Event;
 }
 
 /** Credentials are never echoed back (reference §2.9). */

@@ -87,7 +87,8 @@ export type StorageConfigRecord = StorageConfig & { x: { credentials: Record<str
 export type KeyRecord = Key;
 export type UserRecord = User;
 export type ResultRecord = Result;
-export type EventRecord = Event;
+/** Event record: the wire event plus the webhook config it goes to (engine-only, never presented). */
+export type EventRecord = Event & { x?: { key: string | null; config: string | null } };
 export type SubscriptionRecord = Subscription & { x: { nextPollAt: number | null } };
 export type WebhookConfigRecord = WebhookConfig;
 export type PermissionsRecord = Permissions;
