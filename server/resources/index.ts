@@ -1,9 +1,20 @@
 // Mounts every ricloud resource's routes on the pipeline-guarded app (one line per URL segment).
 import type { Hono } from 'hono';
 import type { RicloudEnv } from '../context.ts';
+import { currentKeyRoutes, keysRoutes } from './keys.ts';
 import { organisationRoutes } from './organisation.ts';
+import { permissionsRoutes } from './permissions.ts';
+import { sourcesRoutes } from './sources.ts';
+import { tasksRoutes } from './tasks.ts';
+import { usersRoutes } from './users.ts';
 
 /** Called once by createMock. */
 export function registerResources(app: Hono<RicloudEnv>): void {
   app.route('/organisation', organisationRoutes);
+  app.route('/keys', keysRoutes);
+  app.route('/key', currentKeyRoutes);
+  app.route('/users', usersRoutes);
+  app.route('/sources', sourcesRoutes);
+  app.route('/tasks', tasksRoutes);
+  app.route('/permissions', permissionsRoutes);
 }
