@@ -4,6 +4,7 @@ import type { RicloudEnv } from '../context.ts';
 import { currentKeyRoutes, keysRoutes } from './keys.ts';
 import { organisationRoutes } from './organisation.ts';
 import { permissionsRoutes } from './permissions.ts';
+import { sessionRoutes } from './sessions.ts';
 import { sourcesRoutes } from './sources.ts';
 import { tasksRoutes } from './tasks.ts';
 import { usersRoutes } from './users.ts';
@@ -17,4 +18,5 @@ export function registerResources(app: Hono<RicloudEnv>): void {
   app.route('/sources', sourcesRoutes);
   app.route('/tasks', tasksRoutes);
   app.route('/permissions', permissionsRoutes);
+  app.route('/sessions', sessionRoutes);
 }
