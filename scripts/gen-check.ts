@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
 const SPECS: ReadonlyArray<{ spec: string; types: string }> = [
   { spec: 'openapi/ricloud-v3.yaml', types: 'openapi/ricloud-v3.d.ts' },
+  { spec: 'openapi/control.yaml', types: 'openapi/control.d.ts' },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

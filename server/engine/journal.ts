@@ -1,0 +1,157 @@
+// The request journal: a bounded ring buffer of every ricloud request and its response, credentials redacted.
+
+/** One recorded request. */
+export interface JournalEntry {
+  /** Increasing sequence number (survives eviction of older entries). */
+  seq: number;
+  /** Mock-clock time the request arrived (ISO). */
+  time: string;
+  /** Mock-clock ms, for `since` filters. */
+  at: number;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  status: number;
+  /** Organisation of the caller's token (null: unauthenticated). */
+  organisation: number | null;
+  /** Wall milliseconds the mock took (including injected latency). */
+  duration_ms: number;
+  /** The `error` code of a 4xx/5xx body. */
+  error: string | null;
+  /** Ids of the fault rules that fired. */
+  faults: string[];
+  request_body?: unknown;
+  response_body?: unknown;
+}
+
+export interface JournalOptions {
+  /** Entries kept (default 1,000); older ones are dropped. */
+  size?: number;
+  /** Record request and response bodies (default false). */
+  bodies?: boolean;
+  /** Largest body recorded, characters of JSON (default 4,096); longer ones are truncated. */
+  bodyLimit?: number;
+}
+
+export interface JournalQuery {
+  /** Path glob or exact path. */
+  path?: RegExp;
+  /** Exact status, or a class like `4xx`. */
+  status?: string;
+  /** Only entries at or after this mock time (ms). */
+  since?: number;
+  method?: string;
+  organisation?: number;
+  /** Newest N (default all). */
+  limit?: number;
+}
+
+export const REDACTED = '[REDACTED]';
+
+/** Field names whose values are secrets: never journaled, never logged. */
+const SECRET_FIELD =
+  /pass(word)?|token|secret|credential|authori[sz]ation|private_key|access_key|api_key|^code$|cookie/i;
+
+/** Returns a deep copy with every secret-looking field replaced by `[REDACTED]`. */
+export function redact(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(redact);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? REDACTED : redact(v);
+  }
+  return out;
+}
+
+/** Redacts secret-looking query parameters. */
+export function redactQuery(query: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) out[k] = SECRET_FIELD.test(k) ? REDACTED : v;
+  return out;
+}
+
+function capBody(value: unknown, limit: number): unknown {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(value);
+  if (text === undefined || text.length <= limit) return value;
+  return { truncated: true, length: text.length, preview: text.slice(0, limit) };
+}
+
+/**
+ * A ring buffer of requests: O(1) record, bounded memory whatever the traffic.
+ * @example const j = new Journal({ size: 10 }); j.record({...}); j.query({ status: '4xx' });
+ */
+export class Journal {
+  private ring: (JournalEntry | undefined)[];
+  private head = 0;
+  private count = 0;
+  private seq = 0;
+  readonly size: number;
+  readonly bodies: boolean;
+  private readonly bodyLimit: number;
+
+  constructor(options: JournalOptions = {}) {
+    this.size = Math.max(1, Math.floor(options.size ?? 1000));
+    this.bodies = options.bodies ?? false;
+    this.bodyLimit = options.bodyLimit ?? 4096;
+    this.ring = new Array(this.size);
+  }
+
+  /** Records an entry; bodies are redacted and capped here, whatever the caller passed. */
+  record(entry: Omit<JournalEntry, 'seq'>): JournalEntry {
+    const e: JournalEntry = { seq: ++this.seq, ...entry, query: redactQuery(entry.query) };
+    if (this.bodies) {
+      if (entry.request_body !== undefined)
+        e.request_body = capBody(redact(entry.request_body), this.bodyLimit);
+      if (entry.response_body !== undefined)
+        e.response_body = capBody(redact(entry.response_body), this.bodyLimit);
+    } else {
+      delete e.request_body;
+      delete e.response_body;
+    }
+    this.ring[this.head] = e;
+    this.head = (this.head + 1) % this.size;
+    this.count = Math.min(this.count + 1, this.size);
+    return e;
+  }
+
+  /** Oldest first. */
+  entries(): JournalEntry[] {
+    const out: JournalEntry[] = [];
+    const start = (this.head - this.count + this.size) % this.size;
+    for (let i = 0; i < this.count; i++) {
+      const e = this.ring[(start + i) % this.size];
+      if (e) out.push(e);
+    }
+    return out;
+  }
+
+  /** Matching entries, newest first. */
+  query(q: JournalQuery = {}): JournalEntry[] {
+    const matches = this.entries()
+      .reverse()
+      .filter((e) => {
+        if (q.path && !q.path.test(e.path)) return false;
+        if (q.method && e.method !== q.method.toUpperCase()) return false;
+        if (q.organisation !== undefined && e.organisation !== q.organisation) return false;
+        if (q.since !== undefined && e.at < q.since) return false;
+        if (q.status) {
+          const cls = /^([1-5])xx$/i.exec(q.status);
+          if (cls ? Math.floor(e.status / 100) !== Number(cls[1]) : String(e.status) !== q.status)
+            return false;
+        }
+        return true;
+      });
+    return q.limit !== undefined ? matches.slice(0, q.limit) : matches;
+  }
+
+  get length(): number {
+    return this.count;
+  }
+
+  clear(): void {
+    this.ring = new Array(this.size);
+    this.head = 0;
+    this.count = 0;
+  }
+}
