@@ -67,7 +67,13 @@ describe('sources', () => {
     expect(children.body.total_count).toBeGreaterThanOrEqual(1);
     for (const child of children.body.data) {
       expect(child).toMatchObject({ type: 'rirelay.source', parent: source.id });
-      expect(Object.keys(child.info).sort()).toEqual(['apple_model_id', 'apple_serial', 'ios_version', 'is_encrypted', 'name']);
+      expect(Object.keys(child.info).sort()).toEqual([
+        'apple_model_id',
+        'apple_serial',
+        'ios_version',
+        'is_encrypted',
+        'name',
+      ]);
     }
     const nested = (await t.get(`/sources/${source.id}`)).body.children;
     expect(nested.data).toEqual(children.body.data);
