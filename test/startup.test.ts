@@ -1,0 +1,116 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/ricloud-mock.js', import.meta.url));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BANNER_TIMEOUT_MS = 20_000;
+
+let child: ChildProcess | undefined;
+
+/** The test's environment without the mock's own variables, so that only the flags given here apply. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
+  for (const name of Object.keys(env))
+    if (name === 'PORT' || name.startsWith('RICLOUD_MOCK_')) delete env[name];
+  return env;
+}
+
+afterEach(() => {
+  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  child = undefined;
+});
+
+/** Starts the real command on an ephemeral port and resolves with the url and token its banner prints. */
+function start(args: string[]): Promise<{ url: string; token: string; proc: ChildProcess }> {
+  const proc = spawn(
+    process.execPath,
+    [BIN, '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...args],
+    {
+      cwd: ROOT,
+      env: cleanEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child = proc;
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    const timer = setTimeout(
+      () => reject(new Error(`no banner within ${BANNER_TIMEOUT_MS} ms; stdout: ${out} stderr: ${err}`)),
+      BANNER_TIMEOUT_MS,
+    );
+    proc.stderr?.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
+    proc.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+      const token = /^\s*token:[ \t]+(\S+)$/m.exec(out)?.[1];
+      if (url && token) {
+        clearTimeout(timer);
+        resolve({ url, token, proc });
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before the banner; stdout: ${out} stderr: ${err}`));
+    });
+  });
+}
+
+function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  if (proc.exitCode !== null || proc.signalCode !== null) {
+    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
+  }
+  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+}
+
+describe('start-up on a real socket', () => {
+  it(
+    'prints url and token; GET /organisation works with the token, is a 401 without; SIGTERM exits 0',
+    async () => {
+      const { url, token, proc } = await start([]);
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(url).not.toMatch(/:0$/);
+      expect(token).toMatch(/^[0-9a-f]{40}$/);
+
+      const ok = await fetch(`${url}/organisation`, { headers: { Authorization: `Token ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/application\/json/);
+      const org = (await ok.json()) as { resource: string; id: number };
+      expect(org).toMatchObject({ resource: 'organisation', id: 1 });
+
+      const denied = await fetch(`${url}/organisation`);
+      expect(denied.status).toBe(401);
+      const body = (await denied.json()) as Record<string, unknown>;
+      expect(body).toEqual({ error: 'unauthorized', message: expect.any(String), params: {} });
+
+      const exited = exitOf(proc);
+      proc.kill('SIGTERM');
+      expect(await exited).toEqual({ code: 0, signal: null });
+    },
+    BANNER_TIMEOUT_MS + 10_000,
+  );
+
+  it(
+    '--token and --seed are honoured; the same seed prints the same token',
+    async () => {
+      const fixed = await start(['--token', 'my-fixed-token']);
+      expect(fixed.token).toBe('my-fixed-token');
+      const res = await fetch(`${fixed.url}/key`, { headers: { Authorization: 'Token my-fixed-token' } });
+      expect(res.status).toBe(200);
+      fixed.proc.kill('SIGTERM');
+      expect((await exitOf(fixed.proc)).code).toBe(0);
+
+      const a = await start(['--seed', 'same']);
+      a.proc.kill('SIGTERM');
+      await exitOf(a.proc);
+      const b = await start(['--seed', 'same']);
+      expect(b.token).toBe(a.token);
+      b.proc.kill('SIGTERM');
+      expect((await exitOf(b.proc)).code).toBe(0);
+    },
+    3 * BANNER_TIMEOUT_MS + 10_000,
+  );
+});
