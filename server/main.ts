@@ -23,7 +23,10 @@ interface ServeFlags {
 
 function makeLogger(level: string) {
   if (process.stdout.isTTY && !process.env.CI) {
-    return pino({ level, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } });
+    return pino({
+      level,
+      transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } },
+    });
   }
   return pino({ level });
 }
@@ -67,6 +70,63 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** `verify` and `check-pacts`: the contract kit (contracts/README.md); loaded on use so `serve` stays lean. */
+function addContractCommands(program: Command): void {
+  program
+    .command('verify')
+    .description(
+      'verify consumer pacts against the mock with its shipped provider states (exit 1 on failure)',
+    )
+    .requiredOption(
+      '--pact <file|dir|url>',
+      'pact file, directory of pact files, or url (repeatable)',
+      collect,
+    )
+    .option('--provider <name>', 'provider name in the pacts / broker', 'ricloud')
+    .option('--broker-url <url>', 'Pact Broker to fetch pacts from (passed to Pact)')
+    .option('--broker-token <token>', 'Pact Broker bearer token')
+    .option('--broker-username <name>', 'Pact Broker basic-auth user')
+    .option('--broker-password <password>', 'Pact Broker basic-auth password')
+    .option('--provider-version <version>', 'provider version to publish results under')
+    .option('--provider-branch <branch>', 'provider branch to publish results under')
+    .option('--consumer-version-tag <tag>', 'consumer version tag to fetch (repeatable)', collect)
+    .option('--enable-pending', 'pending pacts do not fail the build')
+    .option('--publish', 'publish verification results to the broker')
+    .option('--seed <seed>', "seed of the mock's ids and data", 'ricloud-mock-verify')
+    .option('--log-level <level>', "Pact's log level", 'warn')
+    .action(async (flags: Record<string, unknown>) => {
+      const { verifyPacts } = await import('./verify.ts');
+      const report = await verifyPacts({
+        pacts: flags.pact as string[],
+        provider: flags.provider as string,
+        brokerUrl: flags.brokerUrl as string | undefined,
+        brokerToken: flags.brokerToken as string | undefined,
+        brokerUsername: flags.brokerUsername as string | undefined,
+        brokerPassword: flags.brokerPassword as string | undefined,
+        providerVersion: flags.providerVersion as string | undefined,
+        providerBranch: flags.providerBranch as string | undefined,
+        consumerVersionTags: flags.consumerVersionTag as string[] | undefined,
+        enablePending: Boolean(flags.enablePending),
+        publish: Boolean(flags.publish),
+        seed: flags.seed as string,
+        logLevel: flags.logLevel as 'warn',
+      });
+      process.exitCode = report.ok ? 0 : 1;
+    });
+  program
+    .command('check-pacts')
+    .description(
+      'check every interaction of the pacts against the ricloud OpenAPI spec (exit 1 if any is off-spec)',
+    )
+    .argument('<paths...>', 'pact files or directories')
+    .action(async (paths: string[]) => {
+      const { checkPactsCommand } = await import('./check-pacts.ts');
+      process.exitCode = checkPactsCommand(paths);
+    });
+}
+
 /** The `ricloud-mock` command line. */
 export function buildProgram(): Command {
   const program = new Command('ricloud-mock').description(
@@ -77,7 +137,11 @@ export function buildProgram(): Command {
     .description('start the mock server (the default command)')
     .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default('8787'))
     .addOption(new Option('--host <host>', 'address to bind').env('HOST').default('127.0.0.1'))
-    .addOption(new Option('--seed <seed>', 'seed for ids, tokens and data').env('RICLOUD_MOCK_SEED').default('ricloud-mock'))
+    .addOption(
+      new Option('--seed <seed>', 'seed for ids, tokens and data')
+        .env('RICLOUD_MOCK_SEED')
+        .default('ricloud-mock'),
+    )
     .addOption(new Option('--token <token>', "fixed token for the preset's key").env('RICLOUD_MOCK_TOKEN'))
     .addOption(
       new Option('--preset <name>', 'organisation to boot with')
@@ -107,9 +171,16 @@ export function buildProgram(): Command {
         .env('RICLOUD_MOCK_DATA_DIR')
         .default('.ricloud-mock'),
     )
-    .addOption(new Option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// storage configs').env('RICLOUD_MOCK_S3_ENDPOINT'))
-    .addOption(new Option('--public-url <url>', 'base url that signed urls point at').env('RICLOUD_MOCK_PUBLIC_URL'))
+    .addOption(
+      new Option('--s3-endpoint <url>', 'S3-compatible endpoint for s3:// storage configs').env(
+        'RICLOUD_MOCK_S3_ENDPOINT',
+      ),
+    )
+    .addOption(
+      new Option('--public-url <url>', 'base url that signed urls point at').env('RICLOUD_MOCK_PUBLIC_URL'),
+    )
     .action((flags: ServeFlags) => serveCommand(flags));
+  addContractCommands(program);
   return program;
 }
 

@@ -1,10 +1,14 @@
 // Registers every engine module's job handlers with the scheduler (one line per module).
 import type { MockContext } from '../context.ts';
 import { registerAwaitJobs } from './await.ts';
+import { registerPollJobs } from './poll.ts';
 import { registerSessionJobs } from './session.ts';
+import { registerStorageConfigJobs } from './storage-config.ts';
 
 /** Called once by createMock. */
 export function registerJobs(ctx: MockContext): void {
   registerAwaitJobs(ctx);
+  registerPollJobs(ctx);
+  registerStorageConfigJobs(ctx);
   registerSessionJobs(ctx);
 }

@@ -2,8 +2,11 @@
 import type { Hono } from 'hono';
 import type { RicloudEnv } from '../context.ts';
 import { currentKeyRoutes, keysRoutes } from './keys.ts';
+import { storageConfigsRoutes } from './configs-storage.ts';
 import { organisationRoutes } from './organisation.ts';
 import { permissionsRoutes } from './permissions.ts';
+import { pollsRoutes } from './polls.ts';
+import { resultsRoutes } from './results.ts';
 import { sessionRoutes } from './sessions.ts';
 import { sourcesRoutes } from './sources.ts';
 import { tasksRoutes } from './tasks.ts';
@@ -12,6 +15,9 @@ import { usersRoutes } from './users.ts';
 /** Called once by createMock. */
 export function registerResources(app: Hono<RicloudEnv>): void {
   app.route('/organisation', organisationRoutes);
+  app.route('/polls', pollsRoutes);
+  app.route('/results', resultsRoutes);
+  app.route('/configs/storage', storageConfigsRoutes);
   app.route('/keys', keysRoutes);
   app.route('/key', currentKeyRoutes);
   app.route('/users', usersRoutes);

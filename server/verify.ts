@@ -1,0 +1,239 @@
+// `ricloud-mock verify`: verifies consumer pacts against an in-process mock with the shipped provider states.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { PROVIDER_STATES, ProviderWorld, resolveProviderState } from '../contracts/provider-states.ts';
+import { createMock } from './app.ts';
+
+/** Options of `verifyPacts`; the broker ones are passed through to Pact's Verifier unchanged. */
+export interface VerifyOptions {
+  /** Pact files, directories of pact files (`*.json`), or urls. */
+  pacts: string[];
+  /** Provider name (used to fetch pacts from a broker); default `ricloud`. */
+  provider?: string;
+  brokerUrl?: string;
+  brokerToken?: string;
+  brokerUsername?: string;
+  brokerPassword?: string;
+  providerVersion?: string;
+  providerBranch?: string;
+  /** Publish the verification results to the broker (needs providerVersion). */
+  publish?: boolean;
+  consumerVersionTags?: string[];
+  enablePending?: boolean;
+  /** Seed of the mock's ids, tokens and data. */
+  seed?: string;
+  /** Pact's own log level (default warn). */
+  logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
+  /** Where the readable report goes (default: stdout). */
+  write?: (line: string) => void;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** Interactions Pact verified, and those that failed (from Pact's result JSON). */
+  failures: string[];
+  /** Unknown states and states that could not be set up. */
+  problems: string[];
+}
+
+interface PactFile {
+  interactions?: { description?: string; providerStates?: { name: string }[]; providerState?: string }[];
+  messages?: { description?: string; providerStates?: { name: string }[] }[];
+}
+
+/** Expands directories into their `*.json` files; keeps urls as they are. */
+export function expandPactSources(sources: string[]): { files: string[]; urls: string[] } {
+  const files: string[] = [];
+  const urls: string[] = [];
+  for (const source of sources) {
+    if (/^https?:\/\//.test(source)) {
+      urls.push(source);
+      continue;
+    }
+    const path = resolve(source);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`no pact file or directory at ${source}`);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (name.endsWith('.json')) files.push(join(path, name));
+    } else files.push(path);
+  }
+  return { files, urls };
+}
+
+/** The provider state names a local pact file asks for that the catalogue does not have. */
+export function unknownStatesIn(file: string): string[] {
+  const pact = JSON.parse(readFileSync(file, 'utf8')) as PactFile;
+  const names = new Set<string>();
+  for (const i of [...(pact.interactions ?? []), ...(pact.messages ?? [])]) {
+    for (const s of i.providerStates ?? []) names.add(s.name);
+    if ('providerState' in i && typeof i.providerState === 'string') names.add(i.providerState);
+  }
+  return [...names].filter((name) => {
+    try {
+      resolveProviderState(name);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+}
+
+type Middleware = (
+  req: { path: string; body?: unknown; headers: Record<string, string | string[] | undefined> },
+  res: {
+    json(v: unknown): void;
+    status(n: number): { json(v: unknown): void };
+    on(e: string, f: () => void): void;
+  },
+  next: () => void,
+) => void;
+
+function summarise(raw: string): string[] {
+  try {
+    const parsed = JSON.parse(raw) as { errors?: { interaction?: string; mismatch?: unknown }[] };
+    return (parsed.errors ?? []).map((e) => {
+      const m = e.mismatch as {
+        message?: string;
+        mismatches?: { mismatch?: string; description?: string }[];
+      };
+      const details =
+        m?.mismatches
+          ?.map((x) => x.mismatch ?? x.description)
+          .filter(Boolean)
+          .join('; ') ??
+        m?.message ??
+        '';
+      return `${e.interaction ?? '(interaction)'}${details ? ` — ${details}` : ''}`;
+    });
+  } catch {
+    return raw ? [raw.slice(0, 2000)] : [];
+  }
+}
+
+/**
+ * Starts the mock in-process on a random loopback port and verifies the pacts with the shipped provider
+ * states (each interaction in a fresh tenant whose token replaces the pact's Authorization header).
+ * @see contracts/README.md
+ */
+export async function verifyPacts(options: VerifyOptions): Promise<VerifyReport> {
+  const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  let pactModule: typeof import('@pact-foundation/pact');
+  try {
+    pactModule = await import('@pact-foundation/pact');
+  } catch {
+    throw new Error(
+      'ricloud-mock verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact',
+    );
+  }
+  process.env.PACT_DO_NOT_TRACK ??= 'true';
+  const { files, urls } = expandPactSources(options.pacts);
+  if (files.length + urls.length === 0 && !options.brokerUrl) throw new Error('no pact files found');
+
+  const problems: string[] = [];
+  for (const file of files) {
+    for (const name of unknownStatesIn(file)) {
+      problems.push(`${file}: unknown provider state "${name}"`);
+    }
+  }
+  if (problems.length > 0) {
+    write('ricloud-mock verify: the pacts ask for provider states the mock does not ship:');
+    for (const p of problems) write(`  ✘ ${p}`);
+    write('Known provider states (contracts/provider-states.ts):');
+    for (const d of PROVIDER_STATES) write(`  - ${d.name}`);
+    return { ok: false, failures: [], problems };
+  }
+
+  const mock = createMock({ seed: options.seed ?? 'ricloud-mock-verify' });
+  const world = new ProviderWorld(mock);
+  const server = serve({ fetch: mock.app.fetch, port: 0, hostname: '127.0.0.1' });
+  await new Promise<void>((ok) => (server.listening ? ok() : server.once('listening', () => ok())));
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  write(`ricloud-mock verify: ${files.length + urls.length} pact source(s) against the mock at ${baseUrl}`);
+
+  const requestFilter: Middleware = (req, res, next) => {
+    if (req.path === '/_pactSetup') {
+      const body = (req.body ?? {}) as { action?: string; state?: string; params?: Record<string, unknown> };
+      if (body.action !== 'setup' || !body.state) {
+        res.json({});
+        return;
+      }
+      world.setup(body.state, body.params).then(
+        (values) => res.json(values),
+        (err: Error) => res.status(500).json({ error: err.message }),
+      );
+      return;
+    }
+    const tenant = world.tenant();
+    if (req.headers.authorization !== undefined) req.headers.authorization = `Token ${tenant.token}`;
+    res.on('finish', () => world.finishInteraction());
+    next();
+  };
+
+  // Any message description is served from the tenant's events (see ProviderWorld.webhookMessage).
+  const messageProviders = new Proxy(
+    {},
+    {
+      get: (_t, description) => {
+        // JSON.stringify, promises and inspection probe the object; only real descriptions get a handler.
+        if (
+          typeof description !== 'string' ||
+          ['toJSON', 'then', 'constructor', 'inspect'].includes(description)
+        ) {
+          return undefined;
+        }
+        return async () => {
+          const m = await world.webhookMessage(String(description));
+          return { __pactMessageMetadata: m.metadata, message: m.body };
+        };
+      },
+    },
+  );
+
+  const verifierOptions = {
+    provider: options.provider ?? 'ricloud',
+    providerBaseUrl: baseUrl,
+    pactUrls: [...files, ...urls],
+    pactBrokerUrl: options.brokerUrl,
+    pactBrokerToken: options.brokerToken,
+    pactBrokerUsername: options.brokerUsername,
+    pactBrokerPassword: options.brokerPassword,
+    providerVersion: options.providerVersion,
+    providerVersionBranch: options.providerBranch,
+    publishVerificationResult: options.publish || undefined,
+    consumerVersionTags: options.consumerVersionTags,
+    enablePending: options.enablePending,
+    logLevel: options.logLevel ?? 'warn',
+    requestFilter: requestFilter as never,
+    messageProviders: messageProviders as never,
+  };
+  // Pact rejects keys that are present but undefined (e.g. an unset broker url).
+  for (const [k, v] of Object.entries(verifierOptions)) {
+    if (v === undefined) delete (verifierOptions as Record<string, unknown>)[k];
+  }
+  const verifier = new pactModule.Verifier(verifierOptions);
+
+  let failures: string[] = [];
+  let ok = true;
+  try {
+    await verifier.verifyProvider();
+  } catch (err) {
+    ok = false;
+    failures = summarise((err as Error).message);
+  } finally {
+    mock.close();
+    await new Promise<void>((done) => server.close(() => done()));
+  }
+  problems.push(...world.problems);
+  if (problems.length > 0) ok = false;
+
+  write('');
+  write(
+    ok ? '✔ ricloud-mock verify: every interaction passed' : '✘ ricloud-mock verify: verification FAILED',
+  );
+  for (const f of failures) write(`  ✘ ${f}`);
+  for (const p of problems) write(`  ✘ ${p}`);
+  return { ok, failures, problems };
+}
