@@ -12,6 +12,7 @@ import { ApiError, Errors } from './errors.ts';
 import { ricloudPipeline } from './pipeline.ts';
 import { applyPreset } from './presets.ts';
 import { registerResources } from './resources/index.ts';
+import { signedUrlRoutes } from './resources/results.ts';
 import { compileSpec } from './spec.ts';
 import { World } from './store.ts';
 
@@ -133,6 +134,8 @@ export function createMock(options: MockOptions = {}): Mock {
   };
 
   app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
+  // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
+  app.route('/_signed', signedUrlRoutes(ctx));
   const ricloud = new Hono<RicloudEnv>({ strict: false });
   ricloud.use('*', ricloudPipeline(ctx));
   registerResources(ricloud);
