@@ -1,0 +1,350 @@
+import { describe, expect, it } from 'vitest';
+import { infoTypesFor } from '../fixtures/index.ts';
+import { createOrganisation, PERMISSIVE_SCOPES } from '../server/presets.ts';
+import { type TestMock, testMock } from './helpers/api.ts';
+
+const NO2FA = 'jane+no2fa@example.com';
+
+/** A user with an active icloud.account session (the +no2fa test account), through the API. */
+async function activeSession(t: TestMock, token?: string, identifier = NO2FA) {
+  const o = token ? { token } : {};
+  const user = await t.post('/users', { identifier: 'end-user' }, o);
+  const s = await t.post(
+    '/sessions',
+    { source: { user: user.body.id, type: 'icloud.account', identifier }, payload: { password: 'pw' } },
+    o,
+  );
+  expect(s.status).toBe(201);
+  await t.advance(10);
+  const got = await t.get(`/sessions/${s.body.id}`, o);
+  expect(got.body.state).toBe('active');
+  return { user: user.body.id as string, session: s.body.id as string, source: s.body.source.id as string };
+}
+
+function org1(t: TestMock) {
+  const org = t.mock.ctx.world.orgs.get(1);
+  if (!org) throw new Error('no org 1');
+  return org;
+}
+
+describe('POST /polls', () => {
+  it('creates a pending poll with one pending task per info type, data type and file', async () => {
+    const t = testMock();
+    const { session, source, user } = await activeSession(t);
+    const res = await t.post('/polls', {
+      session,
+      type: 'data',
+      payload: {
+        info_types: ['account.info'],
+        data_types: ['callkit.calls', 'callkit.calls'],
+        files: ['abc123'],
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      resource: 'poll',
+      organisation: '1',
+      key: '1',
+      user,
+      source,
+      session,
+      subscription: null,
+      requestor: 'user',
+      state: 'pending',
+      date_started: null,
+      date_completed: null,
+      tasks_processing: [],
+      results: { resource: 'list', data: [], total_count: 0 },
+      errors: { resource: 'list', data: [], total_count: 0 },
+    });
+    expect(res.body.tasks_pending).toHaveLength(3);
+    const tasks = res.body.tasks_pending.map((id: string) => org1(t).tasks.get(id));
+    expect(tasks.map((x: { type: string; target: string }) => [x.type, x.target])).toEqual([
+      ['icloud.account.info', 'account.info'],
+      ['icloud.account.data', 'callkit.calls'],
+      ['icloud.account.files', 'abc123'],
+    ]);
+    for (const task of tasks)
+      expect(task).toMatchObject({ state: 'pending', poll: res.body.id, session, source });
+  });
+
+  it('expands "*" to every info type of the source type', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const res = await t.post('/polls', { session, payload: { info_types: ['*'] } });
+    expect(res.status).toBe(201);
+    const targets = res.body.tasks_pending.map((id: string) => org1(t).tasks.get(id)?.target);
+    expect(targets).toEqual([...infoTypesFor('icloud.account')]);
+    await t.advance(30);
+    const done = await t.get(`/polls/${res.body.id}`);
+    expect(done.body.state).toBe('completed');
+    expect(done.body.results.data.map((r: { identifier: string }) => r.identifier).sort()).toEqual(
+      infoTypesFor('icloud.account')
+        .map((i) => `info:${i}`)
+        .sort(),
+    );
+  });
+
+  it('runs pending → processing → completed on the clock, results appearing before it completes', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const created = await t.post('/polls', {
+      session,
+      payload: { data_types: ['callkit.calls', 'ios_contacts.contacts', 'ios_notes.notes'] },
+    });
+    const id = created.body.id as string;
+    const { taskStartMs, taskProcessMs } = t.mock.ctx.options.timings;
+
+    await t.advance(taskStartMs / 1000);
+    let poll = (await t.get(`/polls/${id}`)).body;
+    expect(poll.state).toBe('processing');
+    expect(poll.date_started).not.toBeNull();
+    expect(poll.tasks_processing).toHaveLength(1);
+    expect(poll.tasks_pending).toHaveLength(2);
+
+    await t.advance(taskProcessMs / 1000);
+    poll = (await t.get(`/polls/${id}`)).body;
+    expect(poll.state).toBe('processing');
+    expect(poll.tasks_succeeded).toHaveLength(1);
+    expect(poll.results.total_count).toBe(1);
+    expect(poll.results.data[0]).toMatchObject({ identifier: 'data:callkit.calls', state: 'available' });
+
+    await t.advance(60);
+    poll = (await t.get(`/polls/${id}`)).body;
+    expect(poll.state).toBe('completed');
+    expect(poll.date_completed).not.toBeNull();
+    expect(poll.tasks_pending).toEqual([]);
+    expect(poll.tasks_processing).toEqual([]);
+    expect(poll.tasks_succeeded).toHaveLength(3);
+    expect(poll.results.total_count).toBe(3);
+    for (const taskId of poll.tasks_succeeded) {
+      const task = await t.get(`/tasks/${taskId}`);
+      expect(task.body).toMatchObject({ state: 'succeeded', error: null });
+      expect(task.body.date_started).not.toBeNull();
+      expect(task.body.results.total_count).toBe(1);
+    }
+  });
+
+  it('records poll.created, task.created, task.succeeded, task.failed and poll.completed events', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const before = org1(t).events.size;
+    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls', 'no.such'] } });
+    await t.advance(30);
+    const events = org1(t)
+      .events.values()
+      .slice(before)
+      .map((e) => `${e.type}.${e.action}`);
+    expect(events).toEqual([
+      'poll.created',
+      'task.created',
+      'task.created',
+      'task.succeeded',
+      'task.failed',
+      'poll.completed',
+    ]);
+    const completed = org1(t).events.values().at(-1);
+    expect(completed?.data).toMatchObject({ id: p.body.id, state: 'completed' });
+  });
+
+  it('lists failed tasks in errors: unsupported-type, file-not-found', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', {
+      session,
+      payload: {
+        info_types: ['nope.info'],
+        data_types: ['nope.data', 'callkit.calls'],
+        files: ['does-not-exist'],
+      },
+    });
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`)).body;
+    expect(poll.state).toBe('completed');
+    expect(poll.tasks_failed).toHaveLength(3);
+    expect(poll.tasks_succeeded).toHaveLength(1);
+    const byTask = Object.fromEntries(
+      poll.errors.data.map((e: { task: string; error: string }) => [
+        org1(t).tasks.get(e.task)?.target,
+        e.error,
+      ]),
+    );
+    expect(byTask).toEqual({
+      'nope.info': 'unsupported-type',
+      'nope.data': 'unsupported-type',
+      'does-not-exist': 'file-not-found',
+    });
+    for (const e of poll.errors.data) {
+      expect(e.message.length).toBeGreaterThan(0);
+      expect((await t.get(`/tasks/${e.task}`)).body).toMatchObject({ state: 'failed', error: e.error });
+    }
+  });
+
+  it('fails a task with permission-denied when the scopes do not allow the data type', async () => {
+    const t = testMock();
+    const { ['data_type:*']: _all, ...rest } = PERMISSIVE_SCOPES;
+    const { key } = createOrganisation(t.mock.ctx, {
+      name: 'Narrow',
+      scopes: { ...rest, 'data_type:messages.sms': [] },
+      storageUrl: 's3://narrow/results',
+    });
+    const { session } = await activeSession(t, key.token);
+    const p = await t.post(
+      '/polls',
+      { session, payload: { data_types: ['messages.sms', 'callkit.calls'] } },
+      { token: key.token },
+    );
+    expect(p.status).toBe(201);
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`, { token: key.token })).body;
+    expect(poll.state).toBe('completed');
+    expect(poll.results.data.map((r: { identifier: string }) => r.identifier)).toEqual(['data:messages.sms']);
+    expect(poll.errors.data).toHaveLength(1);
+    expect(poll.errors.data[0].error).toBe('permission-denied');
+  });
+
+  it('fails tasks with session-expired when the session expires before they run', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls'] } });
+    expect((await t.del(`/sessions/${session}`)).body.state).toBe('expired');
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`)).body;
+    expect(poll.state).toBe('completed');
+    expect(poll.results.total_count).toBe(0);
+    expect(poll.errors.data.map((e: { error: string }) => e.error)).toEqual(['session-expired']);
+  });
+
+  it('answers 409 invalid-state for a session that is not active, and creates nothing', async () => {
+    const t = testMock();
+    const user = await t.post('/users', { identifier: 'u' });
+    const s = await t.post('/sessions', {
+      source: { user: user.body.id, type: 'icloud.account', identifier: NO2FA },
+      payload: { password: 'pw' },
+    });
+    const res = await t.post('/polls', { session: s.body.id, payload: { data_types: ['callkit.calls'] } });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'invalid-state', params: { state: 'pending' } });
+    expect(org1(t).polls.size).toBe(0);
+    expect(org1(t).tasks.filter((x) => x.poll !== null)).toHaveLength(0);
+    expect((await t.get(`/sessions/${s.body.id}`)).body.state).toBe('pending');
+  });
+
+  it('answers 409 organisation-unconfigured without a valid storage config, and creates nothing', async () => {
+    const t = testMock({ preset: 'getting-started' });
+    const { session } = await activeSession(t);
+    const events = org1(t).events.size;
+    const res = await t.post('/polls', { session, payload: { info_types: ['account.info'] } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('organisation-unconfigured');
+    expect(org1(t).polls.size).toBe(0);
+    expect(org1(t).events.size).toBe(events);
+    expect((await t.get('/organisation')).body.state).toBe('unconfigured');
+  });
+
+  it('answers 409 organisation-unconfigured when the key override is not valid', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const cfg = await t.post('/configs/storage', { url: 'gs://b/r', credentials: { type: 'x' } });
+    await t.advance(5);
+    expect((await t.get(`/configs/storage/${cfg.body.id}`)).body.state).toBe('invalid');
+    org1(t).keys.get('1')!.storage_config = cfg.body.id;
+    const res = await t.post('/polls', { session, payload: { info_types: ['account.info'] } });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('organisation-unconfigured');
+  });
+
+  it('answers 400 when nothing is requested, 404 for unknown or foreign sessions', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const empty = await t.post('/polls', { session, payload: { info_types: [], data_types: [] } });
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toBe('invalid-parameters');
+    const unknown = await t.post('/polls', {
+      session: '00000000-0000-4000-8000-000000000000',
+      payload: { info_types: ['*'] },
+    });
+    expect(unknown.status).toBe(404);
+    const other = createOrganisation(t.mock.ctx, { name: 'Other', storageUrl: 's3://o/r' });
+    const foreign = await t.post(
+      '/polls',
+      { session, payload: { info_types: ['*'] } },
+      { token: other.key.token },
+    );
+    expect(foreign.status).toBe(404);
+    expect(foreign.body).toMatchObject({ error: 'not-found', params: { resource: 'session' } });
+    const sub = await t.post('/polls', {
+      subscription: '00000000-0000-4000-8000-000000000001',
+      payload: { info_types: ['*'] },
+    });
+    expect(sub.status).toBe(404);
+    expect(org1(t).polls.size).toBe(0);
+  });
+
+  it('polls a child source of a Relay session; another source is a 400, an unknown one a 404', async () => {
+    const t = testMock();
+    const user = await t.post('/users', { identifier: 'relay-user' });
+    const s = await t.post('/sessions', {
+      source: { user: user.body.id, type: 'rirelay.instance' },
+      payload: { code: 'PAIR-1' },
+    });
+    expect(s.status).toBe(201);
+    await t.advance(10);
+    const instance = (await t.get(`/sources/${s.body.source.id}`)).body;
+    const child = instance.children.data[0];
+    expect(child.type).toBe('rirelay.source');
+    const ok = await t.post('/polls', {
+      session: s.body.id,
+      source: Number(child.id),
+      payload: { data_types: ['callkit.calls'] },
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body.source).toBe(child.id);
+    expect(org1(t).tasks.get(ok.body.tasks_pending[0])?.type).toBe('rirelay.source.data');
+    await t.advance(30);
+    expect((await t.get(`/polls/${ok.body.id}`)).body.tasks_succeeded).toHaveLength(1);
+
+    const other = await activeSession(t, undefined, 'other+no2fa@example.com');
+    const wrong = await t.post('/polls', {
+      session: s.body.id,
+      source: other.source,
+      payload: { info_types: ['*'] },
+    });
+    expect(wrong.status).toBe(400);
+    const missing = await t.post('/polls', {
+      session: s.body.id,
+      source: '9999',
+      payload: { info_types: ['*'] },
+    });
+    expect(missing.status).toBe(404);
+  });
+});
+
+describe('GET /polls', () => {
+  it('lists newest first with filters, and retrieves by id (404 otherwise)', async () => {
+    const t = testMock();
+    const a = await activeSession(t);
+    const b = await activeSession(t, undefined, 'bob+no2fa@example.com');
+    const p1 = await t.post('/polls', { session: a.session, payload: { info_types: ['account.info'] } });
+    await t.advance(30);
+    const p2 = await t.post('/polls', { session: b.session, payload: { info_types: ['account.info'] } });
+
+    const all = await t.get('/polls');
+    expect(all.body.data.map((p: { id: string }) => p.id)).toEqual([p2.body.id, p1.body.id]);
+    expect((await t.get(`/polls?session=${a.session}`)).body.data.map((p: { id: string }) => p.id)).toEqual([
+      p1.body.id,
+    ]);
+    expect((await t.get(`/polls?source=${b.source}`)).body.data.map((p: { id: string }) => p.id)).toEqual([
+      p2.body.id,
+    ]);
+    expect((await t.get('/polls?state=completed')).body.total_count).toBe(1);
+    expect((await t.get('/polls?state=pending')).body.total_count).toBe(1);
+    expect((await t.get('/polls?requestor=user')).body.total_count).toBe(2);
+    expect((await t.get('/polls?requestor=subscription')).body.total_count).toBe(0);
+    expect((await t.get('/polls?state=bogus')).status).toBe(400);
+
+    expect((await t.get(`/polls/${p1.body.id}`)).body.id).toBe(p1.body.id);
+    const missing = await t.get('/polls/00000000-0000-4000-8000-000000000000');
+    expect(missing.status).toBe(404);
+  });
+});
