@@ -89,7 +89,8 @@ export type UserRecord = User;
 export type ResultRecord = Result;
 /** Event record: the wire event plus the webhook config it goes to (engine-only, never presented). */
 export type EventRecord = Event & { x?: { key: string | null; config: string | null } };
-export type SubscriptionRecord = Subscription & { x: { nextPollAt: number | null } };
+/** Subscription record; `x.key` is the key that created it (its automatic polls are that key's). */
+export type SubscriptionRecord = Subscription & { x: { nextPollAt: number | null; key?: string } };
 export type WebhookConfigRecord = WebhookConfig;
 export type PermissionsRecord = Permissions;
 

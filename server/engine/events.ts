@@ -1,7 +1,8 @@
 // Events: a record of every documented event, with the related resource nested as it was at that moment.
 import type { MockContext } from '../context.ts';
-import type { EventRecord, OrgState } from '../store.ts';
+import type { EventRecord, OrgState, WebhookConfigRecord } from '../store.ts';
 import { toIso } from './clock.ts';
+import { enqueueDelivery } from './delivery.ts';
 
 export interface EmitOptions {
   /** The resource type (`session`, `poll`, `task`, `webhook_config`). */
@@ -15,11 +16,30 @@ export interface EmitOptions {
 }
 
 /**
- * Records an event (always, whether or not a webhook config applies) and returns it.
- * @see ../shared/api/docs/events.md
+ * The webhook config events of a key go to when it is `valid`: the key's own `webhook_config`, else the
+ * organisation's default. A key's override that is not valid does not fall back (as for storage configs).
+ * @see ../shared/api/docs/webhook-configs.md
  */
-export function emitEvent(ctx: MockContext, org: OrgState, options: EmitOptions): EventRecord {
-  const event = {
+export function applicableWebhookConfig(
+  org: OrgState,
+  keyId?: string | null,
+): WebhookConfigRecord | undefined {
+  const key = org.keys.get(keyId);
+  const config = org.webhookConfigs.get(key?.webhook_config ?? org.organisation.webhook_config_default);
+  return config?.state === 'valid' ? config : undefined;
+}
+
+/**
+ * Records an event without delivering it, aimed at `configId` (null: nowhere). Used by the webhook config test,
+ * which sends its event itself to the config under test.
+ */
+export function recordEvent(
+  ctx: MockContext,
+  org: OrgState,
+  options: EmitOptions,
+  configId: string | null,
+): EventRecord {
+  const event: EventRecord = {
     id: ctx.ids.uuid(),
     resource: 'event',
     type: options.type,
@@ -29,7 +49,22 @@ export function emitEvent(ctx: MockContext, org: OrgState, options: EmitOptions)
     retries: 0,
     date_created: toIso(ctx.clock.now()),
     date_delivered: null,
-  } as EventRecord;
+    x: { key: options.keyId ?? null, config: configId },
+  };
   org.events.insert(event);
+  return event;
+}
+
+/**
+ * Records an event (always, whether or not a webhook config applies) and queues its delivery to the config that
+ * applies to the key now. Delivery runs as scheduler jobs, never inside the caller's request.
+ * @see ../shared/api/docs/events.md
+ */
+export function emitEvent(ctx: MockContext, org: OrgState, options: EmitOptions): EventRecord {
+  // DIVERGENCE: with no valid webhook config, the event stays `pending` with 0 retries (it is never attempted);
+  // the docs do not say what the state of an undeliverable event is.
+  const config = applicableWebhookConfig(org, options.keyId);
+  const event = recordEvent(ctx, org, options, config?.id ?? null);
+  enqueueDelivery(ctx, org, event);
   return event;
 }

@@ -1,6 +1,8 @@
 // Mounts every ricloud resource's routes on the pipeline-guarded app (one line per URL segment).
 import type { Hono } from 'hono';
 import type { RicloudEnv } from '../context.ts';
+import { webhookConfigRoutes } from './configs-webhook.ts';
+import { eventsRoutes } from './events.ts';
 import { currentKeyRoutes, keysRoutes } from './keys.ts';
 import { storageConfigsRoutes } from './configs-storage.ts';
 import { organisationRoutes } from './organisation.ts';
@@ -9,6 +11,7 @@ import { pollsRoutes } from './polls.ts';
 import { resultsRoutes } from './results.ts';
 import { sessionRoutes } from './sessions.ts';
 import { sourcesRoutes } from './sources.ts';
+import { subscriptionsRoutes } from './subscriptions.ts';
 import { tasksRoutes } from './tasks.ts';
 import { usersRoutes } from './users.ts';
 
@@ -25,4 +28,7 @@ export function registerResources(app: Hono<RicloudEnv>): void {
   app.route('/tasks', tasksRoutes);
   app.route('/permissions', permissionsRoutes);
   app.route('/sessions', sessionRoutes);
+  app.route('/events', eventsRoutes);
+  app.route('/configs/webhook', webhookConfigRoutes);
+  app.route('/subscriptions', subscriptionsRoutes);
 }

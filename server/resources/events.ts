@@ -1,0 +1,59 @@
+// /events: list (type, action, state, date_created and its __gte/__lte forms) and retrieve.
+import { Hono } from 'hono';
+import type { Query } from '../../openapi/types.ts';
+import type { RicloudEnv } from '../context.ts';
+import { parseIso } from '../engine/clock.ts';
+import { Errors } from '../errors.ts';
+import { paginate } from '../lists.ts';
+import { presentEvent } from '../presenters.ts';
+import type { EventRecord } from '../store.ts';
+
+/** @see ../shared/api/docs/events.md */
+export const eventsRoutes = new Hono<RicloudEnv>();
+
+function dateParam(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = parseIso(
+    value.includes('T') || value.includes(' ') ? value.replace(' ', 'T') : `${value}T00:00:00Z`,
+  );
+  if (ms === undefined) throw Errors.invalidParameters({ [name]: 'is not an ISO 8601 date or datetime' });
+  return ms;
+}
+
+/**
+ * `type` matches the event's resource type (`poll`) or, DIVERGENCE for convenience, the documented dotted name
+ * (`poll.completed` = type `poll` and action `completed`).
+ */
+function matchesType(e: EventRecord, type: string): boolean {
+  return e.type === type || `${e.type}.${e.action}` === type;
+}
+
+eventsRoutes.get('/', (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const query = c.get('query') as Query<'listEvents'>;
+  const exact = dateParam('date_created', query.date_created);
+  const gte = dateParam('date_created__gte', query.date_created__gte);
+  const lte = dateParam('date_created__lte', query.date_created__lte);
+  const items = org.events.newestFirst().filter((e) => {
+    if (query.type !== undefined && !matchesType(e, query.type)) return false;
+    if (query.action !== undefined && e.action !== query.action) return false;
+    if (query.state !== undefined && e.state !== query.state) return false;
+    if (exact === undefined && gte === undefined && lte === undefined) return true;
+    const created = parseIso(e.date_created) ?? 0;
+    return (
+      (exact === undefined || created === exact) &&
+      (gte === undefined || created >= gte) &&
+      (lte === undefined || created <= lte)
+    );
+  });
+  return c.json(paginate(items, query, '/events', (e) => presentEvent(ctx, e)));
+});
+
+eventsRoutes.get('/:id', (c) => {
+  const org = c.get('org');
+  const id = c.req.param('id');
+  const event = org.events.get(id);
+  if (!event) throw Errors.notFound('event', id);
+  return c.json(presentEvent(c.get('mock'), event));
+});

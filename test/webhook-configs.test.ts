@@ -1,0 +1,152 @@
+import { createHmac } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { testMock } from './helpers/api.ts';
+import { deadUrl, type Receiver, startReceiver } from './helpers/receiver.ts';
+
+const receivers: Receiver[] = [];
+async function receiver(...args: Parameters<typeof startReceiver>): Promise<Receiver> {
+  const r = await startReceiver(...args);
+  receivers.push(r);
+  return r;
+}
+afterEach(async () => {
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
+});
+
+describe('webhook configs', () => {
+  it('creates a config in new with a secret, tests it with a signed webhook_config.test event → valid and default', async () => {
+    const t = testMock();
+    const r = await receiver(() => 204);
+    const created = await t.post('/configs/webhook', { url: r.url });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      resource: 'webhook_config',
+      url: r.url,
+      state: 'new',
+      organisation: '1',
+    });
+    expect(created.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(r.requests).toHaveLength(0); // never on the request path
+
+    await t.advance(1);
+    expect(r.requests).toHaveLength(1);
+    const req = r.requests[0]!;
+    const event = JSON.parse(req.body);
+    expect(req.method).toBe('POST');
+    expect(req.path).toBe(`/webhooks/${event.id}`);
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(req.headers['user-agent']).toBe('ricloud-mock');
+    expect(event).toMatchObject({
+      resource: 'event',
+      type: 'webhook_config',
+      action: 'test',
+      state: 'pending',
+    });
+    expect(event.data).toMatchObject({ id: created.body.id, resource: 'webhook_config' });
+    const tSeconds = Math.floor(t.mock.clock.now() / 1000);
+    const s = createHmac('sha256', created.body.secret).update(`${tSeconds}.${req.body}`).digest('base64');
+    expect(req.headers['ricloud-signature']).toBe(`t=${tSeconds},s=${s}`);
+
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('valid');
+    expect((await t.get('/organisation')).body.webhook_config_default).toBe(created.body.id);
+    const recorded = await t.get(`/events/${event.id}`);
+    expect(recorded.body).toMatchObject({ state: 'delivered', retries: 0 });
+    const tasks = t.mock.ctx.world.orgs.get(1)!.tasks.filter((x) => x.type === 'webhook_config.test');
+    expect(tasks.map((x) => [x.target, x.state])).toEqual([[created.body.id, 'succeeded']]);
+  });
+
+  it('marks an unreachable receiver invalid (one attempt, no retries), then valid after fixing and re-testing', async () => {
+    const t = testMock();
+    const url = await deadUrl();
+    const created = await t.post('/configs/webhook', { url });
+    await t.advance(1);
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('invalid');
+    expect((await t.get('/organisation')).body.webhook_config_default).toBeNull();
+    const log = await t.get('/_mock/deliveries');
+    expect(log.body.data).toHaveLength(1);
+    expect(log.body.data[0]).toMatchObject({
+      kind: 'test',
+      ok: false,
+      status: null,
+      error: 'connection-refused',
+    });
+    await t.advance(86_400);
+    expect((await t.get('/_mock/deliveries')).body.data).toHaveLength(1);
+    const testEvent = await t.get('/events?type=webhook_config.test');
+    expect(testEvent.body.data[0]).toMatchObject({ state: 'failed', retries: 0 });
+
+    // Fix: the receiver answers 500 first (re-test → invalid), then 200 after update to a new url.
+    const r = await receiver(() => 500);
+    const updated = await t.post(`/configs/webhook/${created.body.id}`, { url: r.url });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ state: 'new', url: r.url, secret: created.body.secret });
+    await t.advance(1);
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('invalid');
+
+    r.behaviour = () => 200;
+    const test = await t.post(`/configs/webhook/${created.body.id}/test`);
+    expect(test.status).toBe(200);
+    expect(test.body).toMatchObject({
+      resource: 'task',
+      type: 'webhook_config.test',
+      target: created.body.id,
+      state: 'pending',
+    });
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('new');
+    await t.advance(1);
+    expect((await t.get(`/tasks/${test.body.id}`)).body.state).toBe('succeeded');
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('valid');
+    expect((await t.get('/organisation')).body.webhook_config_default).toBe(created.body.id);
+  });
+
+  it('does not replace an existing default when a second config becomes valid', async () => {
+    const t = testMock();
+    const r = await receiver(() => 200);
+    const a = await t.post('/configs/webhook', { url: r.url });
+    await t.advance(1);
+    const b = await t.post('/configs/webhook', { url: `${r.url}/b` });
+    await t.advance(1);
+    expect((await t.get(`/configs/webhook/${b.body.id}`)).body.state).toBe('valid');
+    expect((await t.get('/organisation')).body.webhook_config_default).toBe(a.body.id);
+    const list = await t.get('/configs/webhook?state=valid');
+    expect(list.body.data.map((w: { id: string }) => w.id)).toEqual([b.body.id, a.body.id]);
+  });
+
+  it('deletes (deactivates) a config: no longer the default, receives nothing, cannot be tested', async () => {
+    const t = testMock();
+    const r = await receiver(() => 200);
+    const a = await t.post('/configs/webhook', { url: r.url });
+    await t.advance(1);
+    const del = await t.del(`/configs/webhook/${a.body.id}`);
+    expect(del.status).toBe(200);
+    expect(del.body.state).toBe('deactivated');
+    expect((await t.get('/organisation')).body.webhook_config_default).toBeNull();
+    const test = await t.post(`/configs/webhook/${a.body.id}/test`);
+    expect(test.status).toBe(409);
+    expect(test.body.error).toBe('invalid-state');
+    await t.advance(3600);
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it.each([
+    ['a non-http scheme', 'ftp://example.com/hooks'],
+    ['a CR/LF (header injection)', 'http://example.com/hooks\r\nX-Evil: 1'],
+    ['an encoded-looking space', 'http://example.com/ho oks'],
+    ['credentials', 'http://user:pass@example.com/hooks'],
+    ['not a url', 'hooks'],
+  ])('rejects a url with %s with a 400 that creates nothing', async (_name, url) => {
+    const t = testMock();
+    const res = await t.post('/configs/webhook', { url });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid-parameters');
+    expect((await t.get('/configs/webhook')).body.total_count).toBe(0);
+    expect(t.mock.ctx.scheduler.pending().filter((j) => j.kind === 'webhook_config.test')).toHaveLength(0);
+  });
+
+  it('answers 404 for an unknown or other organisation config', async () => {
+    const t = testMock();
+    expect((await t.get('/configs/webhook/999')).status).toBe(404);
+    expect((await t.post('/configs/webhook/999/test')).status).toBe(404);
+    expect((await t.del('/configs/webhook/999')).status).toBe(404);
+  });
+});
