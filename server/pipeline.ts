@@ -98,8 +98,9 @@ export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv>
       throw Errors.notFound(resourceOfPath(op.path), params[name] ?? '');
     }
 
-    const query: Record<string, unknown> = {};
-    for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+    // A null-prototype object: `?__proto__=x` must be an unknown parameter, `?constructor=x` must not be skipped.
+    const query: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of url.searchParams) if (!Object.hasOwn(query, k)) query[k] = v;
     if (!op.validateQuery(query)) throw Errors.invalidParameters(ajvErrorsToParams(op.validateQuery.errors));
 
     const awaitSeconds = parseAwait(c.req.header('ricloud-await'));

@@ -1,0 +1,421 @@
+// fast-check arbitraries generated from openapi/ricloud-v3.yaml: valid inputs per operation, and ways to break them.
+import fc from 'fast-check';
+import { spec } from '../helpers/spec.ts';
+
+type Json = Record<string, unknown>;
+export type Schema = Json;
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
+
+/** Where the fuzzer may let the mock write (local:// storage urls) — set by the test before generating. */
+export const FUZZ_LOCAL_ROOT = { path: '/tmp/ricloud-mock-fuzz' };
+
+/** A reference to an id of a kind that the runner resolves against ids seen in earlier responses. */
+export interface IdRef {
+  $idref: string;
+  pick: number;
+}
+
+export const isIdRef = (v: unknown): v is IdRef =>
+  typeof v === 'object' && v !== null && typeof (v as IdRef).$idref === 'string';
+
+/** Resolves a `$ref` inside the spec. */
+export function deref<T = Schema>(node: unknown): T {
+  let current = node as Json;
+  for (let i = 0; i < 10 && current && typeof current.$ref === 'string'; i++) {
+    current = (current.$ref as string)
+      .replace(/^#\//, '')
+      .split('/')
+      .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
+      .reduce<unknown>((acc, k) => (acc as Json)[k], spec) as Json;
+  }
+  return current as T;
+}
+
+export interface Param {
+  name: string;
+  in: 'query' | 'path' | 'header';
+  required: boolean;
+  schema: Schema;
+}
+
+export interface Operation {
+  id: string;
+  method: string;
+  /** Template, e.g. /sessions/{id}. */
+  path: string;
+  params: Param[];
+  /** JSON schema of the body (derefed at the top), or undefined. */
+  body?: Schema;
+  bodyRequired: boolean;
+  /** JSON pointer of the body schema (for ajv validation of a generated body). */
+  bodyPointer?: string;
+  /** The kind of id the path takes (`user`, `session`, ...), from the path's first segment. */
+  idKind?: string;
+}
+
+const KIND_BY_SEGMENT: Record<string, string> = {
+  keys: 'key',
+  users: 'user',
+  sources: 'source',
+  sessions: 'session',
+  polls: 'poll',
+  subscriptions: 'subscription',
+  tasks: 'task',
+  results: 'result',
+  events: 'event',
+  permissions: 'permissions',
+  storage: 'storage_config',
+  webhook: 'webhook_config',
+};
+
+/** The resource kind of a path template (`/configs/storage/{id}` → storage_config). */
+export function kindOfPath(path: string): string | undefined {
+  const segs = path.split('/').filter((s) => s && !s.startsWith('{'));
+  return KIND_BY_SEGMENT[(segs[0] === 'configs' ? segs[1] : segs[0]) ?? ''];
+}
+
+const escapePointer = (t: string) => t.replaceAll('~', '~0').replaceAll('/', '~1');
+
+/** Every operation of the spec, in document order. */
+export function specOperations(): Operation[] {
+  const out: Operation[] = [];
+  for (const [path, item] of Object.entries(spec.paths as Record<string, Json>)) {
+    for (const method of METHODS) {
+      const op = item[method] as Json | undefined;
+      if (!op) continue;
+      const params = [...((item.parameters as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map(
+        (p) => {
+          const d = deref<Json>(p);
+          return {
+            name: String(d.name),
+            in: d.in as Param['in'],
+            required: Boolean(d.required),
+            schema: deref<Json>(d.schema ?? {}),
+          };
+        },
+      );
+      const rbRaw = op.requestBody as Json | undefined;
+      const rb = rbRaw ? deref<Json>(rbRaw) : undefined;
+      const content = (rb?.content as Json | undefined)?.['application/json'] as Json | undefined;
+      const bodyPointer = content
+        ? typeof rbRaw?.$ref === 'string'
+          ? `${rbRaw.$ref as string}/content/application~1json/schema`
+          : `#/paths/${escapePointer(path)}/${method}/requestBody/content/application~1json/schema`
+        : undefined;
+      out.push({
+        id: String(op.operationId),
+        method: method.toUpperCase(),
+        path,
+        params,
+        body: content ? deref<Json>(content.schema) : undefined,
+        bodyRequired: Boolean(rb?.required),
+        bodyPointer,
+        idKind: path.includes('{') ? kindOfPath(path) : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+/** Strings that have broken servers before: unicode, control characters, huge, injections. */
+export const oddString = fc.oneof(
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\n\r',
+    '../../etc/passwd',
+    '..%2F..%2Fetc',
+    '%00',
+    '<script>alert(1)</script>',
+    "'; DROP TABLE users; --",
+    '${jndi:ldap://x}',
+    '__proto__',
+    'constructor',
+    '\uD800',
+    '\uFEFF',
+    '🦄🇳🇱',
+    'Zürich—ß',
+    'a'.repeat(256),
+    'a'.repeat(70_000),
+    '1e309',
+    'NaN',
+    '-0',
+    'null',
+    'true',
+  ),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+);
+
+/** Numbers at the edges. */
+export const edgeNumber = fc.oneof(
+  fc.constantFrom(
+    0,
+    -0,
+    -1,
+    1,
+    0.5,
+    2 ** 31,
+    2 ** 53,
+    -(2 ** 53),
+    Number.MAX_VALUE,
+    Number.MIN_VALUE,
+    1e21,
+    3599.999,
+  ),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+);
+
+/** Any JSON value of a wrong-ish type. */
+export const garbage: fc.Arbitrary<unknown> = fc.oneof(
+  oddString,
+  edgeNumber,
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant([]),
+  fc.constant({}),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+);
+
+/** Property names whose values are references to other resources (resolved against seen ids). */
+const REF_FIELDS: Record<string, string> = {
+  user: 'user',
+  session: 'session',
+  source: 'source',
+  subscription: 'subscription',
+  storage_config: 'storage_config',
+  webhook_config: 'webhook_config',
+  storage_config_default: 'storage_config',
+  webhook_config_default: 'webhook_config',
+  poll: 'poll',
+  task: 'task',
+  parent: 'source',
+};
+
+const idRef = (kind: string): fc.Arbitrary<IdRef> =>
+  fc.nat({ max: 1000 }).map((pick) => ({ $idref: kind, pick }));
+
+/** Service identifiers the mock knows (so that some generated polls and sessions go deep). */
+const SOURCE_TYPES = ['icloud.account', 'mocks.mock', 'rirelay.instance', 'rirelay.source', 'nope.nothing'];
+const DATA_TYPES = [
+  'callkit.calls',
+  'messages.sms',
+  'ios_photos.photos',
+  'ios_notes.notes',
+  'unknown.type',
+  '*',
+];
+const INFO_TYPES = ['account.info', 'account.devices', '*', 'no.such'];
+
+export interface GenContext {
+  /** The operation, for field-specific overrides. */
+  op?: Operation;
+  /** The property name of the value being generated. */
+  field?: string;
+  depth: number;
+}
+
+function safeUrlFor(op: Operation | undefined): fc.Arbitrary<string> | undefined {
+  if (!op) return undefined;
+  if (op.path.startsWith('/configs/storage')) {
+    return fc.oneof(
+      fc.constantFrom('s3://fuzz-bucket/prefix', 'gs://fuzz-bucket', 's3://b/a/b/c'),
+      fc
+        .constantFrom('a', 'b/c', 'x/../y', 'sp ace', 'ünï')
+        .map((sub) => `local://${FUZZ_LOCAL_ROOT.path}/${sub}`),
+    );
+  }
+  if (op.path.startsWith('/configs/webhook')) {
+    // Port 9 (discard) on loopback: nothing listens, deliveries fail fast, nothing leaves the machine.
+    return fc.constantFrom('http://127.0.0.1:9/hooks', 'http://127.0.0.1:9/a?b=c', 'https://127.0.0.1:9/x');
+  }
+  return undefined;
+}
+
+/**
+ * A valid value for a schema (with ids as `IdRef`s the runner resolves). Covers what the ricloud spec uses:
+ * $ref, enum, const, anyOf/oneOf, type arrays, strings with formats and the spec's patterns, numbers with
+ * bounds, arrays, objects with required/optional properties and additionalProperties maps.
+ */
+export function validArb(schemaIn: Schema, g: GenContext = { depth: 0 }): fc.Arbitrary<unknown> {
+  const schema = deref<Schema>(schemaIn);
+  const field = g.field;
+  if (field === 'url') {
+    const safe = safeUrlFor(g.op);
+    if (safe) return safe;
+  }
+  if (field && REF_FIELDS[field] && g.depth <= 2) {
+    const kind = REF_FIELDS[field] as string;
+    if (field === 'source' && schema.type === 'object') {
+      // createSession's `source` is an object, not a reference.
+    } else {
+      return idRef(kind);
+    }
+  }
+  if (field === 'type' && g.op?.id === 'createSession') return fc.constantFrom(...SOURCE_TYPES);
+  if (field === 'identifier' && g.op?.id === 'createSession') {
+    return fc.constantFrom('jane+no2fa@example.com', 'john.appleseed@reincubate.com', 'x@example.com');
+  }
+  if (field === 'password')
+    return fc.constantFrom('abcd1234', 'secret', 'wrong-password', 'locked', 'unavailable');
+  if (field === 'code') return fc.constantFrom('123456', '000000', '654321', 'PAIR-1');
+  if (field === 'data_types') return fc.array(fc.constantFrom(...DATA_TYPES), { maxLength: 3 });
+  if (field === 'info_types') return fc.array(fc.constantFrom(...INFO_TYPES), { maxLength: 2 });
+  if (field === 'ids') return fc.array(idRef('result'), { minLength: 1, maxLength: 3 });
+  if (field === 'interval') return fc.constantFrom(3600, 86400, 7200.5);
+
+  if ('const' in schema) return fc.constant(schema.const);
+  if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
+  const alts = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
+  if (alts) return fc.oneof(...alts.map((s) => validArb(s, g)));
+  if (Array.isArray(schema.type)) {
+    return fc.oneof(...(schema.type as string[]).map((t) => validArb({ ...schema, type: t }, g)));
+  }
+  switch (schema.type) {
+    case 'null':
+      return fc.constant(null);
+    case 'boolean':
+      return fc.boolean();
+    case 'integer': {
+      const min = (schema.minimum as number | undefined) ?? -1000;
+      const max = (schema.maximum as number | undefined) ?? Math.max(min, 0) + 100_000;
+      return fc.oneof(fc.constantFrom(min, max), fc.integer({ min, max }));
+    }
+    case 'number': {
+      const exMin = schema.exclusiveMinimum as number | undefined;
+      const min = (schema.minimum as number | undefined) ?? (exMin !== undefined ? exMin + 0.001 : -1e6);
+      const max = (schema.maximum as number | undefined) ?? min + 1e6;
+      return fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
+    }
+    case 'string':
+      return stringArb(schema);
+    case 'array': {
+      const items = (schema.items as Schema | undefined) ?? {};
+      const minLength = (schema.minItems as number | undefined) ?? 0;
+      const maxLength = Math.min((schema.maxItems as number | undefined) ?? 3, minLength + 3);
+      return fc.array(validArb(items, { ...g, depth: g.depth + 1, field: undefined }), {
+        minLength,
+        maxLength,
+      });
+    }
+    case 'object':
+    case undefined: {
+      const props = (schema.properties ?? {}) as Record<string, Schema>;
+      const required = (schema.required ?? []) as string[];
+      const names = Object.keys(props);
+      const extra = schema.additionalProperties;
+      if (names.length === 0 && extra && typeof extra === 'object') {
+        // A map (Scopes): keys from propertyNames' pattern.
+        const keyArb = fc
+          .tuple(
+            fc.constantFrom('source_type', 'task_type', 'data_type', 'info_type', 'file_type'),
+            fc.constantFrom('*', 'icloud.*', 'icloud.account', 'callkit.calls'),
+          )
+          .map(([a, b]) => `${a}:${b}`);
+        return fc.dictionary(
+          keyArb,
+          validArb(extra as Schema, { ...g, depth: g.depth + 1, field: undefined }),
+          {
+            maxKeys: 3,
+          },
+        );
+      }
+      if (names.length === 0) return fc.constant({});
+      const model: Record<string, fc.Arbitrary<unknown>> = {};
+      for (const n of names) model[n] = validArb(props[n] as Schema, { ...g, depth: g.depth + 1, field: n });
+      return fc.record(model, { requiredKeys: required });
+    }
+    default:
+      return fc.constant(null);
+  }
+}
+
+function stringArb(schema: Schema): fc.Arbitrary<string> {
+  const pattern = schema.pattern as string | undefined;
+  if (schema.format === 'uuid') return fc.uuid();
+  if (schema.format === 'date-time') {
+    return fc
+      .date({
+        min: new Date('2000-01-01T00:00:00Z'),
+        max: new Date('2099-12-31T00:00:00Z'),
+        noInvalidDate: true,
+      })
+      .map((d) => d.toISOString());
+  }
+  if (pattern === '^[1-9][0-9]*$') return fc.integer({ min: 1, max: 10_000 }).map(String);
+  if (pattern === '^[0-9]+(\\.[0-9]+)?$') return fc.constantFrom('0', '1', '10', '0.5', '3600', '007');
+  if (pattern?.startsWith('^\\d{4}-')) {
+    return fc.constantFrom(
+      '2026-01-01',
+      '2026-01-01T00:00:00Z',
+      '2025-12-31 23:59',
+      '2026-01-01T00:00:00.000001+01:00',
+    );
+  }
+  if (pattern === '^https?://') return fc.constant('http://127.0.0.1:9/hook');
+  if (pattern) {
+    const examples = (schema.examples as string[] | undefined) ?? [];
+    return examples.length ? fc.constantFrom(...examples) : fc.constant('x');
+  }
+  const minLength = (schema.minLength as number | undefined) ?? 0;
+  const maxLength = Math.min((schema.maxLength as number | undefined) ?? 40, 40);
+  return fc.string({ unit: 'grapheme', minLength, maxLength: Math.max(minLength, maxLength) });
+}
+
+/** One way to break a body object (the result may still be valid by chance; the runner checks with ajv). */
+export type BodyMutation =
+  | { kind: 'drop'; field: number }
+  | { kind: 'extra'; name: string; value: unknown }
+  | { kind: 'retype'; field: number; value: unknown; nested: boolean };
+
+export const bodyMutationArb: fc.Arbitrary<BodyMutation> = fc.oneof(
+  fc.record({ kind: fc.constant('drop' as const), field: fc.nat() }),
+  fc.record({
+    kind: fc.constant('extra' as const),
+    name: fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'extra', 'id', 'state', 'organisation'),
+      fc.string(),
+    ),
+    value: garbage,
+  }),
+  fc.record({ kind: fc.constant('retype' as const), field: fc.nat(), value: garbage, nested: fc.boolean() }),
+);
+
+/** Applies a mutation to a (valid) body; returns a new object. */
+export function mutateBody(body: Json, m: BodyMutation, op: Operation): Json {
+  const copy = structuredClone(body);
+  const props = Object.keys((op.body?.properties as Json | undefined) ?? {});
+  switch (m.kind) {
+    case 'drop': {
+      const req = (op.body?.required as string[] | undefined) ?? props;
+      const name = req[m.field % Math.max(1, req.length)];
+      if (name) delete copy[name];
+      return copy;
+    }
+    case 'extra':
+      Object.defineProperty(copy, m.name, {
+        value: m.value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+      return copy;
+    case 'retype': {
+      const name = props[m.field % Math.max(1, props.length)];
+      if (!name) return copy;
+      const current = copy[name];
+      if (m.nested && current && typeof current === 'object' && !Array.isArray(current)) {
+        const inner = Object.keys(current as Json);
+        const k = inner[m.field % Math.max(1, inner.length)] ?? 'x';
+        (current as Json)[k] = m.value;
+      } else {
+        copy[name] = m.value;
+      }
+      return copy;
+    }
+  }
+}
