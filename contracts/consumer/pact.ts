@@ -1,4 +1,5 @@
 // Shared set-up of the consumer pacts: one pact between the reference client and the ricloud provider.
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { MatchersV3, PactV4 } from '@pact-foundation/pact';
 import { createClient } from '../client/client.ts';
@@ -30,7 +31,40 @@ export const isoDate = (example = '2018-11-22T14:20:52.211618Z') =>
 /** A decimal-string sequential id (users, sources, configs). */
 export const seqId = (example = '1') => regex('^[0-9]+$', example);
 
+/**
+ * A fetch over node:http with a fresh connection per request: Pact starts a mock server per interaction,
+ * and a pooled keep-alive socket to a finished one makes the next request vanish.
+ */
+export function freshConnectionFetch(input: string, init: RequestInit = {}): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...(init.headers as Record<string, string>), Connection: 'close' };
+    const req = request(input, { method: init.method ?? 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const out = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out.set(k, String(v));
+        resolve(
+          new Response(chunks.length ? Buffer.concat(chunks) : null, {
+            status: res.statusCode,
+            headers: out,
+          }),
+        );
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    if (typeof init.body === 'string') req.write(init.body);
+    req.end();
+  });
+}
+
 /** The reference client pointed at Pact's mock server (no waiting). */
 export function clientFor(url: string) {
-  return createClient({ baseUrl: url, token: CONSUMER_TOKEN, sleep: async () => {} });
+  return createClient({
+    baseUrl: url,
+    token: CONSUMER_TOKEN,
+    fetch: freshConnectionFetch,
+    sleep: async () => {},
+  });
 }
