@@ -12,7 +12,8 @@ export type ForcedOutcome = ScenarioEntry['outcome'];
 
 /**
  * Registers a forced outcome for the next `remaining` (default 1) session inits whose source identifier or session
- * id matches. Entries are kept on the organisation (JSON, so snapshots carry them) and consulted by the session
+ * id matches. `delayMs` is mock time the service takes on top of `timings.sessionInitMs` before the outcome
+ * applies; `sourceState: 'locked'` also locks the source. Entries are kept on the organisation (JSON, so snapshots carry them) and consulted by the session
  * init job before the test-accounts table.
  * @example forceSessionOutcome(ctx, org, { match: { sourceIdentifier: 'a@b.c' }, outcome: { state: 'failed', error: 'service-unavailable' }, remaining: 2 })
  */

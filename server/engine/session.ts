@@ -414,8 +414,8 @@ export function startSession(ctx: MockContext, org: OrgState, input: NewSessionI
     },
   } as SessionRecord;
   org.sessions.insert(session);
-  // DIVERGENCE: the session.init task is created `processing` (the service check starts at once) and records no
-  // task.* events: those document poll tasks.
+  // DIVERGENCE: the session.init task is created `processing` (the service check starts at once), its `target` is
+  // the session id, and it records no task.* events: those document poll tasks.
   org.tasks.insert({
     id: taskId,
     resource: 'task',
