@@ -192,13 +192,13 @@ export function registerSessionJobs(ctx: MockContext): void {
   });
   ctx.scheduler.register(SESSION_APPLY_JOB, (job) => {
     const found = findSession(ctx, job.org, job.args.session);
-    if (!found || found.session.state !== 'pending') return;
+    if (found?.session.state !== 'pending') return;
     applyOutcome(ctx, found.org, found.session, job.args.outcome as InitOutcome);
   });
   ctx.scheduler.register(SESSION_IDLE_JOB, (job) => {
     const found = findSession(ctx, job.org, job.args.session);
     const idleMs = ctx.options.timings.sessionIdleMs;
-    if (!found || found.session.state !== 'active' || idleMs === null) return;
+    if (found?.session.state !== 'active' || idleMs === null) return;
     const { org, session } = found;
     const dueAt = session.x.lastUsed + idleMs;
     // Used since this check was scheduled: look again when the new idle period ends.
