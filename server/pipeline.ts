@@ -9,7 +9,10 @@ import { ajvErrorsToParams } from './spec.ts';
 export const MAX_AWAIT_SECONDS = 10;
 
 /** Describes where a JSON parse failed, in words a user pasting the docs' curl examples understands. */
-export function describeJsonError(text: string, err: unknown): { message: string; params: Record<string, unknown> } {
+export function describeJsonError(
+  text: string,
+  err: unknown,
+): { message: string; params: Record<string, unknown> } {
   const raw = err instanceof Error ? err.message : String(err);
   const posMatch = /position (\d+)/.exec(raw);
   let pos = posMatch ? Number(posMatch[1]) : text.length;
@@ -22,8 +25,9 @@ export function describeJsonError(text: string, err: unknown): { message: string
   const next = text[pos];
   let hint: string;
   if (text.trim() === '') hint = 'the body is empty';
-  else if (text[i] === ',' && (next === '}' || next === ']')) hint = 'a trailing comma before a closing bracket';
-  else if (text[i] === '"' && next === '"') hint = "a missing comma between two fields";
+  else if (text[i] === ',' && (next === '}' || next === ']'))
+    hint = 'a trailing comma before a closing bracket';
+  else if (text[i] === '"' && next === '"') hint = 'a missing comma between two fields';
   else if (pos >= text.length) hint = 'the body ends before the JSON is complete';
   else hint = `unexpected ${JSON.stringify(next)}`;
   return {
@@ -42,7 +46,8 @@ async function readJsonBody(
   const buf = new Uint8Array(await req.arrayBuffer());
   if (buf.byteLength > ctx.options.bodyLimit) throw Errors.payloadTooLarge(ctx.options.bodyLimit);
   if (buf.byteLength === 0) {
-    if (required) throw Errors.malformedRequest('The request body is empty: this operation takes a JSON object.');
+    if (required)
+      throw Errors.malformedRequest('The request body is empty: this operation takes a JSON object.');
     return undefined;
   }
   const contentType = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
@@ -65,7 +70,30 @@ async function readJsonBody(
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw Errors.malformedRequest('The body must be a JSON object.');
   }
+  // DIVERGENCE: bodies nested deeper than MAX_BODY_DEPTH are refused; free-form fields (storage credentials)
+  // are cloned and serialised recursively later, and 5,000 levels overflowed the stack (a 500).
+  if (exceedsDepth(value, MAX_BODY_DEPTH)) {
+    throw Errors.malformedRequest(`The body nests deeper than ${MAX_BODY_DEPTH} levels.`, {
+      max_depth: MAX_BODY_DEPTH,
+    });
+  }
   return value as Record<string, unknown>;
+}
+
+/** The deepest nesting of objects and arrays a request body may have. */
+export const MAX_BODY_DEPTH = 64;
+
+/** Whether a parsed JSON value nests deeper than `max` (iterative: a deep value must not overflow the stack). */
+function exceedsDepth(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (depth > max) return true;
+    if (v && typeof v === 'object')
+      for (const child of Object.values(v))
+        if (child && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Parses `Ricloud-Await`: seconds, clamped to 10; not a number is a 400. */
@@ -87,7 +115,8 @@ export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv>
     const url = new URL(c.req.url);
     const match = ctx.spec.match(c.req.method, url.pathname);
     if (match.kind === 'none') throw Errors.routeNotFound(c.req.method, url.pathname);
-    if (match.kind === 'method-not-allowed') throw Errors.methodNotAllowed(c.req.method, url.pathname, match.allowed);
+    if (match.kind === 'method-not-allowed')
+      throw Errors.methodNotAllowed(c.req.method, url.pathname, match.allowed);
     const { op, params } = match;
 
     const { org, key } = authenticate(ctx, c.req.header('authorization'));

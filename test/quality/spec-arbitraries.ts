@@ -130,6 +130,7 @@ export const oddString = fc.oneof(
     '%00',
     '<script>alert(1)</script>',
     "'; DROP TABLE users; --",
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4j-style probe, literally
     '${jndi:ldap://x}',
     '__proto__',
     'constructor',
