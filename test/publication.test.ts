@@ -168,7 +168,7 @@ describe('signed urls', () => {
 
     const unknown = await t.mock.app.request(`/_signed/${'0'.repeat(40)}`);
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error).toBe('not-found');
+    expect(((await unknown.json()) as { error: string }).error).toBe('not-found');
   });
 
   it('serve a local file result with its content type; no signed_url when disabled', async () => {
