@@ -9,6 +9,7 @@ import type { Job } from './scheduler.ts';
 
 export const SUBSCRIPTION_POLL_JOB = 'subscription.poll';
 export const SUBSCRIPTION_ALLOW_JOB = 'subscription.allow';
+export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 
 /** Default and minimum interval, seconds (reference §2.11, D). */
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
@@ -110,14 +111,12 @@ export function createSubscription(
     x: { nextPollAt: null, key: key.id },
   } as SubscriptionRecord;
   org.subscriptions.insert(sub);
+  const autoAllowMs = ctx.options.timings.relayAutoAllowMs;
   if (!relay) schedulePolls(ctx, org, sub);
-  else if (ctx.options.timings.relayAutoAllowMs !== null) {
-    ctx.scheduler.schedule(
-      SUBSCRIPTION_ALLOW_JOB,
-      org.id,
-      { subscription: sub.id },
-      ctx.options.timings.relayAutoAllowMs,
-    );
+  else {
+    if (autoAllowMs !== null)
+      ctx.scheduler.schedule(SUBSCRIPTION_ALLOW_JOB, org.id, { subscription: sub.id }, autoAllowMs);
+    keepSessionAlive(ctx, org, sub);
   }
   return sub;
 }
@@ -144,6 +143,33 @@ function scheduleNext(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, 
   }
   sub.x.nextPollAt = at;
   ctx.scheduler.scheduleAt(SUBSCRIPTION_POLL_JOB, org.id, { subscription: sub.id }, at);
+  // DIVERGENCE: an active subscription keeps its session in use until its next poll, so that the idle expiry
+  // (1 h by default) does not end a subscription whose interval is at least 1 h.
+  const session = org.sessions.get(sub.session);
+  if (session?.state === 'active') session.x.lastUsed = Math.max(session.x.lastUsed, at);
+}
+
+/**
+ * DIVERGENCE: while a Relay subscription waits for consent, it keeps its session from idling out (a touch every
+ * half idle period), so that an app user who allows it hours later gets polls.
+ */
+function keepSessionAlive(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): void {
+  const idleMs = ctx.options.timings.sessionIdleMs;
+  const session = org.sessions.get(sub.session);
+  if (idleMs === null || session?.state !== 'active' || sub.state !== 'pending') return;
+  session.x.lastUsed = Math.max(session.x.lastUsed, ctx.clock.now());
+  ctx.scheduler.schedule(
+    SUBSCRIPTION_KEEPALIVE_JOB,
+    org.id,
+    { subscription: sub.id },
+    Math.max(1000, idleMs / 2),
+  );
+}
+
+function isSubscriptionJob(kind: string): boolean {
+  return (
+    kind === SUBSCRIPTION_POLL_JOB || kind === SUBSCRIPTION_ALLOW_JOB || kind === SUBSCRIPTION_KEEPALIVE_JOB
+  );
 }
 
 function apply(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, event: SubscriptionEvent): boolean {
@@ -159,10 +185,7 @@ function apply(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, event: 
 
 function cancelJobs(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): void {
   ctx.scheduler.cancel(
-    (j) =>
-      (j.kind === SUBSCRIPTION_POLL_JOB || j.kind === SUBSCRIPTION_ALLOW_JOB) &&
-      j.org === org.id &&
-      j.args.subscription === sub.id,
+    (j) => isSubscriptionJob(j.kind) && j.org === org.id && j.args.subscription === sub.id,
   );
   sub.x.nextPollAt = null;
 }
@@ -173,7 +196,10 @@ function cancelJobs(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): v
  */
 export function allowSubscription(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): boolean {
   ctx.scheduler.cancel(
-    (j) => j.kind === SUBSCRIPTION_ALLOW_JOB && j.org === org.id && j.args.subscription === sub.id,
+    (j) =>
+      (j.kind === SUBSCRIPTION_ALLOW_JOB || j.kind === SUBSCRIPTION_KEEPALIVE_JOB) &&
+      j.org === org.id &&
+      j.args.subscription === sub.id,
   );
   return apply(ctx, org, sub, 'allow');
 }
@@ -233,4 +259,9 @@ function runAllow(ctx: MockContext, job: Job): void {
 export function registerSubscriptionJobs(ctx: MockContext): void {
   ctx.scheduler.register(SUBSCRIPTION_POLL_JOB, (job) => runPoll(ctx, job));
   ctx.scheduler.register(SUBSCRIPTION_ALLOW_JOB, (job) => runAllow(ctx, job));
+  ctx.scheduler.register(SUBSCRIPTION_KEEPALIVE_JOB, (job) => {
+    const org = job.org === null ? undefined : ctx.world.orgs.get(job.org);
+    const sub = org?.subscriptions.get(String(job.args.subscription));
+    if (org && sub) keepSessionAlive(ctx, org, sub);
+  });
 }
