@@ -2,9 +2,10 @@
  * The bad-input catalogue: each malformed or hostile request gets its documented 4xx in the error shape and
  * changes nothing (the tenant's state dump is identical before and after).
  */
+
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,7 +17,7 @@ const orgIdOf = (t: TestMock) => [...t.mock.ctx.world.orgs.keys()][0] as number;
 /** Sends a request and checks status, error code and that the tenant did not change. */
 async function rejects(
   t: TestMock,
-  init: { method: string; path: string; body?: BodyInit; headers?: Record<string, string> },
+  init: { method: string; path: string; body?: RequestInit['body']; headers?: Record<string, string> },
   status: number,
   error: string | string[],
 ): Promise<{ message: string; params: Record<string, unknown> }> {
@@ -98,7 +99,7 @@ describe('malformed bodies', () => {
     const stream = new Blob([big]).stream();
     await rejects(
       t,
-      { method: 'POST', path: '/users', body: stream as unknown as BodyInit, headers: json },
+      { method: 'POST', path: '/users', body: stream as unknown as RequestInit['body'], headers: json },
       413,
       'payload-too-large',
     );
