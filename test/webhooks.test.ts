@@ -249,4 +249,39 @@ describe('webhook deliveries', () => {
     expect(res.status).toBe(200);
     expect(r.requests).toHaveLength(0);
   });
+
+  it("delivers the walkthrough poll's events, signed and in order: poll.created, task.*, poll.completed", async () => {
+    const { t, r, secret } = await setup(() => 200);
+    const user = await t.post('/users', { identifier: 'walkthrough' });
+    const session = await t.post('/sessions', {
+      source: { user: user.body.id, type: 'icloud.account', identifier: 'john+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    await t.advance(2);
+    const poll = await t.post('/polls', {
+      session: session.body.id,
+      payload: { info_types: ['account.info'], data_types: ['callkit.calls'] },
+    });
+    expect(poll.status).toBe(201);
+    await t.advance(60);
+    const events = r.requests.map((q) => {
+      verify(q, secret);
+      return JSON.parse(q.body) as {
+        id: string;
+        type: string;
+        action: string;
+        data: { id: string; poll?: string };
+      };
+    });
+    const names = events.map((e) => `${e.type}.${e.action}`);
+    expect(names[0]).toBe('poll.created');
+    expect(names.at(-1)).toBe('poll.completed');
+    expect(names.filter((n) => n === 'task.created')).toHaveLength(2);
+    expect(names.filter((n) => n === 'task.succeeded')).toHaveLength(2);
+    expect(events.at(-1)!.data.id).toBe(poll.body.id);
+    // The receiver saw them in the order they were recorded.
+    const recorded = (await t.get('/events?limit=100')).body.data.map((e: { id: string }) => e.id).reverse();
+    expect(events.map((e) => e.id)).toEqual(recorded.filter((id: string) => events.some((e) => e.id === id)));
+    for (const e of events) expect((await t.get(`/events/${e.id}`)).body.state).toBe('delivered');
+  });
 });
