@@ -32,6 +32,7 @@ sessionRoutes.post('/', async (c) => {
   // DIVERGENCE: the docs do not say how an unknown user is reported; the mock answers 400 invalid-parameters
   // naming `source.user` (the id is a field of the body, not of the path).
   if (!user) throw Errors.invalidParameters({ 'source.user': 'no such user' });
+  // DIVERGENCE: a deactivated or blocked user cannot open sessions (409), like a deactivated source.
   if (user.state !== 'active') throw Errors.invalidState('user', user.id, user.state);
   if (!isSourceType(type) || !SESSION_SOURCE_TYPES.includes(type)) {
     throw Errors.invalidParameters({
