@@ -149,4 +149,21 @@ describe('webhook configs', () => {
     expect((await t.post('/configs/webhook/999/test')).status).toBe(404);
     expect((await t.del('/configs/webhook/999')).status).toBe(404);
   });
+
+  it('POST /configs/webhook/{id}/test honours Ricloud-Await (scaled clock): the answer is the finished task', async () => {
+    const t = testMock({ clock: { mode: 'scaled', scale: 10 } });
+    try {
+      const r = await receiver(() => 200);
+      const created = await t.post('/configs/webhook', { url: r.url });
+      const test = await t.post(`/configs/webhook/${created.body.id}/test`, undefined, {
+        headers: { 'Ricloud-Await': '10' },
+      });
+      expect(test.status).toBe(200);
+      expect(test.body).toMatchObject({ type: 'webhook_config.test', state: 'succeeded', error: null });
+      expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('valid');
+      expect(r.requests.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      t.mock.close();
+    }
+  });
 });

@@ -284,4 +284,19 @@ describe('webhook deliveries', () => {
     expect(events.map((e) => e.id)).toEqual(recorded.filter((id: string) => events.some((e) => e.id === id)));
     for (const e of events) expect((await t.get(`/events/${e.id}`)).body.state).toBe('delivered');
   });
+
+  it("sends a key's events to the key's own webhook config instead of the organisation default", async () => {
+    const { t, r, emit } = await setup(() => 200);
+    const other = await startReceiver(() => 200);
+    receivers.push(other);
+    const b = await t.post('/configs/webhook', { url: other.url });
+    await t.advance(1);
+    other.requests.length = 0;
+    const key = await t.post('/keys/1', { webhook_config: b.body.id });
+    expect(key.status).toBe(200);
+    const e = emit();
+    await t.advance(0);
+    expect(other.requests.map((q) => q.path)).toEqual([`/webhooks/${e.id}`]);
+    expect(r.requests).toHaveLength(0);
+  });
 });
