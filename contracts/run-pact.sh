@@ -8,4 +8,4 @@ export PACT_DO_NOT_TRACK=true
 rm -rf contracts/pacts
 mkdir -p contracts/pacts
 npx vitest run --config contracts/vitest.config.ts contracts/client contracts/consumer
-npx vitest run --config contracts/vitest.config.ts contracts/provider
+npx vitest run --config contracts/vitest.config.ts contracts/provider-states.test.ts contracts/provider

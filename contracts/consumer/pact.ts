@@ -53,7 +53,10 @@ export function freshConnectionFetch(input: string, init: RequestInit = {}): Pro
       });
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (e) => {
+      console.error(`consumer request to ${input} failed:`, e);
+      reject(e);
+    });
     if (typeof init.body === 'string') req.write(init.body);
     req.end();
   });

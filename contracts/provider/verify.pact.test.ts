@@ -1,0 +1,19 @@
+// Provider verification: the project's own consumer pacts (written by the consumer run) against the real mock.
+import { readdirSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { verifyPacts } from '../../server/verify.ts';
+import { PACT_DIR } from '../consumer/pact.ts';
+
+describe('ricloud-mock as the provider', () => {
+  it('honours every interaction of the consumer pacts', async () => {
+    const files = readdirSync(PACT_DIR).filter((f) => f.endsWith('.json'));
+    // Both the HTTP and the webhook message pact must be there: run the consumer suite first (run-pact.sh).
+    expect(files.sort()).toEqual([
+      'ricloud-reference-client-ricloud.json',
+      'ricloud-reference-webhook-receiver-ricloud.json',
+    ]);
+    const lines: string[] = [];
+    const report = await verifyPacts({ pacts: [PACT_DIR], write: (l) => lines.push(l) });
+    expect(report, lines.join('\n')).toMatchObject({ ok: true, failures: [], problems: [] });
+  }, 120_000);
+});
