@@ -348,3 +348,28 @@ describe('GET /polls', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('POST /polls with a subscription', () => {
+  it('polls through the subscription: its session and source, subscription set, requestor user', async () => {
+    const t = testMock();
+    const { session, source } = await activeSession(t);
+    const sub = await t.post('/subscriptions', { session, poll_payload: { info_types: ['account.info'] } });
+    expect(sub.status).toBe(201);
+    expect(sub.body.state).toBe('active');
+    const res = await t.post('/polls', {
+      subscription: sub.body.id,
+      payload: { data_types: ['callkit.calls'] },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ session, source, subscription: sub.body.id, requestor: 'user' });
+    expect(
+      (await t.get(`/polls?subscription=${sub.body.id}`)).body.data.map((p: { id: string }) => p.id),
+    ).toEqual([res.body.id]);
+    const mismatch = await t.post('/polls', {
+      subscription: sub.body.id,
+      session: '00000000-0000-4000-8000-000000000000',
+      payload: { info_types: ['*'] },
+    });
+    expect(mismatch.status).toBe(400);
+  });
+});

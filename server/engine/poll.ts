@@ -163,6 +163,7 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
   }
   let sessionId = input.session;
   let subscriptionId: string | null = null;
+  let requestedSource = input.source;
   if (input.subscription !== undefined) {
     const sub = org.subscriptions.get(input.subscription);
     if (!sub) throw Errors.notFound('subscription', input.subscription);
@@ -172,13 +173,15 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
     if (sub.state !== 'active') throw Errors.invalidState('subscription', sub.id, sub.state);
     sessionId = sub.session;
     subscriptionId = sub.id;
+    // A subscription on a Relay device polls that device unless the request names another source.
+    requestedSource ??= sub.source;
   }
   if (sessionId === undefined)
     throw Errors.invalidParameters({ session: 'is required unless subscription is given' });
   const session = org.sessions.get(sessionId);
   if (!session) throw Errors.notFound('session', sessionId);
   if (session.state !== 'active') throw Errors.invalidState('session', session.id, session.state);
-  const source = pollSource(org, session, input.source);
+  const source = pollSource(org, session, requestedSource);
   if (!applicableStorageConfig(org, input.key)) throw Errors.organisationUnconfigured();
 
   const items: { kind: Kind; target: string }[] = [];
