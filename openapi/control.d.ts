@@ -411,6 +411,13 @@ export interface components {
       message?: string;
       /** @description How many tasks fail (default 1). */
       count?: number;
+      /** @description Only tasks of the source with this identifier (default any source of the organisation). */
+      source_identifier?: string;
+      /**
+       * @description Also expire the task's session with this trigger when the failure fires (a session that expires in the middle of a poll; its other tasks then fail with session-expired).
+       * @enum {string}
+       */
+      expire_session?: 'service' | 'admin' | 'api' | 'organisation';
     };
     TaskScenarioRecord: {
       id: string;

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { pino, type Logger } from 'pino';
 import { type ControlEnv, controlRoutes } from './control.ts';
+import { type ControlOptions, requestHooks } from './control-state.ts';
 import { DEFAULT_TIMINGS, type MockContext, type ResolvedOptions, type RicloudEnv, type Timings } from './context.ts';
 import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './engine/clock.ts';
 import { IdSource } from './engine/ids.ts';
@@ -39,6 +40,8 @@ export interface MockOptions {
   timings?: Partial<Timings>;
   /** Entries kept in the webhook delivery log (default 1000). */
   deliveryLogSize?: number;
+  /** The /_mock control plane: control token, journal, start-up faults, rate limit, tenants and scenarios. */
+  control?: ControlOptions;
   logger?: Logger;
 }
 
@@ -133,10 +136,12 @@ export function createMock(options: MockOptions = {}): Mock {
     close: () => scheduler.stop(),
   };
 
-  app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
+  app.route('/_mock', controlRoutes(mock, options.control) as unknown as Hono<ControlEnv>);
   // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
   app.route('/_signed', signedUrlRoutes(ctx));
   const ricloud = new Hono<RicloudEnv>({ strict: false });
+  // Faults, rate limit and journal wrap every ricloud request, before the pipeline can reject it.
+  ricloud.use('*', requestHooks(ctx));
   ricloud.use('*', ricloudPipeline(ctx));
   registerResources(ricloud);
   app.route('/', ricloud as unknown as Hono);

@@ -1,5 +1,7 @@
 // Forced task failures set through the control API: the poll engine consults them before a task succeeds.
 import type { MockContext } from '../context.ts';
+import type { OrgState, TaskRecord } from '../store.ts';
+import { type ExpiryTrigger, expireSession } from './session.ts';
 
 /** A forced failure: the next `remaining` tasks whose target is `type` (or any, for `*`) fail with `error`. */
 export interface TaskFault {
@@ -9,6 +11,10 @@ export interface TaskFault {
   error: string;
   message: string;
   remaining: number;
+  /** Only tasks of the source with this identifier. */
+  source_identifier?: string;
+  /** Also expire the task's session with this trigger (a session that expires mid-poll). */
+  expire_session?: ExpiryTrigger;
 }
 
 const registries = new WeakMap<MockContext, { seq: number; faults: TaskFault[] }>();
@@ -29,7 +35,14 @@ function registryOf(ctx: MockContext) {
 export function forceTaskFailure(
   ctx: MockContext,
   organisation: number,
-  input: { type: string; error?: string; message?: string; count?: number },
+  input: {
+    type: string;
+    error?: string;
+    message?: string;
+    count?: number;
+    source_identifier?: string;
+    expire_session?: ExpiryTrigger;
+  },
 ): TaskFault {
   const r = registryOf(ctx);
   const error = input.error ?? 'service-unavailable';
@@ -40,6 +53,8 @@ export function forceTaskFailure(
     error,
     message: input.message ?? `Injected task failure (${error}) for ${input.type}.`,
     remaining: input.count ?? 1,
+    ...(input.source_identifier !== undefined ? { source_identifier: input.source_identifier } : {}),
+    ...(input.expire_session !== undefined ? { expire_session: input.expire_session } : {}),
   };
   r.faults.push(fault);
   return { ...fault };
@@ -55,15 +70,32 @@ export function takeTaskFailure(
   target: string,
 ): { error: string; message: string } | undefined {
   const r = registries.get(ctx);
-  if (!r) return undefined;
+  if (!r?.faults.length) return undefined;
+  const org = ctx.world.orgs.get(organisation);
+  // The task being finished: the newest processing task with this target (the poll engine passes only the target).
+  const task = org?.tasks.newestFirst().find((t) => t.target === target && t.state === 'processing');
   const i = r.faults.findIndex(
-    (f) => f.organisation === organisation && (f.type === target || f.type === '*'),
+    (f) =>
+      f.organisation === organisation &&
+      (f.type === target || f.type === '*') &&
+      (f.source_identifier === undefined || sourceIdentifierOf(org, task) === f.source_identifier),
   );
   const fault = r.faults[i];
   if (!fault) return undefined;
   fault.remaining -= 1;
   if (fault.remaining <= 0) r.faults.splice(i, 1);
+  if (fault.expire_session && org && task) {
+    const session = org.sessions.get(task.session);
+    if (session) expireSession(ctx, org, session, fault.expire_session);
+  }
   return { error: fault.error, message: fault.message };
+}
+
+function sourceIdentifierOf(org: OrgState | undefined, task: TaskRecord | undefined): string | undefined {
+  if (!org || !task) return undefined;
+  const source = org.sources.get(task.source);
+  const parent = source?.parent ? org.sources.get(source.parent) : undefined;
+  return parent?.identifier ?? source?.identifier;
 }
 
 /** The pending forced failures (of one organisation, or all). */

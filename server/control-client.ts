@@ -1,0 +1,100 @@
+// A small typed client of the /_mock control API (openapi/control.yaml) over fetch, for test suites.
+import type { components, operations } from '../openapi/control.d.ts';
+
+type Schemas = components['schemas'];
+type JsonOf<Op extends keyof operations, Status extends number = 200> =
+  operations[Op]['responses'] extends Record<Status, { content: { 'application/json': infer T } }>
+    ? T
+    : never;
+
+/** A control API call that did not succeed: carries the `{error, message, params}` body. */
+export class ControlError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: { error?: string; message?: string; params?: Record<string, unknown> } | undefined,
+  ) {
+    super(`control API ${status}: ${body?.error ?? ''} ${body?.message ?? ''}`.trim());
+    this.name = 'ControlError';
+  }
+}
+
+export interface ControlClientOptions {
+  /** The control token, when the mock was started with one. */
+  token?: string;
+  /** A fetch implementation (default: the global one). */
+  fetch?: typeof fetch;
+}
+
+export type RequestQuery = NonNullable<operations['listRequests']['parameters']['query']>;
+
+/**
+ * Builds a client of a running mock's control API.
+ * @example
+ * const control = createControlClient('http://127.0.0.1:8787');
+ * await control.addFault({ kind: 'error', status: 503, count: 3 });
+ */
+export function createControlClient(baseUrl: string, options: ControlClientOptions = {}) {
+  const doFetch = options.fetch ?? fetch;
+  const base = baseUrl.replace(/\/$/, '');
+  async function call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    query?: Record<string, unknown>,
+  ): Promise<T> {
+    const headers: Record<string, string> = {};
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const res = await doFetch(`${base}/_mock${path}${qs.size ? `?${qs}` : ''}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const parsed = text ? (JSON.parse(text) as unknown) : undefined;
+    if (!res.ok) throw new ControlError(res.status, parsed as ControlError['body']);
+    return parsed as T;
+  }
+  return {
+    clock: () => call<Schemas['ClockInfo']>('GET', '/clock'),
+    advance: (seconds: number) => call<Schemas['AdvanceReport']>('POST', '/clock/advance', { seconds }),
+    reset: () => call<Schemas['ResetReport']>('POST', '/reset'),
+    organisations: () => call<JsonOf<'listOrganisations'>>('GET', '/organisations'),
+    createOrganisation: (input: Schemas['TenantInput']) =>
+      call<Schemas['Tenant']>('POST', '/organisations', input),
+    organisation: (id: number) => call<Schemas['Tenant']>('GET', `/organisations/${id}`),
+    deleteOrganisation: (id: number) => call<Schemas['Tenant']>('DELETE', `/organisations/${id}`),
+    resetOrganisation: (id: number) => call<Schemas['Tenant']>('POST', `/organisations/${id}/reset`),
+    scenarios: () => call<JsonOf<'listScenarios'>>('GET', '/scenarios'),
+    forceSession: (input: Schemas['SessionScenario']) =>
+      call<Record<string, unknown>>('POST', '/scenarios/sessions', input),
+    expireSession: (id: string, trigger: 'service' | 'admin' | 'api' | 'organisation' = 'admin') =>
+      call<Record<string, unknown>>('POST', `/sessions/${encodeURIComponent(id)}/expire`, { trigger }),
+    forceTaskFailure: (input: Schemas['TaskScenario']) =>
+      call<Schemas['TaskScenarioRecord']>('POST', '/scenarios/tasks', input),
+    loadScenario: (name: string, organisation?: number) =>
+      call<JsonOf<'loadScenario'>>(
+        'POST',
+        '/scenarios/load',
+        organisation === undefined ? { name } : { name, organisation },
+      ),
+    faults: () => call<JsonOf<'listFaults'>>('GET', '/faults'),
+    addFault: (input: Schemas['FaultInput']) => call<Schemas['FaultRule']>('POST', '/faults', input),
+    clearFaults: () => call<{ removed: number }>('DELETE', '/faults'),
+    deleteFault: (id: string) => call<{ removed: number }>('DELETE', `/faults/${encodeURIComponent(id)}`),
+    rateLimit: () => call<Schemas['RateLimit']>('GET', '/rate-limit'),
+    setRateLimit: (input: Partial<Schemas['RateLimit']>) =>
+      call<Schemas['RateLimit']>('PUT', '/rate-limit', input),
+    requests: (query: RequestQuery = {}) =>
+      call<JsonOf<'listRequests'>>('GET', '/requests', undefined, query),
+    clearRequests: () => call<{ removed: number }>('DELETE', '/requests'),
+    state: () => call<Schemas['MockState']>('GET', '/state'),
+    putState: (state: Schemas['MockState']) =>
+      call<{ organisations: number; now: string }>('PUT', '/state', state),
+  };
+}
+
+/** The control client's type. */
+export type ControlClient = ReturnType<typeof createControlClient>;

@@ -1,0 +1,172 @@
+// Per-mock state of the control plane (faults, journal, rate limit, tenants' creation states) and its request hook.
+import type { MiddlewareHandler } from 'hono';
+import type { MockContext } from './context.ts';
+import { toIso } from './engine/clock.ts';
+import { type FaultInput, FaultRegistry, waitWall } from './engine/faults.ts';
+import { Journal, type JournalOptions } from './engine/journal.ts';
+import { type RateLimitConfig, RateLimiter } from './engine/rate-limit.ts';
+import { type ApiError, Errors } from './errors.ts';
+import type { OrgSnapshot } from './store.ts';
+
+/** A tenant to create at start (config file, library options). */
+export interface TenantInput {
+  name: string;
+  preset?: 'default' | 'getting-started';
+  scopes?: Record<string, { level: 'organisation' | 'key' | 'user'; type: 'count'; value: number }[]>;
+  /** true: a valid config at the mock's storage url; a url: a valid config there; false: unconfigured. */
+  storage?: boolean | string;
+  token?: string;
+}
+
+/** Options of the control plane (MockOptions.control). */
+export interface ControlOptions {
+  /** When set, every control request must send it (Authorization: Bearer, or X-Mock-Control-Token). */
+  token?: string;
+  journal?: JournalOptions;
+  /** Fault rules present from the start (and after every reset). */
+  faults?: FaultInput[];
+  rateLimit?: Partial<RateLimitConfig>;
+  /** Tenants created after the preset (and again after every reset). */
+  tenants?: TenantInput[];
+  /** Named scenarios loaded at start (and after every reset). */
+  scenarios?: string[];
+}
+
+export interface ControlState {
+  options: ControlOptions;
+  faults: FaultRegistry;
+  journal: Journal;
+  rateLimiter: RateLimiter;
+  /** Each organisation's state right after its creation (tenant reset). */
+  creation: Map<number, OrgSnapshot>;
+}
+
+const states = new WeakMap<MockContext, ControlState>();
+
+/** The control state of a mock (created with defaults on first use). */
+export function controlStateOf(ctx: MockContext, options?: ControlOptions): ControlState {
+  let s = states.get(ctx);
+  if (!s) {
+    const opts = options ?? {};
+    s = {
+      options: opts,
+      faults: new FaultRegistry(ctx.options.seed),
+      journal: new Journal(opts.journal),
+      rateLimiter: new RateLimiter(opts.rateLimit),
+      creation: new Map(),
+    };
+    for (const f of opts.faults ?? []) s.faults.add(f);
+    states.set(ctx, s);
+  }
+  return s;
+}
+
+/** The organisation a request's token belongs to, without side effects (the pipeline authenticates later). */
+function tenantOf(ctx: MockContext, header: string | undefined): number | undefined {
+  const m = /^\s*Token\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1] ? ctx.world.findByToken(m[1])?.org.id : undefined;
+}
+
+function errorResponse(err: ApiError, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(err.toBody()), {
+    status: err.status,
+    headers: { 'content-type': 'application/json', ...err.headers, ...extra },
+  });
+}
+
+async function jsonOf(body: Request | Response): Promise<unknown> {
+  try {
+    const text = await body.clone().text();
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wall milliseconds, only to measure how long the mock took (journal, logs): never part of a response. */
+function wallMs(): number {
+  return performance.now();
+}
+
+interface NodeBindings {
+  incoming?: { socket?: { destroy(): void } };
+}
+
+/**
+ * The hook around every ricloud request (mounted before the pipeline): injected faults, the rate limit, the
+ * journal and the per-request log line (method, path, status, ms, tenant; never credentials).
+ */
+export function requestHooks(ctx: MockContext): MiddlewareHandler {
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    if (url.pathname.startsWith('/_mock')) return next();
+    const state = controlStateOf(ctx);
+    const started = wallMs();
+    const at = ctx.clock.now();
+    const method = c.req.method;
+    const tenant = tenantOf(ctx, c.req.header('authorization'));
+    const requestBody = state.journal.bodies && method !== 'GET' ? await jsonOf(c.req.raw) : undefined;
+
+    const decision = state.faults.decide(method, url.pathname, tenant);
+    const extra: Record<string, string> = {};
+    if (decision.fired.length) extra['X-Mock-Fault'] = decision.fired.join(', ');
+    if (decision.latencyMs > 0) {
+      extra['X-Mock-Latency'] = String(decision.latencyMs);
+      await waitWall(decision.latencyMs);
+    }
+    let response: Response | undefined;
+    if (decision.reset) {
+      const socket = (c.env as NodeBindings | undefined)?.incoming?.socket;
+      if (socket) {
+        socket.destroy();
+        response = new Response(null, { status: 499 });
+      } else {
+        response = errorResponse(
+          Errors.serverError(502, 'Injected fault: connection reset (no socket in-process).'),
+          extra,
+        );
+      }
+    } else if (decision.error) {
+      response = errorResponse(decision.error, extra);
+    } else {
+      const limited = tenant === undefined ? undefined : state.rateLimiter.check(tenant, at);
+      if (limited) response = errorResponse(limited, extra);
+    }
+    if (response) c.res = response;
+    else {
+      await next();
+      for (const [k, v] of Object.entries(extra)) c.res.headers.set(k, v);
+    }
+
+    const status = c.res.status;
+    const isJson = (c.res.headers.get('content-type') ?? '').includes('json');
+    const responseBody = isJson && (status >= 400 || state.journal.bodies) ? await jsonOf(c.res) : undefined;
+    const orgVar = (c.get as (k: string) => { id: number } | undefined)('org');
+    const organisation = orgVar?.id ?? tenant ?? null;
+    const durationMs = Math.round((wallMs() - started) * 1000) / 1000;
+    const errorCode =
+      status >= 400 && responseBody && typeof responseBody === 'object'
+        ? String((responseBody as { error?: unknown }).error ?? '') || null
+        : null;
+    const query: Record<string, string> = {};
+    for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+    state.journal.record({
+      time: toIso(at),
+      at,
+      method,
+      path: url.pathname,
+      query,
+      status: decision.reset && !response?.body ? 0 : status,
+      organisation,
+      duration_ms: durationMs,
+      error: decision.reset ? 'connection-reset' : errorCode,
+      faults: decision.fired,
+      request_body: requestBody,
+      response_body: responseBody,
+    });
+    ctx.logger.info(
+      { method, path: url.pathname, status, ms: Math.round(durationMs), tenant: organisation },
+      `${method} ${url.pathname} ${status} ${Math.round(durationMs)}ms`,
+    );
+  };
+}

@@ -1,0 +1,68 @@
+// State snapshots: the whole mock (world, ids, scheduler, clock, tenants' creation states) as JSON, and back.
+import type { MockContext } from './context.ts';
+import { controlStateOf } from './control-state.ts';
+import { parseIso, toIso } from './engine/clock.ts';
+import { type IdSnapshot, IdSource } from './engine/ids.ts';
+import type { SchedulerSnapshot } from './engine/scheduler.ts';
+import { Errors } from './errors.ts';
+import { exportOrg, importOrg, type OrgSnapshot, World } from './store.ts';
+
+/** The JSON of `GET /_mock/state` and `PUT /_mock/state` (and of `--state-file`). */
+export interface MockState {
+  version: 1;
+  seed: string;
+  clock: { now: string; ms: number };
+  ids: IdSnapshot;
+  scheduler: SchedulerSnapshot;
+  organisations: OrgSnapshot[];
+  creation?: OrgSnapshot[];
+}
+
+/**
+ * Exports everything the ricloud API's answers depend on. Same seed + same requests = byte-identical export.
+ * @see ../openapi/control.yaml exportState
+ */
+export function exportState(ctx: MockContext): MockState {
+  const now = ctx.clock.now();
+  return {
+    version: 1,
+    seed: ctx.ids.seed,
+    clock: { now: toIso(now), ms: now },
+    ids: ctx.ids.snapshot(),
+    scheduler: ctx.scheduler.snapshot(),
+    organisations: [...ctx.world.orgs.values()].map(exportOrg),
+    creation: [...controlStateOf(ctx).creation.values()].map((s) => structuredClone(s)),
+  };
+}
+
+/**
+ * Replaces the mock's state with an exported one. Everything is rebuilt first and swapped in at the end, so an
+ * invalid state (400) changes nothing.
+ */
+export function importState(ctx: MockContext, state: MockState): void {
+  let world: World;
+  let creation: Map<number, OrgSnapshot>;
+  let ids: IdSource;
+  try {
+    world = new World();
+    for (const snap of state.organisations) {
+      if (world.orgs.has(snap.id)) throw new Error(`organisation ${snap.id} appears twice`);
+      world.addOrg(importOrg(snap));
+    }
+    creation = new Map((state.creation ?? state.organisations).map((s) => [s.id, structuredClone(s)]));
+    for (const s of creation.values()) importOrg(s);
+    ids = new IdSource(state.seed, state.ids);
+  } catch (err) {
+    throw Errors.invalidParameters({ state: `is not an exported state: ${(err as Error).message}` });
+  }
+  const ms = Number.isFinite(state.clock.ms) ? state.clock.ms : parseIso(state.clock.now);
+  ctx.scheduler.cancel(() => true);
+  ctx.world = world;
+  ctx.ids = ids;
+  ctx.clock.reset();
+  if (ms !== undefined) ctx.clock.set(ms);
+  ctx.scheduler.restore(state.scheduler);
+  const control = controlStateOf(ctx);
+  control.creation = creation;
+  control.rateLimiter.clear();
+}
