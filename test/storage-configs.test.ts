@@ -193,6 +193,19 @@ describe('storage config lifecycle', () => {
     expect((await t.post('/configs/storage/999/test')).status).toBe(404);
   });
 
+  it('with Ricloud-Await on a scaled clock, the test answers once the config is tested', async () => {
+    const t = testMock({ clock: { mode: 'scaled', scale: 1000 } });
+    try {
+      const res = await t.post('/configs/storage/1/test', undefined, { headers: { 'Ricloud-Await': '10' } });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ type: 'storage_config.test', state: 'succeeded' });
+      expect(res.body.date_completed).not.toBeNull();
+      expect((await t.get('/configs/storage/1')).body.state).toBe('valid');
+    } finally {
+      t.mock.close();
+    }
+  });
+
   it('a second test supersedes one still running', async () => {
     const t = testMock();
     const first = await t.post('/configs/storage/1/test');
