@@ -62,6 +62,14 @@ export interface TwoFactorOptions {
   wait?: WaitOptions;
 }
 
+/**
+ * A storage config's create/update body. The spec leaves `credentials` an open object (its generated type is
+ * `Record<string, never>`), so the client spells out what it sends: gs service-account JSON or s3 keys.
+ */
+export type StorageConfigInput = Omit<RequestBody<'createStorageConfig'>, 'credentials'> & {
+  credentials?: Record<string, unknown>;
+};
+
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -199,8 +207,7 @@ export function createClient(options: ClientOptions) {
     },
     configs: {
       storage: {
-        create: (body: RequestBody<'createStorageConfig'>) =>
-          call<StorageConfig>('POST', '/configs/storage', body),
+        create: (body: StorageConfigInput) => call<StorageConfig>('POST', '/configs/storage', body),
         retrieve: (id: string) => call<StorageConfig>('GET', `/configs/storage/${encodeURIComponent(id)}`),
         list: (query?: Query<'listStorageConfigs'>) =>
           call<StorageConfigList>('GET', '/configs/storage', undefined, query),
