@@ -144,6 +144,31 @@ describe('keys', () => {
     expect(rejected.body.error).toBe('unauthorized');
   });
 
+  it.each(['blocked', 'expired'] as const)(
+    'a %s key cannot be reactivated or rotated by the organisation (409)',
+    async (state) => {
+      const t = testMock();
+      const k = (await t.post('/keys', {})).body;
+      // Blocking (an API admin) and trial expiry have no ricloud endpoint: set the state as they would.
+      const record = t.mock.ctx.world.orgs.get(1)?.keys.get(k.id);
+      if (!record) throw new Error('key record missing');
+      record.state = state;
+      for (const res of [
+        await t.post(`/keys/${k.id}`, { state: 'active' }),
+        await t.post(`/keys/${k.id}/rotate`),
+      ]) {
+        expect(res.status).toBe(409);
+        expect(res.body).toMatchObject({
+          error: 'invalid-state',
+          params: { resource: 'key', id: k.id, state },
+        });
+      }
+      const after = await t.get(`/keys/${k.id}`);
+      expect(after.body).toEqual({ ...k, state });
+      expect((await t.get('/key', { token: k.token })).status).toBe(401);
+    },
+  );
+
   it('rotate issues a new token; the old one is rejected from then on', async () => {
     const t = testMock();
     const k = (await t.post('/keys', {})).body;

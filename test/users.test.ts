@@ -91,6 +91,18 @@ describe('users', () => {
     expect((await t.get(`/users/${u.id}`)).body).toEqual(u);
   });
 
+  it('a blocked user stays blocked: the organisation cannot change its state (409)', async () => {
+    const t = testMock();
+    const u = (await t.post('/users', { identifier: 'a' })).body;
+    const record = t.mock.ctx.world.orgs.get(1)?.users.get(u.id);
+    if (!record) throw new Error('user record missing');
+    record.state = 'blocked';
+    const res = await t.post(`/users/${u.id}`, { state: 'active', identifier: 'b' });
+    expect(res.status).toBe(409);
+    expect(res.body.params).toMatchObject({ resource: 'user', state: 'blocked' });
+    expect((await t.get(`/users/${u.id}`)).body).toEqual({ ...u, state: 'blocked' });
+  });
+
   it('filters by identifier and state', async () => {
     const t = testMock();
     const a = (await t.post('/users', { identifier: 'a' })).body;
