@@ -294,6 +294,8 @@ export function controlRoutes(mock: Mock, options: ControlOptions = {}): Hono<Co
   // A full reset also restores the control plane's start-up configuration.
   const baseReset = mock.reset.bind(mock);
   mock.reset = () => {
+    // Job ids restart too, so that a reset state is byte-identical to a fresh one.
+    mock.ctx.scheduler.restore({ seq: 0, jobs: [] });
     baseReset();
     applyStartup(mock, options);
   };
