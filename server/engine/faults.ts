@@ -47,12 +47,16 @@ export interface FaultDecision {
 /** The longest latency one request may be given, so that a typo cannot hang a test suite. */
 export const MAX_LATENCY_MS = 60_000;
 
-/** Turns a path glob into a regex: `*` matches one segment, `**` any number of segments. */
+/** Turns a path glob into a regex: `*` matches within one segment, `**` across segments (`/a/**` matches `/a`). */
 export function globToRegex(glob: string): RegExp {
   let out = '';
   for (let i = 0; i < glob.length; i++) {
     const ch = glob[i] as string;
-    if (ch === '*' && glob[i + 1] === '*') {
+    if (ch === '/' && glob[i + 1] === '*' && glob[i + 2] === '*') {
+      // `/users/**` matches `/users` itself and everything below it.
+      out += '(?:/.*)?';
+      i += 2;
+    } else if (ch === '*' && glob[i + 1] === '*') {
       out += '.*';
       i++;
     } else if (ch === '*') out += '[^/]*';
