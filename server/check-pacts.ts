@@ -1,5 +1,6 @@
 // `ricloud-mock check-pacts`: every pact interaction's request and response checked against the ricloud spec.
 import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { ajvErrorsToParams, compileSpec } from './spec.ts';
 import { createResponseValidator, describeErrors } from './spec-response.ts';
 import { expandPactSources } from './verify.ts';
@@ -181,7 +182,7 @@ export function checkPactsCommand(
     return 2;
   }
   for (const f of report.findings) {
-    write(`✘ ${f.interaction}  (${f.file})`);
+    write(`✘ ${f.interaction}  (${relative(process.cwd(), f.file) || f.file})`);
     for (const p of f.problems) write(`    ${p}`);
   }
   const skipped = report.skipped ? `, ${report.skipped} message interaction(s) not checked` : '';
