@@ -299,4 +299,22 @@ describe('webhook deliveries', () => {
     expect(other.requests.map((q) => q.path)).toEqual([`/webhooks/${e.id}`]);
     expect(r.requests).toHaveLength(0);
   });
+
+  it('delivers session.expired with the expired session nested', async () => {
+    const { t, r, secret } = await setup(() => 200);
+    const user = await t.post('/users', { identifier: 'expiring' });
+    const session = await t.post('/sessions', {
+      source: { user: user.body.id, type: 'icloud.account', identifier: 'exp+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    await t.advance(2);
+    await t.del(`/sessions/${session.body.id}`);
+    await t.advance(0);
+    const expired = r.requests.map((q) => JSON.parse(q.body)).find((e) => e.type === 'session');
+    expect(expired).toMatchObject({
+      action: 'expired',
+      data: { id: session.body.id, state: 'expired', error: 'organisation' },
+    });
+    for (const q of r.requests) verify(q, secret);
+  });
 });
