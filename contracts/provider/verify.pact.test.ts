@@ -1,6 +1,7 @@
 // Provider verification: the project's own consumer pacts (written by the consumer run) against the real mock.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { checkPacts } from '../../server/check-pacts.ts';
 import { verifyPacts } from '../../server/verify.ts';
 import { PACT_DIR } from '../consumer/pact.ts';
 
@@ -16,4 +17,11 @@ describe('ricloud-mock as the provider', () => {
     const report = await verifyPacts({ pacts: [PACT_DIR], write: (l) => lines.push(l) });
     expect(report, lines.join('\n')).toMatchObject({ ok: true, failures: [], problems: [] });
   }, 120_000);
+
+  it('asks only for what the ricloud spec has', () => {
+    const report = checkPacts([PACT_DIR]);
+    expect(report.findings).toEqual([]);
+    expect(report.checked).toBe(19);
+    expect(report.skipped).toBe(2);
+  });
 });
