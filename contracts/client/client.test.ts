@@ -96,7 +96,7 @@ describe('reference client', () => {
       baseUrl: 'http://x/',
       token: 'abc',
       fetch: async (url, init) => {
-        seen.push(`${url} ${(init?.headers as Record<string, string>).Authorization}`);
+        seen.push(`${url} ${(init?.headers as Record<string, string> | undefined)?.Authorization}`);
         return new Response('{"resource":"list","data":[]}', { status: 200 });
       },
     });
