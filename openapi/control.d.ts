@@ -316,10 +316,104 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/_mock/deliveries': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The webhook delivery log (every HTTP attempt), newest first; a capped ring buffer */
+    get: operations['listDeliveries'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/events/{id}/redeliver': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Sends an event (of any organisation) again now and returns the attempt; a 2xx marks it delivered */
+    post: operations['redeliverEvent'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/subscriptions/{id}/allow': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** The Relay app user allows a pending subscription (pending → active; active stays active) */
+    post: operations['allowSubscription'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/webhooks/verify': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The Ricloud-Signature scheme and a TypeScript snippet that verifies it */
+    get: operations['describeWebhookSignature'];
+    put?: never;
+    /** Checks a Ricloud-Signature header against a raw body and secret, at the mock clock's time */
+    post: operations['verifyWebhookSignature'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /** @description One HTTP attempt to deliver an event to a webhook receiver. */
+    DeliveryAttempt: {
+      id: number;
+      event: string;
+      organisation: number;
+      /** @description `<type>.<action>`, e.g. `poll.completed`. */
+      event_type: string;
+      /** @enum {string} */
+      kind: 'delivery' | 'test' | 'redelivery';
+      url: string;
+      /** @description 1 for the first attempt, 2 for the first retry, ... */
+      attempt: number;
+      ok: boolean;
+      status: number | null;
+      /** @description `timeout`, `connection-refused`, `connection-reset`, ... when no response came. */
+      error: string | null;
+      /** @description Wall time of the attempt. */
+      duration_ms: number;
+      /** @description When it was sent, on the mock clock. */
+      date: string;
+    };
     Error: {
       error: string;
       message: string;
@@ -1131,6 +1225,148 @@ export interface operations {
           'application/json': {
             organisations: number;
             now: string;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+    };
+  };
+  listDeliveries: {
+    parameters: {
+      query?: {
+        /** @description Only attempts for this event id. */
+        event?: string;
+        /** @description `ok`, `failed`, an HTTP status (`503`) or an error (`timeout`, `connection-refused`, ...). */
+        status?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Attempts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['DeliveryAttempt'][];
+            total_count: number;
+            capacity: number;
+          };
+        };
+      };
+    };
+  };
+  redeliverEvent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The attempt */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DeliveryAttempt'];
+        };
+      };
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  allowSubscription: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The subscription as ricloud now presents it */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': Record<string, never>;
+        };
+      };
+      404: components['responses']['NotFound'];
+      409: components['responses']['Conflict'];
+    };
+  };
+  describeWebhookSignature: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Scheme and snippet */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            header: string;
+            scheme: string;
+            tolerance_seconds: number;
+            usage?: string;
+            snippet: string;
+          };
+        };
+      };
+    };
+  };
+  verifyWebhookSignature: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          /** @description The Ricloud-Signature header value. */
+          header: string;
+          /** @description The raw request body, exactly as received. */
+          body: string;
+          /** @description The webhook config's secret. */
+          secret: string;
+          /** @default 600 */
+          tolerance_seconds?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description The verdict */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ok: boolean;
+            /** @enum {string} */
+            reason: 'ok' | 'missing-header' | 'malformed-header' | 'bad-signature' | 'stale-timestamp';
+            timestamp?: number;
           };
         };
       };

@@ -1,6 +1,7 @@
 // /_mock control routes for webhooks: the delivery log, redelivery, Relay consent and a signature checker.
 import { Hono } from 'hono';
 import type { Mock } from './app.ts';
+import type { ControlEnv } from './control.ts';
 import { deliveryLog, redeliverEvent } from './engine/delivery.ts';
 import { applicableWebhookConfig } from './engine/events.ts';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from './engine/signature.ts';
@@ -39,21 +40,9 @@ function findSubscription(mock: Mock, id: string): { org: OrgState; sub: Subscri
   throw Errors.notFound('subscription', id);
 }
 
-async function readJsonObject(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text();
-  if (!text.trim()) return {};
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
-    // fall through
-  }
-  throw Errors.malformedRequest('The body must be a JSON object.');
-}
-
 /** Mounted from control.ts: `GET /deliveries`, `POST /events/{id}/redeliver`, `POST /subscriptions/{id}/allow`, `/webhooks/verify`. */
-export function webhookControlRoutes(mock: Mock): Hono {
-  const control = new Hono({ strict: false });
+export function webhookControlRoutes(mock: Mock): Hono<ControlEnv> {
+  const control = new Hono<ControlEnv>({ strict: false });
 
   control.get('/deliveries', (c) => {
     const event = c.req.query('event') || undefined;
@@ -94,8 +83,9 @@ export function webhookControlRoutes(mock: Mock): Hono {
     }),
   );
 
-  control.post('/webhooks/verify', async (c) => {
-    const body = await readJsonObject(c.req.raw);
+  control.post('/webhooks/verify', (c) => {
+    // The control pipeline has already parsed and validated the body against openapi/control.yaml.
+    const body = c.get('body') ?? {};
     const bad: Record<string, string> = {};
     if (typeof body.header !== 'string') bad.header = 'must be the Ricloud-Signature header value';
     if (typeof body.body !== 'string') bad.body = 'must be the raw request body, as a string';
