@@ -317,4 +317,20 @@ describe('webhook deliveries', () => {
     });
     for (const q of r.requests) verify(q, secret);
   });
+
+  it('a state snapshot carries pending deliveries: the retry happens in the mock it is imported into', async () => {
+    const { t, r, emit } = await setup((i) => (i === 0 ? 500 : 200));
+    const e1 = emit();
+    const e2 = emit();
+    await t.advance(0);
+    const state = await t.get('/_mock/state');
+    expect(state.status).toBe(200);
+    const copy = testMock();
+    expect((await copy.api('PUT', '/_mock/state', { body: state.body })).status).toBe(200);
+    await copy.advance(60);
+    // The original mock is left alone; the copy retries e1 then sends e2, in order, to the same receiver.
+    expect(r.requests.map((q) => q.path)).toEqual([e1, e1, e2].map((e) => `/webhooks/${e.id}`));
+    expect((await copy.get(`/events/${e2.id}`)).body).toMatchObject({ state: 'delivered', retries: 0 });
+    expect((await t.get(`/events/${e2.id}`)).body.state).toBe('pending');
+  });
 });
