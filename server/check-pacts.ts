@@ -1,11 +1,29 @@
 // `ricloud-mock check-pacts`: every pact interaction's request and response checked against the ricloud spec.
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { ajvErrorsToParams, compileSpec } from './spec.ts';
 import { createResponseValidator, describeErrors } from './spec-response.ts';
-import { expandPactSources } from './verify.ts';
 
 type Json = Record<string, unknown>;
+
+/** Expands directories into their `*.json` files; keeps urls as they are. */
+export function expandPactSources(sources: string[]): { files: string[]; urls: string[] } {
+  const files: string[] = [];
+  const urls: string[] = [];
+  for (const source of sources) {
+    if (/^https?:\/\//.test(source)) {
+      urls.push(source);
+      continue;
+    }
+    const path = resolve(source);
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat) throw new Error(`no pact file or directory at ${source}`);
+    if (stat.isDirectory()) {
+      for (const name of readdirSync(path).sort()) if (name.endsWith('.json')) files.push(join(path, name));
+    } else files.push(path);
+  }
+  return { files, urls };
+}
 
 /** One interaction that asks for something the API does not have. */
 export interface PactFinding {

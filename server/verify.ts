@@ -1,10 +1,10 @@
 // `ricloud-mock verify`: verifies consumer pacts against an in-process mock with the shipped provider states.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { PROVIDER_STATES, ProviderWorld, resolveProviderState } from '../contracts/provider-states.ts';
 import { createMock } from './app.ts';
+import { expandPactSources } from './check-pacts.ts';
 
 /** Options of `verifyPacts`; the broker ones are passed through to Pact's Verifier unchanged. */
 export interface VerifyOptions {
@@ -41,25 +41,6 @@ export interface VerifyReport {
 interface PactFile {
   interactions?: { description?: string; providerStates?: { name: string }[]; providerState?: string }[];
   messages?: { description?: string; providerStates?: { name: string }[] }[];
-}
-
-/** Expands directories into their `*.json` files; keeps urls as they are. */
-export function expandPactSources(sources: string[]): { files: string[]; urls: string[] } {
-  const files: string[] = [];
-  const urls: string[] = [];
-  for (const source of sources) {
-    if (/^https?:\/\//.test(source)) {
-      urls.push(source);
-      continue;
-    }
-    const path = resolve(source);
-    const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) throw new Error(`no pact file or directory at ${source}`);
-    if (stat.isDirectory()) {
-      for (const name of readdirSync(path).sort()) if (name.endsWith('.json')) files.push(join(path, name));
-    } else files.push(path);
-  }
-  return { files, urls };
 }
 
 /** The provider state names a local pact file asks for that the catalogue does not have. */
