@@ -1,11 +1,14 @@
 // The only impure entry: reads flags and env, starts the real clock, listens on a socket, handles signals.
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
 import { createMock } from './app.ts';
+import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import type { ClockMode } from './engine/clock.ts';
 import { PRESET_NAMES } from './presets.ts';
+import { exportState, importState, type MockState } from './snapshot.ts';
 
 interface ServeFlags {
   port: string;
@@ -19,6 +22,17 @@ interface ServeFlags {
   dataDir: string;
   s3Endpoint?: string;
   publicUrl?: string;
+  config?: string;
+  stateFile?: string;
+  controlToken?: string;
+  journalSize?: string;
+  journalBodies?: boolean;
+  rateLimit?: string | boolean;
+}
+
+/** Flags the user did not set fall back to the config file, then to their defaults. */
+function fromConfig<T>(cmd: Command, name: string, flag: T, configured: T | undefined): T {
+  return cmd.getOptionValueSource(name) === 'default' && configured !== undefined ? configured : flag;
 }
 
 function makeLogger(level: string) {
@@ -31,9 +45,34 @@ function makeLogger(level: string) {
   return pino({ level });
 }
 
-async function serveCommand(flags: ServeFlags): Promise<void> {
+async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid --port ${flags.port}`);
+  const { file: configFile, config } = loadConfigFile(flags.config);
+  flags.seed = fromConfig(cmd, 'seed', flags.seed, config.seed);
+  flags.preset = fromConfig(cmd, 'preset', flags.preset, config.preset);
+  flags.clock = fromConfig(cmd, 'clock', flags.clock, config.clock);
+  flags.timeScale = fromConfig(cmd, 'timeScale', flags.timeScale, config.timeScale?.toString());
+  flags.token ??= config.token;
+  const control = controlOptionsOf(config);
+  if (flags.controlToken) control.token = flags.controlToken;
+  if (flags.journalSize !== undefined || flags.journalBodies) {
+    const size = flags.journalSize === undefined ? control.journal?.size : Number(flags.journalSize);
+    if (size !== undefined && !(Number.isInteger(size) && size >= 1))
+      throw new Error(`invalid --journal-size ${flags.journalSize}`);
+    control.journal = {
+      ...control.journal,
+      ...(size ? { size } : {}),
+      ...(flags.journalBodies ? { bodies: true } : {}),
+    };
+  }
+  if (flags.rateLimit !== undefined && flags.rateLimit !== false) {
+    const limit = flags.rateLimit === true ? undefined : Number(flags.rateLimit);
+    if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1))
+      throw new Error(`invalid --rate-limit ${flags.rateLimit}`);
+    control.rateLimit = { ...control.rateLimit, enabled: true, ...(limit ? { limit } : {}) };
+  }
+  const stateFile = flags.stateFile ?? config.stateFile;
   const logger = makeLogger(flags.logLevel);
   const dataDir = resolve(flags.dataDir);
   const mock = createMock({
@@ -41,11 +80,25 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
     token: flags.token,
     preset: flags.preset,
     clock: { mode: flags.clock, scale: Number(flags.timeScale) },
+    timings: config.timings,
+    control,
     storageUrl: `local://${resolve(dataDir, 'storage')}`,
     s3Endpoint: flags.s3Endpoint,
     publicUrl: flags.publicUrl ?? `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host}:${port}`,
     logger,
   });
+  if (stateFile && existsSync(stateFile)) {
+    importState(mock.ctx, JSON.parse(readFileSync(stateFile, 'utf8')) as MockState);
+    logger.info({ stateFile }, 'state loaded');
+  }
+  const saveState = () => {
+    if (!stateFile) return;
+    // Write then rename: a crash mid-write never leaves a half-written state file.
+    mkdirSync(dirname(resolve(stateFile)), { recursive: true });
+    writeFileSync(`${stateFile}.tmp`, JSON.stringify(exportState(mock.ctx)));
+    renameSync(`${stateFile}.tmp`, stateFile);
+    logger.info({ stateFile }, 'state saved');
+  };
   const server = serve({ fetch: mock.app.fetch, port, hostname: flags.host }, (info) => {
     const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${info.port}`;
     process.stdout.write(
@@ -53,7 +106,12 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
         `ricloud-mock listening on ${url}`,
         `  token:   ${mock.token}`,
         `  preset:  ${flags.preset}   seed: ${flags.seed}   clock: ${flags.clock}${flags.clock === 'scaled' ? ` ×${flags.timeScale}` : ''}`,
-        `  control: ${url}/_mock`,
+        `  control: ${url}/_mock${control.token ? '   (control token required)' : '   (loopback only)'}`,
+        ...(configFile ? [`  config:  ${configFile}`] : []),
+        ...(stateFile ? [`  state:   ${resolve(stateFile)} (loaded at start, saved on shutdown)`] : []),
+        ...(control.rateLimit?.enabled
+          ? [`  rate limit: ${control.rateLimit.limit ?? 10000} requests/hour/organisation`]
+          : []),
         `  try:     curl -H 'Authorization: Token ${mock.token}' ${url}/organisation`,
         '',
       ].join('\n'),
@@ -62,6 +120,11 @@ async function serveCommand(flags: ServeFlags): Promise<void> {
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
     mock.close();
+    try {
+      saveState();
+    } catch (err) {
+      logger.error({ err, stateFile }, 'could not save the state');
+    }
     server.close(() => process.exit(0));
     // Keep-alive sockets may hold close() open; do not wait for them forever.
     setTimeout(() => process.exit(0), 2000).unref();
@@ -132,7 +195,7 @@ export function buildProgram(): Command {
   const program = new Command('ricloud-mock').description(
     "A stateful mock of Reincubate's ricloud v3 API and a contract test kit.",
   );
-  program
+  const serveCmd = program
     .command('serve', { isDefault: true })
     .description('start the mock server (the default command)')
     .addOption(new Option('-p, --port <port>', 'port to listen on').env('PORT').default('8787'))
@@ -179,7 +242,44 @@ export function buildProgram(): Command {
     .addOption(
       new Option('--public-url <url>', 'base url that signed urls point at').env('RICLOUD_MOCK_PUBLIC_URL'),
     )
-    .action((flags: ServeFlags) => serveCommand(flags));
+    .addOption(
+      new Option(
+        '--config <file>',
+        'config file: tenants, scenarios, timings, faults (default ./ricloud-mock.config.json)',
+      ).env('RICLOUD_MOCK_CONFIG'),
+    )
+    .addOption(
+      new Option(
+        '--state-file <file>',
+        'load the whole state from this file at start, save it on shutdown',
+      ).env('RICLOUD_MOCK_STATE_FILE'),
+    )
+    .addOption(
+      new Option(
+        '--control-token <token>',
+        'require this token on /_mock (else /_mock answers loopback peers only)',
+      ).env('RICLOUD_MOCK_CONTROL_TOKEN'),
+    )
+    .addOption(
+      new Option('--journal-size <n>', 'requests kept in the /_mock/requests journal (default 1000)').env(
+        'RICLOUD_MOCK_JOURNAL_SIZE',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--journal-bodies',
+        'record request and response bodies in the journal (redacted, capped)',
+      ).env('RICLOUD_MOCK_JOURNAL_BODIES'),
+    )
+    .addOption(
+      new Option(
+        '--rate-limit [n]',
+        'enforce the rate limit: n (default 10000) requests per hour per organisation',
+      ).env('RICLOUD_MOCK_RATE_LIMIT'),
+    )
+    .action((flags: ServeFlags, cmd: Command) => serveCommand(flags, cmd));
+  // `ricloud-mock --help` shows the default command's flags (each with its env var) too.
+  program.addHelpText('after', () => `\n${serveCmd.helpInformation()}`);
   addContractCommands(program);
   return program;
 }
