@@ -25,6 +25,11 @@ export interface ControlClientOptions {
   fetch?: typeof fetch;
 }
 
+/** Fields with a default in the spec are optional on input. */
+type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
+export type TenantInput = WithDefaults<Schemas['TenantInput'], 'preset'>;
+export type TaskScenarioInput = WithDefaults<Schemas['TaskScenario'], 'error'>;
+
 export type RequestQuery = NonNullable<operations['listRequests']['parameters']['query']>;
 
 /**
@@ -62,8 +67,7 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
     advance: (seconds: number) => call<Schemas['AdvanceReport']>('POST', '/clock/advance', { seconds }),
     reset: () => call<Schemas['ResetReport']>('POST', '/reset'),
     organisations: () => call<JsonOf<'listOrganisations'>>('GET', '/organisations'),
-    createOrganisation: (input: Schemas['TenantInput']) =>
-      call<Schemas['Tenant']>('POST', '/organisations', input),
+    createOrganisation: (input: TenantInput) => call<Schemas['Tenant']>('POST', '/organisations', input),
     organisation: (id: number) => call<Schemas['Tenant']>('GET', `/organisations/${id}`),
     deleteOrganisation: (id: number) => call<Schemas['Tenant']>('DELETE', `/organisations/${id}`),
     resetOrganisation: (id: number) => call<Schemas['Tenant']>('POST', `/organisations/${id}/reset`),
@@ -72,7 +76,7 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
       call<Record<string, unknown>>('POST', '/scenarios/sessions', input),
     expireSession: (id: string, trigger: 'service' | 'admin' | 'api' | 'organisation' = 'admin') =>
       call<Record<string, unknown>>('POST', `/sessions/${encodeURIComponent(id)}/expire`, { trigger }),
-    forceTaskFailure: (input: Schemas['TaskScenario']) =>
+    forceTaskFailure: (input: TaskScenarioInput) =>
       call<Schemas['TaskScenarioRecord']>('POST', '/scenarios/tasks', input),
     loadScenario: (name: string, organisation?: number) =>
       call<JsonOf<'loadScenario'>>(

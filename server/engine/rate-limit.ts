@@ -9,6 +9,7 @@ export interface RateLimitConfig {
   window_seconds: number;
 }
 
+// DIVERGENCE: the documented limit is off by default (tests would trip it); fixed windows on the mock clock.
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { enabled: false, limit: 10_000, window_seconds: 3600 };
 
 /**

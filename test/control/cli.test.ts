@@ -112,16 +112,18 @@ describe('ricloud-mock CLI', () => {
       body: JSON.stringify({ seconds: 3600 }),
     });
     const usersBefore = await (await fetch(`${first.url}/users`, { headers: auth(first.token) })).text();
-    const clockBefore = (await (await fetch(`${first.url}/_mock/clock`)).json()).now;
+    const clockBefore = ((await (await fetch(`${first.url}/_mock/clock`)).json()) as { now: string }).now;
     expect(await stop(first)).toBe(0);
-    expect(JSON.parse(readFileSync(stateFile, 'utf8')).version).toBe(1);
+    expect((JSON.parse(readFileSync(stateFile, 'utf8')) as { version: number }).version).toBe(1);
 
     const second = await start(['--seed', 'restart', '--state-file', stateFile, '--log-level', 'silent']);
     expect(second.token).toBe(first.token);
     expect(await (await fetch(`${second.url}/users`, { headers: auth(second.token) })).text()).toBe(
       usersBefore,
     );
-    expect((await (await fetch(`${second.url}/_mock/clock`)).json()).now).toBe(clockBefore);
+    expect(((await (await fetch(`${second.url}/_mock/clock`)).json()) as { now: string }).now).toBe(
+      clockBefore,
+    );
     expect(await stop(second)).toBe(0);
   }, 90_000);
 
@@ -138,7 +140,9 @@ describe('ricloud-mock CLI', () => {
       }),
     );
     const r = await start(['--log-level', 'info'], cwd);
-    const orgs = await (await fetch(`${r.url}/_mock/organisations`)).json();
+    const orgs = (await (await fetch(`${r.url}/_mock/organisations`)).json()) as {
+      data: { organisation: { name: string } }[];
+    };
     expect(orgs.data.map((t: { organisation: { name: string } }) => t.organisation.name)).toEqual([
       'Mock Organisation',
       'Config tenant',
@@ -154,7 +158,9 @@ describe('ricloud-mock CLI', () => {
         payload: { password: 'pa55word-in-log?' },
       }),
     });
-    expect((await (await fetch(`${r.url}/_mock/requests`)).json()).capacity).toBe(10);
+    expect(((await (await fetch(`${r.url}/_mock/requests`)).json()) as { capacity: number }).capacity).toBe(
+      10,
+    );
     await stop(r);
     const lines = r
       .output()

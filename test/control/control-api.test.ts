@@ -148,7 +148,7 @@ describe('control API access', () => {
     const mock = createMock();
     const res = await mock.app.fetch(new Request('http://mock/_mock/faults'), remote);
     expect(res.status).toBe(403);
-    expect((await res.json()).error).toBe('permission-denied');
+    expect(((await res.json()) as { error: string }).error).toBe('permission-denied');
     expect((await mock.app.fetch(new Request('http://mock/_mock/faults'), local)).status).toBe(200);
   });
 

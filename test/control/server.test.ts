@@ -104,7 +104,7 @@ describe('faults over a socket', () => {
     await server.control.addFault({
       kind: 'error',
       status: 502,
-      organisation: tenant.organisation.id as number,
+      organisation: Number(tenant.organisation.id),
     });
     expect((await get(server)).status).toBe(200);
     const res = await fetch(`${server.url}/organisation`, {
