@@ -1,10 +1,16 @@
 // Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
+import {
+  DEFAULT_TIMINGS,
+  type MockContext,
+  type ResolvedOptions,
+  type RicloudEnv,
+  type Timings,
+} from './context.ts';
 import { type ControlEnv, controlRoutes } from './control.ts';
 import { type ControlOptions, requestHooks } from './control-state.ts';
-import { DEFAULT_TIMINGS, type MockContext, type ResolvedOptions, type RicloudEnv, type Timings } from './context.ts';
 import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './engine/clock.ts';
 import { IdSource } from './engine/ids.ts';
 import { registerJobs } from './engine/jobs.ts';

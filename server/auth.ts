@@ -1,7 +1,8 @@
 // Authentication: `Authorization: Token <key token>` → key → organisation.
+
+import type { MockContext } from './context.ts';
 import { toIso } from './engine/clock.ts';
 import { Errors } from './errors.ts';
-import type { MockContext } from './context.ts';
 import type { KeyRecord, OrgState } from './store.ts';
 
 /**
@@ -9,8 +10,14 @@ import type { KeyRecord, OrgState } from './store.ts';
  * key past `date_expires` turns `expired` here, when it is next used.
  * @see ../shared/api/docs/authentication.md
  */
-export function authenticate(ctx: MockContext, header: string | undefined): { org: OrgState; key: KeyRecord } {
-  if (!header) throw Errors.unauthorized('Authentication credentials were not provided: send Authorization: Token <key token>.');
+export function authenticate(
+  ctx: MockContext,
+  header: string | undefined,
+): { org: OrgState; key: KeyRecord } {
+  if (!header)
+    throw Errors.unauthorized(
+      'Authentication credentials were not provided: send Authorization: Token <key token>.',
+    );
   const m = /^\s*Token\s+(\S+)\s*$/i.exec(header);
   if (!m?.[1]) throw Errors.unauthorized('Malformed Authorization header: expected "Token <key token>".');
   const hit = ctx.world.findByToken(m[1]);

@@ -62,7 +62,9 @@ export const Errors = {
   unauthorized: (message = 'Authentication credentials were not provided or are invalid.') =>
     new ApiError(401, 'unauthorized', message),
   permissionDenied: (scope: string, message?: string) =>
-    new ApiError(403, 'permission-denied', message ?? `The key's permissions do not allow ${scope}.`, { scope }),
+    new ApiError(403, 'permission-denied', message ?? `The key's permissions do not allow ${scope}.`, {
+      scope,
+    }),
   limitExceeded: (scope: string, level: string, value: number) =>
     new ApiError(403, 'limit-exceeded', `The limit of ${value} per ${level} for ${scope} is reached.`, {
       scope,
@@ -82,7 +84,11 @@ export const Errors = {
       { Allow: allowed.join(', ') },
     ),
   invalidState: (resource: string, id: string, state: string, message?: string) =>
-    new ApiError(409, 'invalid-state', message ?? `The ${resource} ${id} is ${state}.`, { resource, id, state }),
+    new ApiError(409, 'invalid-state', message ?? `The ${resource} ${id} is ${state}.`, {
+      resource,
+      id,
+      state,
+    }),
   organisationUnconfigured: () =>
     new ApiError(
       409,
@@ -106,5 +112,6 @@ export const Errors = {
       { limit, retry_after: retryAfterSeconds },
       { 'Retry-After': String(retryAfterSeconds) },
     ),
-  serverError: (status = 500, message = 'Internal server error.') => new ApiError(status, 'server-error', message),
+  serverError: (status = 500, message = 'Internal server error.') =>
+    new ApiError(status, 'server-error', message),
 } as const;

@@ -2,7 +2,7 @@
 import type { OrganisationPermissions, Scopes } from '../openapi/types.ts';
 import type { MockContext } from './context.ts';
 import { toIso } from './engine/clock.ts';
-import { newOrgState, type KeyRecord, type OrgState, type StorageConfigRecord } from './store.ts';
+import { type KeyRecord, newOrgState, type OrgState, type StorageConfigRecord } from './store.ts';
 
 export const PRESET_NAMES = ['default', 'getting-started'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -50,7 +50,10 @@ export interface NewOrganisationOptions {
  * Creates an organisation with one active key: the building block of presets and of the control API's tenants.
  * Ids come from the shared seeded counters, so the first organisation of a fresh mock is always 1.
  */
-export function createOrganisation(ctx: MockContext, options: NewOrganisationOptions): { org: OrgState; key: KeyRecord } {
+export function createOrganisation(
+  ctx: MockContext,
+  options: NewOrganisationOptions,
+): { org: OrgState; key: KeyRecord } {
   const now = toIso(ctx.clock.now());
   const id = ctx.ids.nextNumber('organisation');
   const permissions: OrganisationPermissions = {

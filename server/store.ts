@@ -81,7 +81,9 @@ export type SessionRecord = Omit<Session, 'source'> & {
 };
 export type OrganisationRecord = Omit<Organisation, 'permissions' | 'storage_configs' | 'webhook_configs'>;
 export type SourceRecord = Omit<Source, 'children'>;
-export type PollRecord = Omit<Poll, 'results' | 'errors'> & { errors: { task: string; error: string; message: string }[] };
+export type PollRecord = Omit<Poll, 'results' | 'errors'> & {
+  errors: { task: string; error: string; message: string }[];
+};
 export type TaskRecord = Omit<Task, 'results'>;
 export type StorageConfigRecord = StorageConfig & { x: { credentials: Record<string, unknown> | null } };
 export type KeyRecord = Key;
@@ -151,7 +153,10 @@ export type OrgSnapshot = Omit<OrgState, (typeof TABLES)[number] | 'blobs'> & {
 } & { blobs: BlobRecord[] };
 
 /** Builds an empty organisation state around its organisation and permissions records. */
-export function newOrgState(organisation: OrganisationRecord, permissions: OrganisationPermissions): OrgState {
+export function newOrgState(
+  organisation: OrganisationRecord,
+  permissions: OrganisationPermissions,
+): OrgState {
   return {
     id: organisation.id,
     organisation,

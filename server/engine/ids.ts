@@ -2,7 +2,14 @@
 import { createHash } from 'node:crypto';
 
 /** Sequence kinds whose ids are decimal strings (or, for organisations, numbers), shared by all tenants. */
-export type SeqKind = 'organisation' | 'key' | 'user' | 'source' | 'storage_config' | 'webhook_config' | 'permissions';
+export type SeqKind =
+  | 'organisation'
+  | 'key'
+  | 'user'
+  | 'source'
+  | 'storage_config'
+  | 'webhook_config'
+  | 'permissions';
 
 export interface RngState {
   s: [number, number, number, number];

@@ -3,8 +3,8 @@ import { Hono } from 'hono';
 import type { RequestBody } from '../../openapi/types.ts';
 import type { RicloudEnv } from '../context.ts';
 import { Errors } from '../errors.ts';
-import { slugify } from '../presets.ts';
 import { presentOrganisation } from '../presenters.ts';
+import { slugify } from '../presets.ts';
 
 /** @see ../shared/api/docs/organisations.md */
 export const organisationRoutes = new Hono<RicloudEnv>();
@@ -24,8 +24,10 @@ organisationRoutes.post('/', (c) => {
     body.webhook_config_default === undefined || body.webhook_config_default === null
       ? body.webhook_config_default
       : String(body.webhook_config_default);
-  if (storageDefault && !org.storageConfigs.get(storageDefault)) throw Errors.notFound('storage_config', storageDefault);
-  if (webhookDefault && !org.webhookConfigs.get(webhookDefault)) throw Errors.notFound('webhook_config', webhookDefault);
+  if (storageDefault && !org.storageConfigs.get(storageDefault))
+    throw Errors.notFound('storage_config', storageDefault);
+  if (webhookDefault && !org.webhookConfigs.get(webhookDefault))
+    throw Errors.notFound('webhook_config', webhookDefault);
   if (body.name !== undefined) {
     o.name = body.name;
     o.slug = slugify(body.name);
