@@ -77,7 +77,8 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   const dataDir = resolve(flags.dataDir);
   const mock = createMock({
     seed: flags.seed,
-    token: flags.token,
+    // An empty --token or RICLOUD_MOCK_TOKEN='' means "not set": never a key with an empty token.
+    token: flags.token || undefined,
     preset: flags.preset,
     clock: { mode: flags.clock, scale: Number(flags.timeScale) },
     timings: config.timings,
@@ -101,6 +102,10 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   };
   const server = serve({ fetch: mock.app.fetch, port, hostname: flags.host }, (info) => {
     const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${info.port}`;
+    // With --port 0 the real port is known only now: signed urls must point at it.
+    if (!flags.publicUrl) {
+      mock.ctx.options.publicUrl = `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${info.port}`;
+    }
     process.stdout.write(
       [
         `ricloud-mock listening on ${url}`,

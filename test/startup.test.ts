@@ -1,4 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -112,5 +115,54 @@ describe('start-up on a real socket', () => {
       expect((await exitOf(b.proc)).code).toBe(0);
     },
     3 * BANNER_TIMEOUT_MS + 10_000,
+  );
+
+  it(
+    "an empty --token means 'not set'; with --port 0 signed urls point at the real port",
+    async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'ricloud-mock-startup-'));
+      try {
+        const { url, token, proc } = await start(['--token', '', '--clock', 'manual', '--data-dir', dataDir]);
+        expect(token).toMatch(/^[0-9a-f]{40}$/);
+        const call = async (method: string, path: string, body?: unknown) => {
+          const res = await fetch(`${url}${path}`, {
+            method,
+            headers: { Authorization: `Token ${token}`, 'Content-Type': 'application/json' },
+            body: body === undefined ? undefined : JSON.stringify(body),
+          });
+          return (await res.json()) as Record<string, any>;
+        };
+        const advance = (seconds: number) =>
+          fetch(`${url}/_mock/clock/advance`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ seconds }),
+          });
+        const user = await call('POST', '/users', { identifier: 'startup' });
+        const session = await call('POST', '/sessions', {
+          source: { user: user.id, type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+          payload: { password: 'x' },
+        });
+        await advance(10);
+        const poll = await call('POST', '/polls', {
+          session: session.id,
+          payload: { info_types: ['account.info'] },
+        });
+        await advance(60);
+        const done = await call('GET', `/polls/${poll.id}`);
+        expect(done.state).toBe('completed');
+        const signed = done.results.data[0].signed_url.url as string;
+        expect(signed.startsWith(`${url}/_signed/`)).toBe(true);
+        const download = await fetch(signed);
+        expect(download.status).toBe(200);
+        expect((await download.arrayBuffer()).byteLength).toBe(done.results.data[0].size);
+        const exited = exitOf(proc);
+        proc.kill('SIGTERM');
+        expect((await exited).code).toBe(0);
+      } finally {
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    },
+    BANNER_TIMEOUT_MS + 20_000,
   );
 });
