@@ -1,6 +1,10 @@
 /**
- * Regenerates the TypeScript types of every OpenAPI spec and fails when a committed `.d.ts` differs
- * (`npm run gen:check`), or rewrites them (`npm run gen`, which passes `--write`).
+ * Regenerates the TypeScript types and the JSON copy of every OpenAPI spec and fails when a committed `.d.ts` or
+ * `.json` differs (`npm run gen:check`), or rewrites them (`npm run gen`, which passes `--write`).
+ *
+ * The JSON copy (`openapi/<name>.json`) is what the server loads at start (server/spec.ts `loadSpecDocument`):
+ * JSON.parse is ~100× faster than parsing the YAML. It records the sha256 of its YAML, so a copy that is stale
+ * is ignored at run time (the YAML is parsed instead) and reported here.
  *
  * Formatting goes through Biome's stdin mode under a neutral file name, because biome.json ignores
  * `openapi/*.d.ts` (generated files are never linted) and would refuse to format them in place.
@@ -10,11 +14,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import { SOURCE_HASH_KEY, sourceHash } from '../server/spec.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
-const SPECS: ReadonlyArray<{ spec: string; types: string }> = [
-  { spec: 'openapi/ricloud-v3.yaml', types: 'openapi/ricloud-v3.d.ts' },
-  { spec: 'openapi/control.yaml', types: 'openapi/control.d.ts' },
+const SPECS: ReadonlyArray<{ spec: string; types: string; json: string }> = [
+  { spec: 'openapi/ricloud-v3.yaml', types: 'openapi/ricloud-v3.d.ts', json: 'openapi/ricloud-v3.json' },
+  { spec: 'openapi/control.yaml', types: 'openapi/control.d.ts', json: 'openapi/control.json' },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -40,6 +46,13 @@ function generate(spec: string): string {
   }
 }
 
+/** The spec as formatted JSON, its first key the sha256 of the YAML it came from. */
+function generateJson(spec: string): string {
+  const yamlText = readFileSync(path.join(root, spec), 'utf8');
+  const doc = { [SOURCE_HASH_KEY]: sourceHash(yamlText), ...(parse(yamlText) as Record<string, unknown>) };
+  return run(bin('biome'), ['format', '--stdin-file-path=generated-spec.json'], JSON.stringify(doc, null, 2));
+}
+
 function firstDifference(a: string, b: string): number {
   const left = a.split('\n');
   const right = b.split('\n');
@@ -50,12 +63,16 @@ function firstDifference(a: string, b: string): number {
 function main(): number {
   const write = process.argv.includes('--write');
   let stale = 0;
-  for (const { spec, types } of SPECS) {
-    const fresh = generate(spec);
-    const file = path.join(root, types);
+  const outputs = SPECS.flatMap(({ spec, types, json }) => [
+    { spec, out: types, fresh: () => generate(spec) },
+    { spec, out: json, fresh: () => generateJson(spec) },
+  ]);
+  for (const { spec, out, fresh: make } of outputs) {
+    const fresh = make();
+    const file = path.join(root, out);
     if (write) {
       writeFileSync(file, fresh);
-      console.log(`gen: ${spec} -> ${types}`);
+      console.log(`gen: ${spec} -> ${out}`);
       continue;
     }
     let committed = '';
@@ -67,12 +84,12 @@ function main(): number {
     if (committed !== fresh) {
       stale += 1;
       console.error(
-        `gen:check: ${types} is out of date with ${spec} (first difference at line ${firstDifference(committed, fresh)}).\n` +
+        `gen:check: ${out} is out of date with ${spec} (first difference at line ${firstDifference(committed, fresh)}).\n` +
           '  Generated files are never edited by hand: run `npm run gen` and commit the result.',
       );
     }
   }
-  if (!write && stale === 0) console.log(`gen:check: ${SPECS.length} generated file(s) up to date.`);
+  if (!write && stale === 0) console.log(`gen:check: ${outputs.length} generated file(s) up to date.`);
   return stale === 0 ? 0 : 1;
 }
 

@@ -1,13 +1,7 @@
 // Publication back-ends: where a result's bytes go (a local folder, a real S3 endpoint, or the mock's blob store).
 import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { MockContext } from '../context.ts';
 import type { OrgState, StorageConfigRecord } from '../store.ts';
 
@@ -94,14 +88,32 @@ function usesEndpoint(ctx: MockContext, config: StorageConfigRecord | undefined)
   return Boolean(ctx.options.s3Endpoint) && s3Credentials(config) !== undefined;
 }
 
-function s3Client(ctx: MockContext, creds: S3Credentials): S3Client {
-  return new S3Client({
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let s3Sdk: Promise<S3Sdk> | undefined;
+
+/**
+ * Runs one S3 call with a fresh client, destroyed after. The AWS SDK is imported on the first call only
+ * (~480 ms and ~20 MB at start-up otherwise): a mock without an S3 endpoint never loads it.
+ */
+async function withS3<T>(
+  ctx: MockContext,
+  creds: S3Credentials,
+  call: (client: S3Client, sdk: S3Sdk) => Promise<T>,
+): Promise<T> {
+  s3Sdk ??= import('@aws-sdk/client-s3');
+  const sdk = await s3Sdk;
+  const client = new sdk.S3Client({
     endpoint: ctx.options.s3Endpoint,
     forcePathStyle: true,
     region: 'us-east-1',
     credentials: { accessKeyId: creds.access_key_id, secretAccessKey: creds.secret_access_key },
     maxAttempts: 1,
   });
+  try {
+    return await call(client, sdk);
+  } finally {
+    client.destroy();
+  }
 }
 
 function objectKey(prefix: string, objectPath: string): string {
@@ -132,18 +144,16 @@ export function publishBytes(
   }
   if (target.scheme === 's3' && usesEndpoint(ctx, config)) {
     const creds = s3Credentials(config) as S3Credentials;
-    const client = s3Client(ctx, creds);
-    return client
-      .send(
-        new PutObjectCommand({
+    return withS3(ctx, creds, (client, sdk) =>
+      client.send(
+        new sdk.PutObjectCommand({
           Bucket: target.bucket,
           Key: objectKey(target.prefix, objectPath),
           Body: bytes,
           ContentType: contentType,
         }),
-      )
-      .then(() => undefined)
-      .finally(() => client.destroy());
+      ),
+    ).then(() => undefined);
   }
   const url = `${config.url.replace(/\/+$/, '')}/${objectPath}`;
   org.blobs.delete(url);
@@ -192,17 +202,19 @@ export async function readPublished(
     return { bytes: new Uint8Array(Buffer.from(blob.base64, 'base64')), contentType: blob.contentType };
   const config = configOf(org, url);
   if (target.scheme === 's3' && usesEndpoint(ctx, config)) {
-    const client = s3Client(ctx, s3Credentials(config) as S3Credentials);
     try {
-      const out = await client.send(
-        new GetObjectCommand({ Bucket: target.bucket, Key: objectKey(target.prefix, split.objectPath) }),
-      );
-      const bytes = await out.Body?.transformToByteArray();
-      return bytes ? { bytes, contentType: out.ContentType ?? contentTypeFor(ext) } : undefined;
+      return await withS3(ctx, s3Credentials(config) as S3Credentials, async (client, sdk) => {
+        const out = await client.send(
+          new sdk.GetObjectCommand({
+            Bucket: target.bucket,
+            Key: objectKey(target.prefix, split.objectPath),
+          }),
+        );
+        const bytes = await out.Body?.transformToByteArray();
+        return bytes ? { bytes, contentType: out.ContentType ?? contentTypeFor(ext) } : undefined;
+      });
     } catch {
       return undefined;
-    } finally {
-      client.destroy();
     }
   }
   return undefined;
@@ -225,16 +237,17 @@ export function unpublish(ctx: MockContext, org: OrgState, url: string): void | 
   }
   const config = configOf(org, url);
   if (target.scheme === 's3' && usesEndpoint(ctx, config)) {
-    const client = s3Client(ctx, s3Credentials(config) as S3Credentials);
-    return client
-      .send(
-        new DeleteObjectCommand({ Bucket: target.bucket, Key: objectKey(target.prefix, split.objectPath) }),
-      )
-      .then(
-        () => undefined,
-        () => undefined,
-      )
-      .finally(() => client.destroy());
+    return withS3(ctx, s3Credentials(config) as S3Credentials, (client, sdk) =>
+      client.send(
+        new sdk.DeleteObjectCommand({
+          Bucket: target.bucket,
+          Key: objectKey(target.prefix, split.objectPath),
+        }),
+      ),
+    ).then(
+      () => undefined,
+      () => undefined,
+    );
   }
 }
 
@@ -277,13 +290,11 @@ export function testStorage(
     return 's3 credentials need access_key_id and secret_access_key';
   }
   if (!ctx.options.s3Endpoint) return null;
-  const client = s3Client(ctx, s3);
-  return client
-    .send(new HeadBucketCommand({ Bucket: target.bucket }))
-    .then(
-      () => null,
-      (err: { name?: string; $metadata?: { httpStatusCode?: number } }) =>
-        `the bucket ${target.bucket} did not answer (${err.name ?? 'error'} ${err.$metadata?.httpStatusCode ?? ''})`.trim(),
-    )
-    .finally(() => client.destroy());
+  return withS3(ctx, s3, (client, sdk) =>
+    client.send(new sdk.HeadBucketCommand({ Bucket: target.bucket })),
+  ).then(
+    () => null,
+    (err: { name?: string; $metadata?: { httpStatusCode?: number } }) =>
+      `the bucket ${target.bucket} did not answer (${err.name ?? 'error'} ${err.$metadata?.httpStatusCode ?? ''})`.trim(),
+  );
 }
