@@ -1,20 +1,9 @@
 // The error catalogue and the only code that shapes error JSON: `{error, message, params}`.
 
-/** Every error code the mock answers with (reference §1.3). */
-export type ErrorCode =
-  | 'malformed-request'
-  | 'invalid-parameters'
-  | 'unauthorized'
-  | 'permission-denied'
-  | 'limit-exceeded'
-  | 'not-found'
-  | 'method-not-allowed'
-  | 'invalid-state'
-  | 'organisation-unconfigured'
-  | 'payload-too-large'
-  | 'unsupported-media-type'
-  | 'rate-limited'
-  | 'server-error';
+import type { ErrorCode } from '../openapi/types.ts';
+
+/** Every error code the mock answers with: the spec's `Error.error` enum (reference §1.3). */
+export type { ErrorCode };
 
 export type ErrorParams = Record<string, unknown>;
 
