@@ -36,12 +36,18 @@ export function describeJsonError(
   };
 }
 
+/** The parts of Hono's request a body read needs (its `arrayBuffer()` is cached: the journal may read it first). */
+interface BodySource {
+  header(name: string): string | undefined;
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
 async function readJsonBody(
   ctx: MockContext,
-  req: Request,
+  req: BodySource,
   required: boolean,
 ): Promise<Record<string, unknown> | undefined> {
-  const declared = Number(req.headers.get('content-length') ?? '0');
+  const declared = Number(req.header('content-length') ?? '0');
   if (declared > ctx.options.bodyLimit) throw Errors.payloadTooLarge(ctx.options.bodyLimit);
   const buf = new Uint8Array(await req.arrayBuffer());
   if (buf.byteLength > ctx.options.bodyLimit) throw Errors.payloadTooLarge(ctx.options.bodyLimit);
@@ -50,7 +56,7 @@ async function readJsonBody(
       throw Errors.malformedRequest('The request body is empty: this operation takes a JSON object.');
     return undefined;
   }
-  const contentType = (req.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const contentType = (req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
     throw Errors.unsupportedMediaType(contentType);
   }
@@ -136,7 +142,7 @@ export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv>
 
     let body: Record<string, unknown> = {};
     if (op.body !== 'none') {
-      const parsed = await readJsonBody(ctx, c.req.raw, op.body === 'required');
+      const parsed = await readJsonBody(ctx, c.req, op.body === 'required');
       body = parsed ?? {};
       if (op.validateBody && (parsed !== undefined || op.body === 'required') && !op.validateBody(body)) {
         throw Errors.invalidParameters(ajvErrorsToParams(op.validateBody.errors));
