@@ -97,6 +97,18 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
     state: () => call<Schemas['MockState']>('GET', '/state'),
     putState: (state: Schemas['MockState']) =>
       call<{ organisations: number; now: string }>('PUT', '/state', state),
+    deliveries: (query: NonNullable<operations['listDeliveries']['parameters']['query']> = {}) =>
+      call<JsonOf<'listDeliveries'>>('GET', '/deliveries', undefined, query),
+    redeliver: (eventId: string) =>
+      call<Schemas['DeliveryAttempt']>('POST', `/events/${encodeURIComponent(eventId)}/redeliver`),
+    allowSubscription: (id: string) =>
+      call<Record<string, unknown>>('POST', `/subscriptions/${encodeURIComponent(id)}/allow`),
+    verifyWebhookSignature: (input: {
+      header: string;
+      body: string;
+      secret: string;
+      tolerance_seconds?: number;
+    }) => call<JsonOf<'verifyWebhookSignature'>>('POST', '/webhooks/verify', input),
   };
 }
 

@@ -133,3 +133,45 @@ describe('library API', () => {
     expect(tcpHandles()).toBe(baseline);
   });
 });
+
+describe('control client: webhook routes', () => {
+  it('verifies a signature computed independently, lists deliveries, and reports unknown ids as 404', async () => {
+    const { createHmac } = await import('node:crypto');
+    const { ControlError } = await import('../../server/index.ts');
+    server = await startMockServer({ seed: 'control-webhooks' });
+    const nowSeconds = Math.floor(server.clock.now() / 1000);
+    const body = '{"id":"e1"}';
+    const s = createHmac('sha256', 'shh').update(`${nowSeconds}.${body}`).digest('base64');
+    const good = await server.control.verifyWebhookSignature({
+      header: `t=${nowSeconds},s=${s}`,
+      body,
+      secret: 'shh',
+    });
+    expect(good).toMatchObject({ ok: true });
+    const tampered = await server.control.verifyWebhookSignature({
+      header: `t=${nowSeconds},s=${s}`,
+      body: '{"id":"e2"}',
+      secret: 'shh',
+    });
+    expect(tampered).toMatchObject({ ok: false, reason: 'bad-signature' });
+
+    // A webhook config pointing at a closed port: its test event is attempted once and logged.
+    const res = await fetch(`${server.url}/configs/webhook`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${server.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: 'http://127.0.0.1:9/hooks' }),
+    });
+    expect(res.status).toBe(201);
+    await server.clock.advance(5);
+    const log = await server.control.deliveries();
+    expect(log.data.length).toBe(1);
+    expect(log.data[0]).toMatchObject({ url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:9\/hooks\//) });
+
+    await expect(server.control.redeliver('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({
+      status: 404,
+    });
+    await expect(
+      server.control.allowSubscription('00000000-0000-4000-8000-000000000000'),
+    ).rejects.toBeInstanceOf(ControlError);
+  });
+});
