@@ -1,0 +1,66 @@
+// The compiled build's freshness: a hash of what the bundle is made of, shared by `npm run build` and the bin.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The package root (this file lives in scripts/). */
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Where `npm run build` writes the bundle and its stamp (gitignored). */
+export const DIST = join(ROOT, 'dist');
+export const STAMP_FILE = join(DIST, 'build-stamp.json');
+
+/** Folders whose TypeScript is bundled; the lock file stands for the bundled dependencies. */
+const SOURCE_DIRS = ['server', 'fixtures', 'openapi'];
+const SOURCE_FILES = ['package.json', 'package-lock.json'];
+
+/** Every bundled source under a folder: .ts files, tests excluded (they are never bundled). */
+function walk(dir, out) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) walk(path, out);
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
+  }
+}
+
+/**
+ * A hash of the path, size and mtime of every bundled source (~2 ms: stats only, no reads). Any edit, added or
+ * removed file, or dependency change (package-lock.json) gives a different stamp, so a stale dist/ is never run.
+ * @returns {string}
+ */
+export function sourceStamp(root = ROOT) {
+  const files = [];
+  for (const dir of SOURCE_DIRS) walk(join(root, dir), files);
+  for (const file of SOURCE_FILES) files.push(join(root, file));
+  files.sort();
+  const hash = createHash('sha256');
+  for (const file of files) {
+    try {
+      const s = statSync(file);
+      hash.update(`${file.slice(root.length)}\0${s.size}\0${s.mtimeMs}\n`);
+    } catch {
+      hash.update(`${file.slice(root.length)}\0missing\n`);
+    }
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * Whether dist/ holds a build of exactly the current sources.
+ * @returns {boolean}
+ */
+export function buildIsFresh(root = ROOT) {
+  try {
+    const { stamp } = JSON.parse(readFileSync(join(root, 'dist', 'build-stamp.json'), 'utf8'));
+    return stamp === sourceStamp(root);
+  } catch {
+    return false;
+  }
+}
