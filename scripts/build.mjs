@@ -6,15 +6,25 @@ import { buildIsFresh, DIST, ROOT, STAMP_FILE, sourceStamp } from './build-stamp
 
 /**
  * Heavy or optional dependencies stay outside the bundle, loaded from node_modules only when used:
- * the AWS SDK (only with --s3-endpoint), Pact (only `verify`), pino and pino-pretty (pino's transports run in
- * worker threads that load files by path, which a bundle cannot provide), yaml (only when a spec's JSON copy is
- * stale).
+ * the AWS SDK (only with --s3-endpoint), Pact (only `verify`), pino-pretty (only in a terminal, in pino's
+ * transport worker), yaml (only when a spec's JSON copy is stale).
  */
-const EXTERNAL = ['@aws-sdk/client-s3', '@pact-foundation/pact', 'pino', 'pino-pretty', 'yaml'];
+const EXTERNAL = ['@aws-sdk/client-s3', '@pact-foundation/pact', 'pino-pretty', 'yaml'];
 
-// Bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
-const BANNER =
-  "import { createRequire as __createRequire } from 'node:module';\nconst require = __createRequire(import.meta.url);";
+/**
+ * Bundled CommonJS dependencies call require() for Node built-ins; ESM output has no require of its own.
+ * pino is bundled (loading it from node_modules cost ~13 ms of start-up); its transport worker (pino-pretty in a
+ * terminal) is a file that thread-stream starts by path, which pino's bundler hook `__bundlerPathsOverrides`
+ * points at in node_modules, resolved only when a transport starts.
+ */
+const BANNER = [
+  "import { createRequire as __createRequire } from 'node:module';",
+  'const require = __createRequire(import.meta.url);',
+  'globalThis.__bundlerPathsOverrides ??= {',
+  "  get 'thread-stream-worker'() { return __createRequire(require.resolve('pino')).resolve('thread-stream/lib/worker.js'); },",
+  "  get 'pino-worker'() { return require.resolve('pino/lib/worker.js'); },",
+  '};',
+].join('\n');
 
 async function main() {
   const force = process.argv.includes('--force');
