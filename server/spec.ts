@@ -176,7 +176,7 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
   });
 
   const operations = new Map<string, CompiledOperation>();
-  const byPath: { regex: RegExp; ops: CompiledOperation[]; params: string[] }[] = [];
+  const byPath: { template: string; regex: RegExp; ops: CompiledOperation[]; params: string[] }[] = [];
   const paths = (doc.paths ?? {}) as Record<string, JsonObject>;
   for (const [template, item] of Object.entries(paths)) {
     const pathParams = [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] as string);
@@ -260,17 +260,32 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
       ops.push(compiled);
       operations.set(compiled.id, compiled);
     }
-    byPath.push({ regex, ops, params: pathParams });
+    byPath.push({ template, regex, ops, params: pathParams });
   }
   // Literal segments beat parameters (`/results/ack` before `/results/{id}`).
   byPath.sort((a, b) => a.params.length - b.params.length);
+  // Indexed by first segment (in the order above), so a request tries the few templates that can match it, not
+  // all of them; templates starting with a parameter can match any first segment and join every list.
+  const firstSegment = (p: string) => p.split('/')[1] ?? '';
+  const anySegment = byPath.filter((e) => firstSegment(e.template).startsWith('{'));
+  const bySegment = new Map<string, typeof byPath>();
+  for (const e of byPath) {
+    const seg = firstSegment(e.template);
+    if (!seg.startsWith('{') && !bySegment.has(seg))
+      bySegment.set(
+        seg,
+        byPath.filter((o) => o === e || firstSegment(o.template) === seg || anySegment.includes(o)),
+      );
+  }
 
   const compiled: CompiledSpec = {
     document: doc,
     operations,
     match(method, rawPath) {
       const path = rawPath.length > 1 && rawPath.endsWith('/') ? rawPath.slice(0, -1) : rawPath;
-      for (const entry of byPath) {
+      const slash = path.indexOf('/', 1);
+      const candidates = bySegment.get(path.slice(1, slash < 0 ? undefined : slash)) ?? anySegment;
+      for (const entry of candidates) {
         const m = entry.regex.exec(path);
         if (!m) continue;
         const op = entry.ops.find((o) => o.method === method || (method === 'HEAD' && o.method === 'GET'));
