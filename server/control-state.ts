@@ -1,11 +1,11 @@
 // Per-mock state of the control plane (faults, journal, rate limit, tenants' creation states) and its request hook.
 import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
 import type { MockContext } from './context.ts';
-import { toIso } from './engine/clock.ts';
 import { type FaultInput, FaultRegistry, waitWall } from './engine/faults.ts';
 import { Journal, type JournalOptions } from './engine/journal.ts';
 import { type RateLimitConfig, RateLimiter } from './engine/rate-limit.ts';
 import { type ApiError, Errors } from './errors.ts';
+import { requestTarget } from './pipeline.ts';
 import type { OrgSnapshot } from './store.ts';
 
 /** A tenant to create at start (config file, library options). */
@@ -118,8 +118,8 @@ interface NodeBindings {
  */
 export function requestHooks(ctx: MockContext): MiddlewareHandler {
   return async (c, next) => {
-    const url = new URL(c.req.url);
-    if (url.pathname.startsWith('/_mock')) return next();
+    const { pathname, search } = requestTarget(c.req.url);
+    if (pathname.startsWith('/_mock')) return next();
     const state = controlStateOf(ctx);
     const started = wallMs();
     const at = ctx.clock.now();
@@ -127,7 +127,7 @@ export function requestHooks(ctx: MockContext): MiddlewareHandler {
     const tenant = tenantOf(ctx, c.req.header('authorization'));
     const requestBody = state.journal.bodies && method !== 'GET' ? await requestJson(c.req) : undefined;
 
-    const decision = state.faults.decide(method, url.pathname, tenant);
+    const decision = state.faults.decide(method, pathname, tenant);
     const extra: Record<string, string> = {};
     if (decision.fired.length) extra['X-Mock-Fault'] = decision.fired.join(', ');
     if (decision.latencyMs > 0) {
@@ -160,9 +160,11 @@ export function requestHooks(ctx: MockContext): MiddlewareHandler {
     }
 
     const status = c.res.status;
-    const isJson = (c.res.headers.get('content-type') ?? '').includes('json');
-    const responseBody =
-      isJson && (status >= 400 || state.journal.bodies) ? await responseJson(c) : undefined;
+    // The headers are read only when the body is wanted (an error's code, or journal bodies): materialising them
+    // on every 2xx cost the served hot path a Headers object per request.
+    const wantBody = status >= 400 || state.journal.bodies;
+    const isJson = wantBody && (c.res.headers.get('content-type') ?? '').includes('json');
+    const responseBody = isJson ? await responseJson(c) : undefined;
     const orgVar = (c.get as (k: string) => { id: number } | undefined)('org');
     const organisation = orgVar?.id ?? tenant ?? null;
     const durationMs = Math.round((wallMs() - started) * 1000) / 1000;
@@ -171,12 +173,11 @@ export function requestHooks(ctx: MockContext): MiddlewareHandler {
         ? String((responseBody as { error?: unknown }).error ?? '') || null
         : null;
     const query: Record<string, string> = {};
-    for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+    if (search) for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
     state.journal.record({
-      time: toIso(at),
       at,
       method,
-      path: url.pathname,
+      path: pathname,
       query,
       status: decision.reset && !response?.body ? 0 : status,
       organisation,
@@ -186,9 +187,11 @@ export function requestHooks(ctx: MockContext): MiddlewareHandler {
       request_body: requestBody,
       response_body: responseBody,
     });
-    ctx.logger.info(
-      { method, path: url.pathname, status, ms: Math.round(durationMs), tenant: organisation },
-      `${method} ${url.pathname} ${status} ${Math.round(durationMs)}ms`,
-    );
+    // The line is built only when it will be written (`--log-level silent`/`warn` skip the formatting).
+    if (ctx.logger.isLevelEnabled('info'))
+      ctx.logger.info(
+        { method, path: pathname, status, ms: Math.round(durationMs), tenant: organisation },
+        `${method} ${pathname} ${status} ${Math.round(durationMs)}ms`,
+      );
   };
 }
