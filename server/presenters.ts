@@ -27,10 +27,41 @@ import type {
   SourceRecord,
   StorageConfigRecord,
   SubscriptionRecord,
+  Table,
   TaskRecord,
   UserRecord,
   WebhookConfigRecord,
 } from './store.ts';
+
+/** Rows of a table grouped by one of their fields, oldest first; rebuilt only when the table changes. */
+class GroupIndex<T extends { id: string }> {
+  private built = new WeakMap<Table<T>, { revision: number; groups: Map<string, T[]> }>();
+  constructor(private readonly keyOf: (row: T) => string | null | undefined) {}
+
+  /** The rows whose key is `key`, oldest first (a shared array: callers copy before changing it). */
+  of(table: Table<T>, key: string): readonly T[] {
+    let index = this.built.get(table);
+    if (!index || index.revision !== table.revision) {
+      const groups = new Map<string, T[]>();
+      for (const row of table.values()) {
+        const k = this.keyOf(row);
+        if (k === null || k === undefined) continue;
+        const group = groups.get(k);
+        if (group) group.push(row);
+        else groups.set(k, [row]);
+      }
+      index = { revision: table.revision, groups };
+      this.built.set(table, index);
+    }
+    return index.groups.get(key) ?? [];
+  }
+}
+
+// Presenting a source, poll or task scanned every source/result of the organisation (O(n) per record, O(n²) per
+// list page); parents never change, so grouping once per table change makes each lookup O(1).
+const childrenByParent = new GroupIndex<SourceRecord>((s) => s.parent);
+const resultsByPoll = new GroupIndex<ResultRecord>((r) => r.poll);
+const resultsByTask = new GroupIndex<ResultRecord>((r) => r.task);
 
 /** GET /organisation: nested permissions and config lists. */
 export function presentOrganisation(ctx: MockContext, org: OrgState): Organisation {
@@ -68,7 +99,7 @@ export function presentUser(_ctx: MockContext, u: UserRecord): User {
 
 /** A source with its children as a nested list. */
 export function presentSource(ctx: MockContext, org: OrgState, s: SourceRecord): Source {
-  const children = org.sources.filter((c) => c.parent === s.id).reverse();
+  const children = [...childrenByParent.of(org.sources, s.id)].reverse();
   return {
     id: s.id,
     resource: 'source',
@@ -108,7 +139,10 @@ export function presentResult(ctx: MockContext, r: ResultRecord): Result {
 
 /** A poll with its results and errors as nested lists. */
 export function presentPoll(ctx: MockContext, org: OrgState, p: PollRecord): Poll {
-  const results = org.results.filter((r) => r.poll === p.id && r.state !== 'expired').reverse();
+  const results = resultsByPoll
+    .of(org.results, p.id)
+    .filter((r) => r.state !== 'expired')
+    .reverse();
   return {
     ...p,
     tasks_pending: [...p.tasks_pending],
@@ -128,7 +162,7 @@ export function presentPoll(ctx: MockContext, org: OrgState, p: PollRecord): Pol
 }
 
 export function presentTask(ctx: MockContext, org: OrgState, t: TaskRecord): Task {
-  const results = org.results.filter((r) => r.task === t.id).reverse();
+  const results = [...resultsByTask.of(org.results, t.id)].reverse();
   return {
     ...t,
     results: listOf(

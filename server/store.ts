@@ -19,6 +19,12 @@ import type {
 /** An ordered table of records by id; insertion order is creation order (lists answer newest first). */
 export class Table<T extends { id: string }> {
   private rows = new Map<string, T>();
+  private changes = 0;
+
+  /** Changes on every insert and delete: derived indexes (presenters' children/results by parent) rebuild on it. */
+  get revision(): number {
+    return this.changes;
+  }
 
   constructor(rows: T[] = []) {
     for (const r of rows) this.rows.set(r.id, r);
@@ -31,10 +37,12 @@ export class Table<T extends { id: string }> {
 
   insert(row: T): T {
     this.rows.set(row.id, row);
+    this.changes++;
     return row;
   }
 
   delete(id: string): boolean {
+    this.changes++;
     return this.rows.delete(id);
   }
 
