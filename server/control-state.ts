@@ -4,7 +4,7 @@ import type { MockContext } from './context.ts';
 import { type FaultInput, FaultRegistry, waitWall } from './engine/faults.ts';
 import { Journal, type JournalOptions } from './engine/journal.ts';
 import { type RateLimitConfig, RateLimiter } from './engine/rate-limit.ts';
-import { type ApiError, Errors } from './errors.ts';
+import { ApiError, Errors } from './errors.ts';
 import { requestTarget } from './pipeline.ts';
 import type { OrgSnapshot } from './store.ts';
 
@@ -162,16 +162,22 @@ export function requestHooks(ctx: MockContext): MiddlewareHandler {
     const status = c.res.status;
     // The headers are read only when the body is wanted (an error's code, or journal bodies): materialising them
     // on every 2xx cost the served hot path a Headers object per request.
-    const wantBody = status >= 400 || state.journal.bodies;
+    // A thrown ApiError answered by onError names its code itself: no need to read the body back (the 4xx path).
+    const apiError = c.error instanceof ApiError && c.error.status === status ? c.error : undefined;
+    const wantBody = state.journal.bodies || (status >= 400 && !apiError);
     const isJson = wantBody && (c.res.headers.get('content-type') ?? '').includes('json');
     const responseBody = isJson ? await responseJson(c) : undefined;
     const orgVar = (c.get as (k: string) => { id: number } | undefined)('org');
     const organisation = orgVar?.id ?? tenant ?? null;
     const durationMs = Math.round((wallMs() - started) * 1000) / 1000;
     const errorCode =
-      status >= 400 && responseBody && typeof responseBody === 'object'
-        ? String((responseBody as { error?: unknown }).error ?? '') || null
-        : null;
+      status < 400
+        ? null
+        : apiError
+          ? apiError.code
+          : responseBody && typeof responseBody === 'object'
+            ? String((responseBody as { error?: unknown }).error ?? '') || null
+            : null;
     const query: Record<string, string> = {};
     if (search) for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
     state.journal.record({
