@@ -143,8 +143,17 @@ export function presentPoll(ctx: MockContext, org: OrgState, p: PollRecord): Pol
     .of(org.results, p.id)
     .filter((r) => r.state !== 'expired')
     .reverse();
+  // Built field by field so that the order is the documented one (results and errors before state).
   return {
-    ...p,
+    id: p.id,
+    resource: p.resource,
+    organisation: p.organisation,
+    key: p.key,
+    user: p.user,
+    source: p.source,
+    session: p.session,
+    subscription: p.subscription,
+    requestor: p.requestor,
     tasks_pending: [...p.tasks_pending],
     tasks_processing: [...p.tasks_processing],
     tasks_succeeded: [...p.tasks_succeeded],
@@ -158,7 +167,11 @@ export function presentPoll(ctx: MockContext, org: OrgState, p: PollRecord): Pol
       p.errors.map((e) => ({ ...e })),
       `/polls/${p.id}/errors`,
     ),
-  } as Poll;
+    state: p.state,
+    date_created: p.date_created,
+    date_started: p.date_started,
+    date_completed: p.date_completed,
+  };
 }
 
 export function presentTask(ctx: MockContext, org: OrgState, t: TaskRecord): Task {

@@ -1,4 +1,5 @@
 // Webhook deliveries: signed HTTP POSTs of events, retried with back-off on the mock's clock, in order per receiver.
+import type { components } from '../../openapi/control.d.ts';
 import type { EventState } from '../../openapi/types.ts';
 import type { MockContext } from '../context.ts';
 import { presentEvent } from '../presenters.ts';
@@ -91,27 +92,8 @@ function assertNever(x: never): never {
 // ---------------------------------------------------------------------------------------------------------------
 // The delivery log (control API): a capped ring buffer per world, so that a reset empties it.
 
-/** One HTTP attempt, as `GET /_mock/deliveries` shows it. */
-export interface DeliveryAttempt {
-  id: number;
-  event: string;
-  organisation: number;
-  /** `<type>.<action>`, e.g. `poll.completed`. */
-  event_type: string;
-  /** Why it was sent: the normal delivery (and its retries), a config test, or a manual redelivery. */
-  kind: 'delivery' | 'test' | 'redelivery';
-  url: string;
-  /** 1 for the first attempt, 2 for the first retry, ... */
-  attempt: number;
-  ok: boolean;
-  /** HTTP status, or null when no response came (see `error`). */
-  status: number | null;
-  /** `timeout`, `connection-refused`, `connection-reset`, ... or null when a response came. */
-  error: string | null;
-  duration_ms: number;
-  /** When it was sent, on the mock's clock. */
-  date: string;
-}
+/** One HTTP attempt, as `GET /_mock/deliveries` shows it (the control spec's schema). */
+export type DeliveryAttempt = components['schemas']['DeliveryAttempt'];
 
 /** A fixed-size ring of delivery attempts; the oldest entry is dropped first. */
 export class DeliveryLog {

@@ -1,21 +1,16 @@
 // Forced task failures set through the control API: the poll engine consults them before a task succeeds.
+import type { components } from '../../openapi/control.d.ts';
 import type { MockContext } from '../context.ts';
 import type { OrgState, TaskRecord } from '../store.ts';
 import { type ExpiryTrigger, expireSession } from './session.ts';
 
 /** A forced failure: the next `remaining` tasks whose target is `type` (or any, for `*`) fail with `error`. */
-export interface TaskFault {
-  id: string;
-  organisation: number;
-  type: string;
-  error: string;
-  message: string;
-  remaining: number;
+export type TaskFault = components['schemas']['TaskScenarioRecord'] & {
   /** Only tasks of the source with this identifier. */
   source_identifier?: string;
   /** Also expire the task's session with this trigger (a session that expires mid-poll). */
   expire_session?: ExpiryTrigger;
-}
+};
 
 const registries = new WeakMap<MockContext, { seq: number; faults: TaskFault[] }>();
 
