@@ -1,10 +1,10 @@
 // Mounts every ricloud resource's routes on the pipeline-guarded app (one line per URL segment).
 import type { Hono } from 'hono';
 import type { RicloudEnv } from '../context.ts';
+import { storageConfigsRoutes } from './configs-storage.ts';
 import { webhookConfigRoutes } from './configs-webhook.ts';
 import { eventsRoutes } from './events.ts';
 import { currentKeyRoutes, keysRoutes } from './keys.ts';
-import { storageConfigsRoutes } from './configs-storage.ts';
 import { organisationRoutes } from './organisation.ts';
 import { permissionsRoutes } from './permissions.ts';
 import { pollsRoutes } from './polls.ts';
