@@ -156,24 +156,36 @@ describe('storage config lifecycle', () => {
     expect((await t.get('/organisation')).body.storage_config_default).toBe('1');
   });
 
-  it('DELETE returns the config, removes it, and hands the default to the next valid config', async () => {
+  it('DELETE deactivates and keeps the config, hands the default to the next valid one, and refuses a test', async () => {
     const t = testMock();
     const second = await t.post('/configs/storage', { url: 's3://other/r', credentials: S3_CREDENTIALS });
     await t.advance(5);
     const del = await t.del('/configs/storage/1');
     expect(del.status).toBe(200);
     expect(del.body).toMatchObject({ id: '1', resource: 'storage_config', state: 'deactivated' });
-    expect((await t.get('/configs/storage/1')).status).toBe(404);
+    expect((await t.get('/configs/storage/1')).body).toMatchObject({ id: '1', state: 'deactivated' });
     expect((await t.get('/organisation')).body).toMatchObject({
       state: 'active',
       storage_config_default: second.body.id,
     });
+    const test = await t.post('/configs/storage/1/test');
+    expect(test.status).toBe(409);
+    expect(test.body).toMatchObject({ error: 'invalid-state', params: { state: 'deactivated' } });
     await t.del(`/configs/storage/${second.body.id}`);
     expect((await t.get('/organisation')).body).toMatchObject({
       state: 'unconfigured',
       storage_config_default: null,
     });
-    expect((await t.del(`/configs/storage/${second.body.id}`)).status).toBe(404);
+    const again = await t.del(`/configs/storage/${second.body.id}`);
+    expect(again.status).toBe(200);
+    expect(again.body.state).toBe('deactivated');
+    // An update brings a deleted config back: new, tested, valid again, and the default once more.
+    await t.post(`/configs/storage/${second.body.id}`, { credentials: S3_CREDENTIALS });
+    await t.advance(5);
+    expect((await t.get('/organisation')).body).toMatchObject({
+      state: 'active',
+      storage_config_default: second.body.id,
+    });
   });
 
   it('POST /configs/storage/{id}/test answers the test task (at once on the manual clock, Ricloud-Await or not)', async () => {

@@ -128,6 +128,21 @@ describe('webhook configs', () => {
     expect(r.requests).toHaveLength(1);
   });
 
+  it('deleting the default hands it to the oldest remaining valid config, as for storage configs', async () => {
+    const t = testMock();
+    const r = await receiver(() => 200);
+    const a = await t.post('/configs/webhook', { url: `${r.url}/a` });
+    const b = await t.post('/configs/webhook', { url: `${r.url}/b` });
+    const c = await t.post('/configs/webhook', { url: `${r.url}/c` });
+    await t.advance(1);
+    expect((await t.get('/organisation')).body.webhook_config_default).toBe(a.body.id);
+    await t.del(`/configs/webhook/${a.body.id}`);
+    expect((await t.get('/organisation')).body.webhook_config_default).toBe(b.body.id);
+    await t.del(`/configs/webhook/${b.body.id}`);
+    await t.del(`/configs/webhook/${c.body.id}`);
+    expect((await t.get('/organisation')).body.webhook_config_default).toBeNull();
+  });
+
   it.each([
     ['a non-http scheme', 'ftp://example.com/hooks'],
     ['a CR/LF (header injection)', 'http://example.com/hooks\r\nX-Evil: 1'],

@@ -139,17 +139,18 @@ export function updateStorageConfig(
 }
 
 /**
- * DELETE /configs/storage/{id}: removes the config and returns it (state `deactivated` in the answer).
- * DIVERGENCE: the docs do not describe delete; the config is removed, keys that pointed at it lose their override,
- * and when it was the default the oldest remaining valid config becomes the default (else null).
+ * DELETE /configs/storage/{id}: the config is `deactivated` and kept (its id still answers, like a deleted webhook
+ * config's); it is no longer any key's override, and when it was the default the oldest remaining valid config
+ * becomes the default (else null). Deleting it again returns it unchanged; an update brings it back.
+ * DIVERGENCE: the docs list `deactivated` but do not describe delete.
  */
 export function deleteStorageConfig(
   ctx: MockContext,
   org: OrgState,
   config: StorageConfigRecord,
 ): StorageConfigRecord {
+  if (config.state === 'deactivated') return config;
   ctx.scheduler.cancel((j) => j.kind === STORAGE_TEST_JOB && j.org === org.id && j.args.config === config.id);
-  org.storageConfigs.delete(config.id);
   config.state = 'deactivated';
   for (const k of org.keys.values()) if (k.storage_config === config.id) k.storage_config = null;
   if (org.organisation.storage_config_default === config.id) org.organisation.storage_config_default = null;

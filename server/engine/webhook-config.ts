@@ -86,7 +86,10 @@ export function deactivateWebhookConfig(
   // DIVERGENCE: the docs list `deactivated` ("turned off by the owning organisation") but not what DELETE does;
   // the mock deactivates and keeps the record, like DELETE /sessions keeps an expired session.
   config.state = 'deactivated';
-  if (org.organisation.webhook_config_default === config.id) org.organisation.webhook_config_default = null;
+  // As for storage configs: the oldest remaining valid config takes over as the default (else none).
+  if (org.organisation.webhook_config_default === config.id) {
+    org.organisation.webhook_config_default = org.webhookConfigs.find((w) => w.state === 'valid')?.id ?? null;
+  }
   for (const k of org.keys.values()) if (k.webhook_config === config.id) k.webhook_config = null;
   ctx.scheduler.cancel((j) => j.kind === WEBHOOK_TEST_JOB && j.org === org.id && j.args.config === config.id);
   return config;

@@ -64,6 +64,8 @@ storageConfigsRoutes.post('/:id/test', async (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
   const config = found(org, c.req.param('id'));
+  // A deleted (deactivated) config is not tested, as for webhook configs; an update brings it back.
+  if (config.state === 'deactivated') throw Errors.invalidState('storage_config', config.id, config.state);
   const task = startStorageTest(ctx, org, c.get('key'), config);
   await awaitCondition(
     ctx,
