@@ -1,5 +1,6 @@
 // fast-check arbitraries generated from openapi/ricloud-v3.yaml: valid inputs per operation, and ways to break them.
 import fc from 'fast-check';
+import { resourceOfPath } from '../../server/pipeline.ts';
 import { spec } from '../helpers/spec.ts';
 
 type Json = Record<string, unknown>;
@@ -54,25 +55,9 @@ export interface Operation {
   idKind?: string;
 }
 
-const KIND_BY_SEGMENT: Record<string, string> = {
-  keys: 'key',
-  users: 'user',
-  sources: 'source',
-  sessions: 'session',
-  polls: 'poll',
-  subscriptions: 'subscription',
-  tasks: 'task',
-  results: 'result',
-  events: 'event',
-  permissions: 'permissions',
-  storage: 'storage_config',
-  webhook: 'webhook_config',
-};
-
-/** The resource kind of a path template (`/configs/storage/{id}` → storage_config). */
+/** The resource kind of a path template (`/configs/storage/{id}` → storage_config): the pipeline's own naming. */
 export function kindOfPath(path: string): string | undefined {
-  const segs = path.split('/').filter((s) => s && !s.startsWith('{'));
-  return KIND_BY_SEGMENT[(segs[0] === 'configs' ? segs[1] : segs[0]) ?? ''];
+  return resourceOfPath(path);
 }
 
 const escapePointer = (t: string) => t.replaceAll('~', '~0').replaceAll('/', '~1');
