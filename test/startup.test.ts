@@ -1,72 +1,18 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { exitOf, killAll, spawnMock } from './helpers/spawn-mock.ts';
 
-const BIN = fileURLToPath(new URL('../bin/ricloud-mock.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BANNER_TIMEOUT_MS = 20_000;
+const children: ChildProcess[] = [];
 
-let child: ChildProcess | undefined;
-
-/** The test's environment without the mock's own variables, so that only the flags given here apply. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  for (const name of Object.keys(env))
-    if (name === 'PORT' || name.startsWith('RICLOUD_MOCK_')) delete env[name];
-  return env;
-}
-
-afterEach(() => {
-  if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  child = undefined;
-});
+afterEach(() => killAll(children));
 
 /** Starts the real command on an ephemeral port and resolves with the url and token its banner prints. */
-function start(args: string[]): Promise<{ url: string; token: string; proc: ChildProcess }> {
-  const proc = spawn(
-    process.execPath,
-    [BIN, '--port', '0', '--host', '127.0.0.1', '--log-level', 'silent', ...args],
-    {
-      cwd: ROOT,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  child = proc;
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    const timer = setTimeout(
-      () => reject(new Error(`no banner within ${BANNER_TIMEOUT_MS} ms; stdout: ${out} stderr: ${err}`)),
-      BANNER_TIMEOUT_MS,
-    );
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const token = /^\s*token:[ \t]+(\S+)$/m.exec(out)?.[1];
-      if (url && token) {
-        clearTimeout(timer);
-        resolve({ url, token, proc });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code} before the banner; stdout: ${out} stderr: ${err}`));
-    });
-  });
-}
-
-function exitOf(proc: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-  if (proc.exitCode !== null || proc.signalCode !== null) {
-    return Promise.resolve({ code: proc.exitCode, signal: proc.signalCode });
-  }
-  return new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
+function start(args: string[]) {
+  return spawnMock(['--log-level', 'silent', ...args], { track: children, timeoutMs: BANNER_TIMEOUT_MS });
 }
 
 describe('start-up on a real socket', () => {

@@ -1,70 +1,23 @@
 // The CLI: --help with env vars, a config file, per-request log lines, and --state-file across a restart.
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BIN, cleanEnv, killAll, type RunningMock, spawnMock } from '../helpers/spawn-mock.ts';
 
-const BIN = fileURLToPath(new URL('../../bin/ricloud-mock.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'ricloud-mock-cli-'));
 const children: ChildProcess[] = [];
 
-afterEach(() => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
+afterEach(() => killAll(children));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, CI: '1' };
-  for (const name of Object.keys(env))
-    if (name === 'PORT' || name.startsWith('RICLOUD_MOCK_')) delete env[name];
-  return env;
+/** Starts the real command on port 0 with a manual clock (cwd: the temp dir). */
+function start(args: string[], cwd = dir): Promise<RunningMock> {
+  return spawnMock(['--clock', 'manual', ...args], { cwd, track: children, timeoutMs: 30_000 });
 }
 
-interface Running {
-  url: string;
-  token: string;
-  proc: ChildProcess;
-  output: () => string;
-}
-
-/** Starts the real command on port 0 (cwd: the temp dir) and resolves once its banner names the url. */
-function start(args: string[], cwd = dir): Promise<Running> {
-  const proc = spawn(
-    process.execPath,
-    [BIN, '--port', '0', '--host', '127.0.0.1', '--clock', 'manual', ...args],
-    {
-      cwd,
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  children.push(proc);
-  let out = '';
-  let err = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner; stdout: ${out} stderr: ${err}`)), 30_000);
-    proc.stderr?.on('data', (d: Buffer) => {
-      err += d.toString();
-    });
-    proc.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
-      const token = /^\s*token:[ \t]+(\S+)$/m.exec(out)?.[1];
-      if (url && token) {
-        clearTimeout(timer);
-        resolve({ url, token, proc, output: () => out });
-      }
-    });
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`exited with ${code}; stdout: ${out} stderr: ${err}`));
-    });
-  });
-}
-
-function stop(r: Running): Promise<number | null> {
+function stop(r: RunningMock): Promise<number | null> {
   return new Promise((resolve) => {
     r.proc.once('exit', (code) => resolve(code));
     r.proc.kill('SIGTERM');
