@@ -520,6 +520,13 @@ export interface components {
       error: string;
       message: string;
       remaining: number;
+      /** @description Only tasks of the source with this identifier. */
+      source_identifier?: string;
+      /**
+       * @description Also expires the task's session with this trigger when the failure fires.
+       * @enum {string}
+       */
+      expire_session?: 'service' | 'admin' | 'api' | 'organisation';
     };
     Latency:
       | {

@@ -5,12 +5,7 @@ import type { OrgState, TaskRecord } from '../store.ts';
 import { type ExpiryTrigger, expireSession } from './session.ts';
 
 /** A forced failure: the next `remaining` tasks whose target is `type` (or any, for `*`) fail with `error`. */
-export type TaskFault = components['schemas']['TaskScenarioRecord'] & {
-  /** Only tasks of the source with this identifier. */
-  source_identifier?: string;
-  /** Also expire the task's session with this trigger (a session that expires mid-poll). */
-  expire_session?: ExpiryTrigger;
-};
+export type TaskFault = components['schemas']['TaskScenarioRecord'];
 
 const registries = new WeakMap<MockContext, { seq: number; faults: TaskFault[] }>();
 
