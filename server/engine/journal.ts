@@ -1,29 +1,9 @@
 // The request journal: a bounded ring buffer of every ricloud request and its response, credentials redacted.
+import type { components } from '../../openapi/control.d.ts';
 import { toIso } from './clock.ts';
 
-/** One recorded request. */
-export interface JournalEntry {
-  /** Increasing sequence number (survives eviction of older entries). */
-  seq: number;
-  /** Mock-clock time the request arrived (ISO). */
-  time: string;
-  /** Mock-clock ms, for `since` filters. */
-  at: number;
-  method: string;
-  path: string;
-  query: Record<string, string>;
-  status: number;
-  /** Organisation of the caller's token (null: unauthenticated). */
-  organisation: number | null;
-  /** Wall milliseconds the mock took (including injected latency). */
-  duration_ms: number;
-  /** The `error` code of a 4xx/5xx body. */
-  error: string | null;
-  /** Ids of the fault rules that fired. */
-  faults: string[];
-  request_body?: unknown;
-  response_body?: unknown;
-}
+/** One recorded request: the control spec's `JournalEntry`, plus its mock-clock ms for `since` filters. */
+export type JournalEntry = components['schemas']['JournalEntry'] & { at: number };
 
 export interface JournalOptions {
   /** Entries kept (default 1,000); older ones are dropped. */
