@@ -416,7 +416,7 @@ function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Prom
   if (session?.state !== 'active') return failTask(ctx, org, task, 'session-expired');
   const produced = produce(ctx, org, task, poll, source);
   if ('error' in produced) return failTask(ctx, org, task, produced.error);
-  const forced = takeTaskFailure(ctx, org.id, task.target);
+  const forced = takeTaskFailure(ctx, org, task);
   if (forced) return failTask(ctx, org, task, forced.error, forced.message);
   const config = applicableStorageConfig(org, org.keys.get(task.key));
   if (!config) return failTask(ctx, org, task, 'organisation-unconfigured');

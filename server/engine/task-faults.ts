@@ -56,44 +56,32 @@ export function forceTaskFailure(
  */
 export function takeTaskFailure(
   ctx: MockContext,
-  organisation: number,
-  target: string,
+  org: OrgState,
+  task: TaskRecord,
 ): { error: string; message: string } | undefined {
   const r = registries.get(ctx);
   if (!r?.faults.length) return undefined;
-  const org = ctx.world.orgs.get(organisation);
-  // The task being finished: the newest processing task with this target (the poll engine passes only the target).
-  const task = org?.tasks.newestFirst().find((t) => t.target === target && t.state === 'processing');
   const i = r.faults.findIndex(
     (f) =>
-      f.organisation === organisation &&
-      (f.type === target || f.type === '*') &&
+      f.organisation === org.id &&
+      (f.type === task.target || f.type === '*') &&
       (f.source_identifier === undefined || sourceIdentifierOf(org, task) === f.source_identifier),
   );
   const fault = r.faults[i];
   if (!fault) return undefined;
   fault.remaining -= 1;
   if (fault.remaining <= 0) r.faults.splice(i, 1);
-  if (fault.expire_session && org && task) {
+  if (fault.expire_session) {
     const session = org.sessions.get(task.session);
     if (session) expireSession(ctx, org, session, fault.expire_session);
   }
   return { error: fault.error, message: fault.message };
 }
 
-function sourceIdentifierOf(org: OrgState | undefined, task: TaskRecord | undefined): string | undefined {
-  if (!org || !task) return undefined;
+function sourceIdentifierOf(org: OrgState, task: TaskRecord): string | undefined {
   const source = org.sources.get(task.source);
   const parent = source?.parent ? org.sources.get(source.parent) : undefined;
   return parent?.identifier ?? source?.identifier;
-}
-
-/** The pending forced failures (of one organisation, or all). */
-export function listTaskFailures(ctx: MockContext, organisation?: number): TaskFault[] {
-  const r = registries.get(ctx);
-  return (r?.faults ?? [])
-    .filter((f) => organisation === undefined || f.organisation === organisation)
-    .map((f) => ({ ...f }));
 }
 
 /** Drops forced failures (of one organisation, or all: a full reset). */
