@@ -1,7 +1,5 @@
 // Authentication: `Authorization: Token <key token>` → key → organisation.
-
 import type { MockContext } from './context.ts';
-import { toIso } from './engine/clock.ts';
 import { Errors } from './errors.ts';
 import type { KeyRecord, OrgState } from './store.ts';
 
@@ -31,9 +29,4 @@ export function authenticate(
     throw Errors.unauthorized(`The organisation is ${hit.org.organisation.state}.`);
   }
   return hit;
-}
-
-/** The current clock time as the API formats it. */
-export function nowIso(ctx: MockContext): string {
-  return toIso(ctx.clock.now());
 }

@@ -2,7 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { authenticate } from './auth.ts';
 import type { MockContext, RicloudEnv } from './context.ts';
-import { ApiError, Errors } from './errors.ts';
+import { Errors } from './errors.ts';
 import { ajvErrorsToParams } from './spec.ts';
 
 /** The longest Ricloud-Await the API honours, seconds (reference §1.4). */
@@ -202,5 +202,3 @@ export function resourceOfPath(path: string): string {
   const seg = segments[0] === 'configs' ? segments[1] : segments[0];
   return RESOURCE_BY_SEGMENT[seg ?? ''] ?? seg ?? 'resource';
 }
-
-export { ApiError };

@@ -38,13 +38,6 @@ export function listScenarios(org: OrgState): ScenarioEntry[] {
   return structuredClone(org.scenarios ?? []);
 }
 
-/** Drops every forced outcome of the organisation; returns how many there were. */
-export function clearScenarios(org: OrgState): number {
-  const n = org.scenarios?.length ?? 0;
-  org.scenarios = [];
-  return n;
-}
-
 function matches(entry: ScenarioEntry, target: { sourceIdentifier?: string; sessionId?: string }): boolean {
   const { sourceIdentifier, sessionId } = entry.match;
   if (sourceIdentifier === undefined && sessionId === undefined) return false;

@@ -1,8 +1,8 @@
 // /keys and /key: an organisation's API keys (create, list, retrieve, update, rotate) and the calling key.
 import { Hono } from 'hono';
 import type { Query, RequestBody } from '../../openapi/types.ts';
-import { nowIso } from '../auth.ts';
 import type { RicloudEnv } from '../context.ts';
+import { toIso } from '../engine/clock.ts';
 import { Errors } from '../errors.ts';
 import { paginate } from '../lists.ts';
 import { presentKey } from '../presenters.ts';
@@ -63,7 +63,7 @@ keysRoutes.post('/', (c) => {
     webhook_config: webhookConfig,
     token: ctx.ids.token(),
     state: 'active',
-    date_created: nowIso(ctx),
+    date_created: toIso(ctx.clock.now()),
     date_expires: null,
   } as KeyRecord;
   org.keys.insert(key);

@@ -1,8 +1,8 @@
 // /permissions: key-level permission sets, never broader than the organisation's own scopes (see engine/permissions.ts).
 import { Hono } from 'hono';
 import type { Query, RequestBody } from '../../openapi/types.ts';
-import { nowIso } from '../auth.ts';
 import type { RicloudEnv } from '../context.ts';
+import { toIso } from '../engine/clock.ts';
 import { assertWithinOrganisation } from '../engine/permissions.ts';
 import { Errors } from '../errors.ts';
 import { paginate } from '../lists.ts';
@@ -41,7 +41,7 @@ permissionsRoutes.post('/', (c) => {
     // key sets take an optional one (null when not given).
     identifier: body.identifier ?? null,
     scopes: structuredClone(body.scopes),
-    date_created: nowIso(ctx),
+    date_created: toIso(ctx.clock.now()),
   } as PermissionsRecord;
   org.permissionSets.insert(record);
   return c.json(presentPermissions(ctx, record), 201);

@@ -1,8 +1,8 @@
 // /users: the end users of an organisation (create or get by identifier, list, retrieve, update).
 import { Hono } from 'hono';
 import type { Query, RequestBody } from '../../openapi/types.ts';
-import { nowIso } from '../auth.ts';
 import type { RicloudEnv } from '../context.ts';
+import { toIso } from '../engine/clock.ts';
 import { Errors } from '../errors.ts';
 import { paginate } from '../lists.ts';
 import { presentUser } from '../presenters.ts';
@@ -45,7 +45,7 @@ usersRoutes.post('/', (c) => {
     key: c.get('key').id,
     identifier: body.identifier,
     state: 'active',
-    date_created: nowIso(ctx),
+    date_created: toIso(ctx.clock.now()),
   } as UserRecord;
   org.users.insert(user);
   return c.json(presentUser(ctx, user), 201);
