@@ -76,7 +76,7 @@ export function updateWebhookConfig(
 
 /**
  * DELETE: the config is `deactivated` (kept, so that its id still answers) and stops receiving events; it is no
- * longer the organisation default nor any key's override.
+ * longer any key's override, and when it was the default the oldest remaining valid config takes over.
  */
 export function deactivateWebhookConfig(
   ctx: MockContext,
