@@ -393,6 +393,14 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    /**
+     * Format: date-or-date-time
+     * @description The ricloud spec's date filter grammar: a date `YYYY-MM-DD`, meaning its midnight UTC, or a date-time `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][offset]` with the offset `Z`, `±HH`, `±HHMM` or `±HH:MM`; without an offset the time is UTC (never the server's zone). The date must exist (`2024-02-29` yes, `2023-02-29`, `2024-02-30` and `0000-00-00` no): the pattern gives the syntax, the format `date-or-date-time` (this grammar plus calendar validity) the calendar. In a query string send `+` as `%2B`.
+     * @example 2026-01-01
+     * @example 2026-01-01T10:00:00Z
+     * @example 2026-01-01 11:00+0100
+     */
+    DateOrDateTime: string;
     /** @description One HTTP attempt to deliver an event to a webhook receiver. */
     DeliveryAttempt: {
       id: number;
@@ -1140,8 +1148,8 @@ export interface operations {
         path?: string;
         /** @description Exact status (`404`) or class (`4xx`). */
         status?: string;
-        /** @description Only requests at or after this mock-clock time (ISO 8601). */
-        since?: string;
+        /** @description Only requests at or after this mock-clock time. See DateOrDateTime. */
+        since?: components['schemas']['DateOrDateTime'];
         method?: string;
         organisation?: number;
         limit?: number;

@@ -583,9 +583,19 @@ export interface components {
     Uuid: string;
     /**
      * Format: date-time
-     * @description ISO 8601 UTC with microseconds and Z, e.g. 2018-11-22T12:59:57.168354Z.
+     * @description An RFC 3339 date-time. The API answers ISO 8601 UTC with microseconds and Z, e.g. 2018-11-22T12:59:57.168354Z. Requests (`date_start`, `date_end`) may send any RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, an optional fraction, and an offset `Z` or `±HH:MM` (required; `T` and `Z` in either case). The date must exist (`2024-02-29` yes, `2023-02-29` and `2024-02-30` no) and there are no leap seconds (`:60`): the pattern gives the syntax, the `date-time` format the calendar.
      */
     DateTime: string;
+    /**
+     * Format: date-or-date-time
+     * @description A date filter: a date `YYYY-MM-DD`, meaning its midnight UTC, or a date-time `YYYY-MM-DD[T| ]HH:MM[:SS[.fraction]][offset]` with the offset `Z`, `±HH`, `±HHMM` or `±HH:MM`; without an offset the time is UTC (never the server's zone). The date must exist (`2024-02-29` yes, `2023-02-29`, `2024-02-30` and `0000-00-00` no): the pattern gives the syntax, the format `date-or-date-time` (this grammar plus calendar validity) the calendar. Fractions past microseconds are ignored. In a query string send `+` as `%2B` (a bare `+` reads as a space).
+     * @example 2026-01-01
+     * @example 2026-01-01T10:00:00Z
+     * @example 2026-01-01T11:00:00.5+01
+     * @example 2026-01-01 11:00+0100
+     * @example 2026-01-01T11:00:00+01:00
+     */
+    DateOrDateTime: string;
     /** @enum {string} */
     OrganisationState: 'unconfigured' | 'active' | 'deactivated' | 'blocked';
     /** @enum {string} */
@@ -1102,12 +1112,12 @@ export interface components {
     RequestorFilter: 'user' | 'subscription';
     /** @description Filter by event action. */
     ActionFilter: string;
-    /** @description Filter by creation datetime (exact). */
-    DateCreatedFilter: string;
-    /** @description Created at or after this datetime. */
-    DateCreatedGteFilter: string;
-    /** @description Created at or before this datetime. */
-    DateCreatedLteFilter: string;
+    /** @description Created at exactly this instant (a date alone is its midnight UTC). See DateOrDateTime. */
+    DateCreatedFilter: components['schemas']['DateOrDateTime'];
+    /** @description Created at or after this instant (a date alone is its midnight UTC). See DateOrDateTime. */
+    DateCreatedGteFilter: components['schemas']['DateOrDateTime'];
+    /** @description Created at or before this instant (a date alone is its midnight UTC). See DateOrDateTime. */
+    DateCreatedLteFilter: components['schemas']['DateOrDateTime'];
     /** @description Filter by state. */
     UserStateFilter: components['schemas']['UserState'];
     /** @description Filter by state. */
@@ -2432,11 +2442,11 @@ export interface operations {
         action?: components['parameters']['ActionFilter'];
         /** @description Filter by state. */
         state?: components['parameters']['EventStateFilter'];
-        /** @description Filter by creation datetime (exact). */
+        /** @description Created at exactly this instant (a date alone is its midnight UTC). See DateOrDateTime. */
         date_created?: components['parameters']['DateCreatedFilter'];
-        /** @description Created at or after this datetime. */
+        /** @description Created at or after this instant (a date alone is its midnight UTC). See DateOrDateTime. */
         date_created__gte?: components['parameters']['DateCreatedGteFilter'];
-        /** @description Created at or before this datetime. */
+        /** @description Created at or before this instant (a date alone is its midnight UTC). See DateOrDateTime. */
         date_created__lte?: components['parameters']['DateCreatedLteFilter'];
       };
       header?: {

@@ -1,5 +1,6 @@
 // Authentication: `Authorization: Token <key token>` → key → organisation.
 import type { MockContext } from './context.ts';
+import { parseDateTime } from './engine/dates.ts';
 import { Errors } from './errors.ts';
 import type { KeyRecord, OrgState } from './store.ts';
 
@@ -21,7 +22,11 @@ export function authenticate(
   const hit = ctx.world.findByToken(m[1]);
   if (!hit) throw Errors.unauthorized('Invalid token.');
   const { key } = hit;
-  if (key.state === 'active' && key.date_expires && Date.parse(key.date_expires) <= ctx.clock.now()) {
+  if (
+    key.state === 'active' &&
+    key.date_expires &&
+    (parseDateTime(key.date_expires) ?? Number.NaN) <= ctx.clock.now()
+  ) {
     key.state = 'expired';
   }
   if (key.state !== 'active') throw Errors.unauthorized(`The key is ${key.state}.`);

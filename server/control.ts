@@ -6,7 +6,8 @@ import { deriveRelayPairing } from '../fixtures/index.ts';
 import type { Mock } from './app.ts';
 import { type ControlOptions, controlStateOf } from './control-state.ts';
 import { webhookControlRoutes } from './control-webhooks.ts';
-import { parseIso, toIso } from './engine/clock.ts';
+import { toIso } from './engine/clock.ts';
+import { parseDateInput } from './engine/dates.ts';
 import type { FaultInput } from './engine/faults.ts';
 import { globToRegex } from './engine/faults.ts';
 import { DEFAULT_RATE_LIMIT } from './engine/rate-limit.ts';
@@ -404,8 +405,9 @@ export function controlRoutes(mock: Mock, options: ControlOptions = {}): Hono<Co
     const q = c.get('query');
     let since: number | undefined;
     if (q.since !== undefined) {
-      since = parseIso(String(q.since));
-      if (since === undefined) throw Errors.invalidParameters({ since: 'must be an ISO 8601 datetime' });
+      since = parseDateInput(String(q.since), 'date-or-date-time');
+      if (since === undefined)
+        throw Errors.invalidParameters({ since: 'must match format "date-or-date-time"' });
     }
     const path = q.path === undefined ? undefined : globToRegex(String(q.path));
     const data = state.journal.query({

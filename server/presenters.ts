@@ -15,6 +15,7 @@ import type {
   WebhookConfig,
 } from '../openapi/types.ts';
 import type { MockContext } from './context.ts';
+import { parseDateTime } from './engine/dates.ts';
 import { listOf } from './lists.ts';
 import type {
   EventRecord,
@@ -130,7 +131,9 @@ export function presentSession(ctx: MockContext, org: OrgState, s: SessionRecord
 /** The signed url while it is valid; null once it has expired (reference §2.9). */
 function liveSignedUrl(ctx: MockContext, r: ResultRecord): Result['signed_url'] {
   if (!r.signed_url) return null;
-  return Date.parse(r.signed_url.date_expires) > ctx.clock.now() ? { ...r.signed_url } : null;
+  return (parseDateTime(r.signed_url.date_expires) ?? Number.NaN) > ctx.clock.now()
+    ? { ...r.signed_url }
+    : null;
 }
 
 export function presentResult(ctx: MockContext, r: ResultRecord): Result {

@@ -1,7 +1,8 @@
 // State snapshots: the whole mock (world, ids, scheduler, clock, tenants' creation states) as JSON, and back.
 import type { MockContext } from './context.ts';
 import { controlStateOf } from './control-state.ts';
-import { parseIso, toIso } from './engine/clock.ts';
+import { toIso } from './engine/clock.ts';
+import { parseDateTime } from './engine/dates.ts';
 import { type IdSnapshot, IdSource } from './engine/ids.ts';
 import type { SchedulerSnapshot } from './engine/scheduler.ts';
 import { Errors } from './errors.ts';
@@ -55,7 +56,7 @@ export function importState(ctx: MockContext, state: MockState): void {
   } catch (err) {
     throw Errors.invalidParameters({ state: `is not an exported state: ${(err as Error).message}` });
   }
-  const ms = Number.isFinite(state.clock.ms) ? state.clock.ms : parseIso(state.clock.now);
+  const ms = Number.isFinite(state.clock.ms) ? state.clock.ms : parseDateTime(state.clock.now);
   ctx.scheduler.cancel(() => true);
   ctx.world = world;
   ctx.ids = ids;

@@ -1,12 +1,7 @@
 // Response validation against the ricloud spec, strict (a whole response) or partial (a pact's expectation).
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { type CompiledSpec, compileSpec } from './spec.ts';
-
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+import { addSpecFormats, type CompiledSpec, compileSpec } from './spec.ts';
 
 type Json = Record<string, unknown>;
 
@@ -42,8 +37,7 @@ export function createResponseValidator(
 ): ResponseValidator {
   const spec = options.spec ?? compileSpec();
   const doc = (options.partial ? withoutRequired(spec.document) : spec.document) as Json;
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  addFormats(ajv);
+  const ajv = addSpecFormats(new Ajv2020({ strict: false, allErrors: true }));
   ajv.addSchema({ ...doc, $id: 'ricloud' });
   const cache = new Map<string, ValidateFunction | null>();
   const paths = doc.paths as Record<string, Record<string, Json>>;

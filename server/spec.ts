@@ -6,10 +6,24 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { isDateInput } from './engine/dates.ts';
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
   addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
+
+/**
+ * The formats every validator of the specs uses (the server's, and the tests' response checks): ajv-formats,
+ * with `date-time` and `date-or-date-time` replaced by the mock's own date parser (server/engine/dates.ts), so
+ * that what the validator accepts is exactly what the handlers can read — calendar validity included, which the
+ * spec's patterns cannot express (`2024-02-30` matches the pattern, not the format).
+ */
+export function addSpecFormats<A extends Ajv2020>(ajv: A): A {
+  addFormats(ajv);
+  ajv.addFormat('date-time', (value: string) => isDateInput(value, 'date-time'));
+  ajv.addFormat('date-or-date-time', (value: string) => isDateInput(value, 'date-or-date-time'));
+  return ajv;
+}
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -159,8 +173,7 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
     let ajv: Ajv2020 | undefined;
     return () => {
       if (!ajv) {
-        ajv = new Ajv2020(options);
-        addFormats(ajv);
+        ajv = addSpecFormats(new Ajv2020(options));
         ajv.addSchema(doc, 'spec');
       }
       return ajv;

@@ -96,15 +96,6 @@ export function toIso(ms: number): string {
   return `${base.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
 }
 
-/** Parses any ISO 8601 datetime to clock ms, or undefined. */
-export function parseIso(value: string): number | undefined {
-  const m = /\.(\d{4,6})(Z|[+-]\d\d:?\d\d)?$/.exec(value);
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) return undefined;
-  if (m?.[1]) return ms + (Number(m[1].padEnd(6, '0').slice(3)) || 0) / 1000;
-  return ms;
-}
-
 /** Cancels a pending wake-up. */
 export type Cancel = () => void;
 

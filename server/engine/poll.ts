@@ -24,6 +24,7 @@ import type {
   TaskRecord,
 } from '../store.ts';
 import { toIso } from './clock.ts';
+import { parseDateTime } from './dates.ts';
 import { emitEvent } from './events.ts';
 import { isAllowed } from './permissions.ts';
 import { contentTypeFor, publishBytes, resultUrl, unpublish } from './publish.ts';
@@ -369,7 +370,7 @@ function produce(
     sourceType: source.type,
     sourceIdentifier: source.identifier,
     // The poll's creation time, not the task's: a result is the same whenever its task happens to run.
-    refDate: new Date(Date.parse(poll.date_created)),
+    refDate: new Date(Math.floor(parseDateTime(poll.date_created) ?? Number.NaN)),
   };
   const allowed = (family: 'info_type' | 'data_type' | 'file_type', id: string) =>
     key !== undefined &&

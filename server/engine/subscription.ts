@@ -3,7 +3,8 @@ import type { RequestBody, SubscriptionState } from '../../openapi/types.ts';
 import type { MockContext } from '../context.ts';
 import { ApiError, Errors } from '../errors.ts';
 import type { KeyRecord, OrgState, PollRecord, SubscriptionRecord } from '../store.ts';
-import { parseIso, toIso } from './clock.ts';
+import { toIso } from './clock.ts';
+import { parseDateTime } from './dates.ts';
 import { createPoll } from './poll.ts';
 import type { Job } from './scheduler.ts';
 
@@ -73,12 +74,12 @@ export function createSubscription(
       interval: `must be between ${MIN_INTERVAL_SECONDS} and 31536000 seconds`,
     });
   }
-  const start = body.date_start === undefined ? undefined : parseIso(body.date_start);
-  const end = body.date_end === undefined ? undefined : parseIso(body.date_end);
+  const start = body.date_start === undefined ? undefined : parseDateTime(body.date_start);
+  const end = body.date_end === undefined ? undefined : parseDateTime(body.date_end);
   if (body.date_start !== undefined && start === undefined)
-    throw Errors.invalidParameters({ date_start: 'is not a datetime' });
+    throw Errors.invalidParameters({ date_start: 'must match format "date-time"' });
   if (body.date_end !== undefined && end === undefined)
-    throw Errors.invalidParameters({ date_end: 'is not a datetime' });
+    throw Errors.invalidParameters({ date_end: 'must match format "date-time"' });
   if (start !== undefined && end !== undefined && end <= start) {
     throw Errors.invalidParameters({ date_end: 'must be after date_start' });
   }
@@ -127,7 +128,7 @@ export function createSubscription(
  */
 function firstPollAt(ctx: MockContext, sub: SubscriptionRecord): number {
   const now = ctx.clock.now();
-  const start = sub.date_start === null ? undefined : parseIso(sub.date_start);
+  const start = sub.date_start === null ? undefined : parseDateTime(sub.date_start);
   return start !== undefined && start > now ? start : now + sub.interval * 1000;
 }
 
@@ -136,7 +137,7 @@ function schedulePolls(ctx: MockContext, org: OrgState, sub: SubscriptionRecord)
 }
 
 function scheduleNext(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, at: number): void {
-  const end = sub.date_end === null ? undefined : parseIso(sub.date_end);
+  const end = sub.date_end === null ? undefined : parseDateTime(sub.date_end);
   if (end !== undefined && at > end) {
     sub.x.nextPollAt = null;
     return;

@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import type { Query } from '../../openapi/types.ts';
 import type { RicloudEnv } from '../context.ts';
-import { parseIso } from '../engine/clock.ts';
+import { parseDateInput, parseDateTime } from '../engine/dates.ts';
 import { Errors } from '../errors.ts';
 import { paginate } from '../lists.ts';
 import { presentEvent } from '../presenters.ts';
@@ -11,12 +11,11 @@ import type { EventRecord } from '../store.ts';
 /** @see ../shared/api/docs/events.md */
 export const eventsRoutes = new Hono<RicloudEnv>();
 
+/** A date filter in the spec's `date-or-date-time` grammar (the validator has already checked it). */
 function dateParam(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  const ms = parseIso(
-    value.includes('T') || value.includes(' ') ? value.replace(' ', 'T') : `${value}T00:00:00Z`,
-  );
-  if (ms === undefined) throw Errors.invalidParameters({ [name]: 'is not an ISO 8601 date or datetime' });
+  const ms = parseDateInput(value, 'date-or-date-time');
+  if (ms === undefined) throw Errors.invalidParameters({ [name]: 'must match format "date-or-date-time"' });
   return ms;
 }
 
@@ -40,7 +39,7 @@ eventsRoutes.get('/', (c) => {
     if (query.action !== undefined && e.action !== query.action) return false;
     if (query.state !== undefined && e.state !== query.state) return false;
     if (exact === undefined && gte === undefined && lte === undefined) return true;
-    const created = parseIso(e.date_created) ?? 0;
+    const created = parseDateTime(e.date_created) ?? 0;
     return (
       (exact === undefined || created === exact) &&
       (gte === undefined || created >= gte) &&

@@ -4,6 +4,7 @@ import { type Context, Hono } from 'hono';
 import type { Query, RequestBody } from '../../openapi/types.ts';
 import type { MockContext, RicloudEnv } from '../context.ts';
 import { toIso } from '../engine/clock.ts';
+import { parseDateTime } from '../engine/dates.ts';
 import { readPublished } from '../engine/publish.ts';
 import { ApiError, Errors } from '../errors.ts';
 import { listOf, paginate } from '../lists.ts';
@@ -99,7 +100,7 @@ export function signedUrlRoutes(ctx: MockContext): Hono {
     if (!hit?.result.signed_url) throw Errors.notFound('signed_url', token);
     const { org, result } = hit;
     const expires = hit.result.signed_url.date_expires;
-    if (Date.parse(expires) <= ctx.clock.now()) {
+    if ((parseDateTime(expires) ?? Number.NaN) <= ctx.clock.now()) {
       throw new ApiError(403, 'permission-denied', `The signed URL expired at ${expires}.`, {
         date_expires: expires,
       });

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
 import { parse } from 'yaml';
+import { addSpecFormats } from '../../server/spec.ts';
 
 const SPEC_ID = 'ricloud-v3';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -36,12 +36,8 @@ export interface SpecOperation {
 /** The parsed spec document (loaded once). */
 export const spec: Json = parse(readFileSync(SPEC_PATH, 'utf8')) as Json;
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives as the module object.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
-
-const ajv = new Ajv2020({ strict: false, allErrors: true });
-addFormats(ajv);
+// The server's formats (ajv-formats plus its strict date parser), so the tests check dates as the server does.
+const ajv = addSpecFormats(new Ajv2020({ strict: false, allErrors: true }));
 ajv.addSchema({ ...spec, $id: SPEC_ID });
 
 const escapePointer = (token: string): string => token.replaceAll('~', '~0').replaceAll('/', '~1');
