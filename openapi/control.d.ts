@@ -614,6 +614,10 @@ export interface components {
       version: 1;
       seed: string;
       clock: {
+        /**
+         * Format: date-time
+         * @description The mock time, RFC 3339 (`Z` or `±HH:MM`; the date must exist, no leap seconds). `ms` is what an import uses; a `--state-file` without `ms` is read from `now`.
+         */
         now: string;
         ms: number;
       };

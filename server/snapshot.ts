@@ -44,6 +44,7 @@ export function importState(ctx: MockContext, state: MockState): void {
   let world: World;
   let creation: Map<number, OrgSnapshot>;
   let ids: IdSource;
+  let ms: number | undefined;
   try {
     world = new World();
     for (const snap of state.organisations) {
@@ -53,15 +54,17 @@ export function importState(ctx: MockContext, state: MockState): void {
     creation = new Map((state.creation ?? state.organisations).map((s) => [s.id, structuredClone(s)]));
     for (const s of creation.values()) importOrg(s);
     ids = new IdSource(state.seed, state.ids);
+    // A state file written by hand may give only `now`; it is read strictly, as every date from outside.
+    ms = Number.isFinite(state.clock?.ms) ? state.clock.ms : parseDateTime(String(state.clock?.now));
+    if (ms === undefined) throw new Error('clock.now is not an RFC 3339 date-time (and clock.ms is missing)');
   } catch (err) {
     throw Errors.invalidParameters({ state: `is not an exported state: ${(err as Error).message}` });
   }
-  const ms = Number.isFinite(state.clock.ms) ? state.clock.ms : parseDateTime(state.clock.now);
   ctx.scheduler.cancel(() => true);
   ctx.world = world;
   ctx.ids = ids;
   ctx.clock.reset();
-  if (ms !== undefined) ctx.clock.set(ms);
+  ctx.clock.set(ms);
   ctx.scheduler.restore(state.scheduler);
   const control = controlStateOf(ctx);
   control.creation = creation;

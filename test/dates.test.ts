@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTROL_SPEC_PATH } from '../server/control.ts';
 import { parseDateInput } from '../server/engine/dates.ts';
 import { emitEvent } from '../server/engine/events.ts';
+import { importState, type MockState } from '../server/snapshot.ts';
 import { compileSpec } from '../server/spec.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
@@ -241,5 +242,50 @@ describe('the specs say exactly what the parser reads', () => {
       }),
       { numRuns: 3000, seed: 10 },
     );
+  });
+});
+
+describe('state snapshots: clock.now', () => {
+  const put = async (t: TestMock, body: unknown) => {
+    const res = await t.mock.app.request('/_mock/state', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { error: string; params: Record<string, string> },
+    };
+  };
+  const exported = async (t: TestMock) =>
+    (await t.mock.app.request('/_mock/state')).json() as Promise<MockState>;
+
+  it.each([['2024-02-30T00:00:00.000000Z'], ['2026-01-01T00:00:00'], ['2026-01-01T00:00:00+0100']])(
+    'PUT /_mock/state rejects clock.now %s with a 400, changing nothing',
+    async (now) => {
+      const t = testMock();
+      await t.advance(90);
+      const state = await exported(t);
+      const res = await put(t, { ...state, clock: { ...state.clock, now } });
+      expect(res.status).toBe(400);
+      expect(res.body).toMatchObject({
+        error: 'invalid-parameters',
+        params: { 'clock.now': expect.any(String) },
+      });
+      expect(await exported(t)).toEqual(state);
+    },
+  );
+
+  it('a state file without clock.ms is read from an offset clock.now, strictly', async () => {
+    const t = testMock();
+    const { clock: _clock, ...state } = await exported(t);
+    importState(t.mock.ctx, { ...state, clock: { now: '2026-03-01T09:00:00.000001+09:00' } } as MockState);
+    expect(t.mock.ctx.clock.now()).toBe(Date.UTC(2026, 2, 1) + 0.001);
+    for (const now of ['2026-03-01T09:00:00', '2024-02-30T00:00:00Z', 'soon']) {
+      expect(() => importState(t.mock.ctx, { ...state, clock: { now } } as MockState)).toThrow(
+        expect.objectContaining({ status: 400, code: 'invalid-parameters' }),
+      );
+    }
+    expect(t.mock.ctx.clock.now()).toBe(Date.UTC(2026, 2, 1) + 0.001);
   });
 });
