@@ -9,6 +9,8 @@ export default defineConfig({
     exclude: ['contracts/**', 'node_modules/**'],
     testTimeout: 20_000,
     pool: 'forks',
+    // Tests that start the real command (service.test.ts: `node dist/main.js`, `npm start`) need a fresh build.
+    globalSetup: ['test/helpers/build-once.ts'],
     reporters: reportDir ? ['default', 'json'] : ['default'],
     outputFile: reportDir ? { json: `${reportDir}/unit.json` } : undefined,
   },
