@@ -573,7 +573,7 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     /**
-     * @description A data type of the mock's catalogue (fixtures/catalogue.ts; the docs publish no full list). A name outside it is a 400 when the poll or subscription is created, naming the valid types; a type the source's service does not offer fails its task with `unsupported-type`. DIVERGENCE (decision, docs silent).
+     * @description A data type of the mock's catalogue (fixtures/catalogue.ts; the docs publish no full list). A name outside it is a 400 when the poll or subscription is created, naming the valid types; a type the source's service does not offer fails its task with `unsupported-type`.
      * @enum {string}
      */
     DataType:
@@ -588,7 +588,7 @@ export interface components {
       | 'ios_safari.history'
       | 'ios_location.locations';
     /**
-     * @description An info type of the mock's catalogue, or "*" for every info type of the source's service. A name outside it is a 400 at creation, naming the valid types. DIVERGENCE (decision, docs silent).
+     * @description An info type of the mock's catalogue, or "*" for every info type of the source's service. A name outside it is a 400 at creation, naming the valid types.
      * @enum {string}
      */
     InfoTypeRequest: '*' | 'account.info' | 'account.devices' | 'account.backups';

@@ -74,3 +74,19 @@ export function killPids(pids: number[]): void {
     }
   }
 }
+
+/** Live processes whose command line mentions `text` (e.g. a temporary project's path). */
+export function processesMentioning(text: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(text) && isAlive(Number(name))) {
+        out.push(Number(name));
+      }
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
