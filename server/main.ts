@@ -408,7 +408,14 @@ export function buildProgram(): Command {
 async function main(argv: string[]): Promise<void> {
   const debug = argv.includes('--debug') || process.env.RICLOUD_MOCK_DEBUG === '1';
   try {
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    // `serve` is the default command, so commander would call a mistyped command "too many arguments for serve".
+    const first = argv[2];
+    const commands = program.commands.map((c) => c.name());
+    if (first !== undefined && !first.startsWith('-') && ![...commands, 'help'].includes(first)) {
+      throw new CliError(`unknown command '${first}' (commands: ${commands.join(', ')})`);
+    }
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version end here too (exit 0); a usage mistake was printed by commander on one line.

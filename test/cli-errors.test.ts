@@ -62,6 +62,10 @@ describe.concurrent('command-line mistakes: one line on stderr and an exit code'
     ],
     [['serve', '--bogus'], "ricloud-mock: unknown option '--bogus'"],
     [['check-pacts'], "ricloud-mock: missing required argument 'paths'"],
+    [
+      ['verfy', '--pact', 'x.json'],
+      "ricloud-mock: unknown command 'verfy' (commands: serve, verify, check-pacts)",
+    ],
     [['verify'], 'ricloud-mock: verify needs --pact <file|dir|url> (repeatable) or --broker-url <url>'],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     // Each fails before the server would listen.
