@@ -15,6 +15,8 @@ export default defineConfig({
     exclude: ['contracts/**', 'node_modules/**', ...(tzRun ? [] : ['test/dates-tz.test.ts'])],
     testTimeout: 20_000,
     pool: 'forks',
+    // Tests that start the real command (service.test.ts: `node dist/main.js`, `npm start`) need a fresh build.
+    globalSetup: ['test/helpers/build-once.ts'],
     reporters: reportDir ? ['default', 'json'] : ['default'],
     outputFile: reportDir ? { json: `${reportDir}/${tzRun ? 'unit-tz' : 'unit'}.json` } : undefined,
   },

@@ -6,6 +6,7 @@ import {
   PROVIDER_STATES,
   ProviderWorld,
   resolveProviderState,
+  suggestProviderState,
   UnknownProviderStateError,
 } from './provider-states.ts';
 
@@ -75,13 +76,20 @@ describe('provider states', () => {
     expect((await get(mock, w.tenant().token, '/organisation')).body.state).toBe('unconfigured');
   });
 
-  it('fails loudly on an unknown state, naming the catalogue', async () => {
+  it('fails loudly on an unknown state, in one line that says which state was likely meant', async () => {
     const { world: w } = world();
-    const err = await w.setup('a session in a funny state', {}).catch((e) => e);
+    const err = await w.setup('an expird session', {}).catch((e) => e);
     expect(err).toBeInstanceOf(UnknownProviderStateError);
-    expect(err.message).toContain('unknown provider state "a session in a funny state"');
-    for (const d of PROVIDER_STATES) expect(err.message).toContain(d.name);
+    expect(err.message).toBe(
+      `unknown provider state "an expird session" (did you mean "an expired session"?); ` +
+        `\`ricloud-mock verify --list-states\` lists the ${PROVIDER_STATES.length} states ricloud-mock ships`,
+    );
     expect(w.problems).toHaveLength(1);
+  });
+
+  it('suggests nothing for a name that is close to no state', () => {
+    expect(suggestProviderState('zzzz')).toBeUndefined();
+    expect(new UnknownProviderStateError('zzzz').message).not.toContain('did you mean');
   });
 
   it('signs webhook messages with the webhook config secret', async () => {

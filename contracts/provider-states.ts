@@ -286,14 +286,45 @@ export const PROVIDER_STATES: ProviderStateDefinition[] = [
   },
 ];
 
-/** Thrown for a state name that is not in the catalogue: the message lists the catalogue. */
+/** Edit distance between two strings (Levenshtein), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(
+        (row[j] ?? 0) + 1,
+        (next[j - 1] ?? 0) + 1,
+        (row[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    row = next;
+  }
+  return row[b.length] ?? 0;
+}
+
+/** The catalogue state closest to a name that is not in it, when one is close enough to be a likely typo. */
+export function suggestProviderState(name: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const d of PROVIDER_STATES) {
+    const distance = editDistance(name.toLowerCase(), d.name.toLowerCase());
+    if (!best || distance < best.distance) best = { name: d.name, distance };
+  }
+  return best && best.distance <= Math.max(name.length, best.name.length) / 2 ? best.name : undefined;
+}
+
+/** Thrown for a state name that is not in the catalogue: one line, with the likely state meant. */
 export class UnknownProviderStateError extends Error {
+  /** The catalogue state the name most likely meant, if any is close. */
+  readonly suggestion: string | undefined;
   constructor(readonly state: string) {
+    const suggestion = suggestProviderState(state);
     super(
-      `unknown provider state "${state}". ricloud-mock ships these (contracts/provider-states.ts, ` +
-        `README "Validate your client library"):\n${PROVIDER_STATES.map((d) => `  - ${d.name}`).join('\n')}`,
+      `unknown provider state "${state}"${suggestion ? ` (did you mean "${suggestion}"?)` : ''}; ` +
+        `\`ricloud-mock verify --list-states\` lists the ${PROVIDER_STATES.length} states ricloud-mock ships`,
     );
     this.name = 'UnknownProviderStateError';
+    this.suggestion = suggestion;
   }
 }
 

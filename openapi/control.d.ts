@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+  '/_mock/health': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Readiness probe
+     * @description 200 as soon as the mock accepts requests. No control token and no loopback rule, so that probes from a CI service network, a container health check or a kubelet work with the default bind; the answer says nothing about the mock's state. Cheap (no journal entry, no log line), safe to poll.
+     */
+    get: operations['getHealth'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/_mock/clock': {
     parameters: {
       query?: never;
@@ -401,6 +421,10 @@ export interface components {
      * @example 2026-01-01 11:00+0100
      */
     DateOrDateTime: string;
+    Health: {
+      /** @constant */
+      status: 'ok';
+    };
     /** @description One HTTP attempt to deliver an event to a webhook receiver. */
     DeliveryAttempt: {
       id: number;
@@ -675,6 +699,27 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+  getHealth: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Ready */
+      200: {
+        headers: {
+          'Cache-Control'?: 'no-store';
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Health'];
+        };
+      };
+    };
+  };
   getClock: {
     parameters: {
       query?: never;

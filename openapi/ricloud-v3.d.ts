@@ -573,6 +573,26 @@ export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
     /**
+     * @description A data type of the mock's catalogue (fixtures/catalogue.ts; the docs publish no full list). A name outside it is a 400 when the poll or subscription is created, naming the valid types; a type the source's service does not offer fails its task with `unsupported-type`.
+     * @enum {string}
+     */
+    DataType:
+      | 'ios_messages.messages'
+      | 'messages.sms'
+      | 'whatsapp.messages'
+      | 'callkit.calls'
+      | 'ios_contacts.contacts'
+      | 'ios_calendar.events'
+      | 'ios_notes.notes'
+      | 'ios_photos.photos'
+      | 'ios_safari.history'
+      | 'ios_location.locations';
+    /**
+     * @description An info type of the mock's catalogue, or "*" for every info type of the source's service. A name outside it is a 400 at creation, naming the valid types.
+     * @enum {string}
+     */
+    InfoTypeRequest: '*' | 'account.info' | 'account.devices' | 'account.backups';
+    /**
      * @description Sequential id as a decimal string (users, keys, sources, storage/webhook configs, permissions, organisation references).
      * @example 1
      */
@@ -1957,9 +1977,9 @@ export interface operations {
           /** @description What to retrieve. */
           payload: {
             /** @description Info types to retrieve; "*" means every info type of the service. */
-            info_types?: string[];
+            info_types?: components['schemas']['InfoTypeRequest'][];
             /** @description Data types to retrieve, e.g. callkit.calls. */
-            data_types?: string[];
+            data_types?: components['schemas']['DataType'][];
             /** @description File ids (file_id of file references in data results). */
             files?: string[];
           };
@@ -2077,9 +2097,9 @@ export interface operations {
           /** @description Payload of the polls the subscription creates. */
           poll_payload: {
             /** @description Info types to retrieve; "*" means every info type of the service. */
-            info_types?: string[];
+            info_types?: components['schemas']['InfoTypeRequest'][];
             /** @description Data types to retrieve, e.g. callkit.calls. */
-            data_types?: string[];
+            data_types?: components['schemas']['DataType'][];
             /** @description File ids (file_id of file references in data results). */
             files?: string[];
           };

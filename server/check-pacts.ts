@@ -1,6 +1,7 @@
 // `ricloud-mock check-pacts`: every pact interaction's request and response checked against the ricloud spec.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import { CliError } from './cli-errors.ts';
 import { ajvErrorsToParams, compileSpec } from './spec.ts';
 import { createResponseValidator, describeErrors } from './spec-response.ts';
 
@@ -17,12 +18,34 @@ export function expandPactSources(sources: string[]): { files: string[]; urls: s
     }
     const path = resolve(source);
     const stat = statSync(path, { throwIfNoEntry: false });
-    if (!stat) throw new Error(`no pact file or directory at ${source}`);
+    if (!stat) throw new CliError(`no pact file or directory at ${source}`);
     if (stat.isDirectory()) {
-      for (const name of readdirSync(path).sort()) if (name.endsWith('.json')) files.push(join(path, name));
+      const found = readdirSync(path)
+        .sort()
+        .filter((name) => name.endsWith('.json'));
+      // An empty folder is a mistake (a wrong path, pacts not written yet), never a silent pass.
+      if (found.length === 0) throw new CliError(`no pact files (*.json) in the directory ${source}`);
+      for (const name of found) files.push(join(path, name));
     } else files.push(path);
   }
   return { files, urls };
+}
+
+/** A pact file's JSON; a file that is not JSON or not a pact is a one-line usage error naming it. */
+export function readPactFile(file: string): { interactions?: Json[]; messages?: Json[] } {
+  const rel = relative(process.cwd(), file);
+  const where = rel && !rel.startsWith('..') ? rel : file;
+  let pact: unknown;
+  try {
+    pact = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new CliError(`${where} is not a pact file: not valid JSON (${(err as Error).message})`);
+  }
+  const p = pact as { interactions?: unknown; messages?: unknown } | null;
+  if (!p || typeof p !== 'object' || !(Array.isArray(p.interactions) || Array.isArray(p.messages))) {
+    throw new CliError(`${where} is not a pact file: no "interactions" or "messages" list`);
+  }
+  return p as { interactions?: Json[]; messages?: Json[] };
 }
 
 /** One interaction that asks for something the API does not have. */
@@ -159,10 +182,10 @@ function partialValidator() {
 /** Checks every HTTP interaction of the pact files (files or directories). */
 export function checkPacts(sources: string[]): CheckReport {
   const { files, urls } = expandPactSources(sources);
-  if (urls.length > 0) throw new Error('check-pacts reads local pact files (download them first)');
+  if (urls.length > 0) throw new CliError('check-pacts reads local pact files (download them first)');
   const report: CheckReport = { checked: 0, skipped: 0, findings: [] };
   for (const file of files) {
-    const pact = JSON.parse(readFileSync(file, 'utf8')) as { interactions?: Json[]; messages?: Json[] };
+    const pact = readPactFile(file);
     report.skipped += pact.messages?.length ?? 0;
     for (const interaction of pact.interactions ?? []) {
       const type = String(interaction.type ?? 'Synchronous/HTTP');
@@ -187,18 +210,15 @@ export function checkPacts(sources: string[]): CheckReport {
   return report;
 }
 
-/** The CLI: prints a readable report; returns the exit code (1 when any interaction is off-spec). */
+/**
+ * The CLI: prints a readable report; returns the exit code (1 when any interaction is off-spec). A bad pact
+ * source throws a CliError (one line on stderr, exit 2).
+ */
 export function checkPactsCommand(
   sources: string[],
   write = (line: string) => process.stdout.write(`${line}\n`),
 ): number {
-  let report: CheckReport;
-  try {
-    report = checkPacts(sources);
-  } catch (err) {
-    write(`✘ ricloud-mock check-pacts: ${(err as Error).message}`);
-    return 2;
-  }
+  const report = checkPacts(sources);
   for (const f of report.findings) {
     write(`✘ ${f.interaction}  (${relative(process.cwd(), f.file) || f.file})`);
     for (const p of f.problems) write(`    ${p}`);

@@ -63,6 +63,8 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
     return parsed as T;
   }
   return {
+    /** GET /_mock/health: resolves once the mock answers (readiness). */
+    health: () => call<Schemas['Health']>('GET', '/health'),
     clock: () => call<Schemas['ClockInfo']>('GET', '/clock'),
     advance: (seconds: number) => call<Schemas['AdvanceReport']>('POST', '/clock/advance', { seconds }),
     reset: () => call<Schemas['ResetReport']>('POST', '/reset'),

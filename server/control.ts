@@ -301,6 +301,12 @@ export function controlRoutes(mock: Mock, options: ControlOptions = {}): Hono<Co
     applyStartup(mock, options);
   };
 
+  // Readiness, before the guard: probes from a CI service network or a kubelet are not loopback peers and
+  // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
+  control.get('/health', (c) => {
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ok' });
+  });
   control.use('*', controlGuard(options.token));
   control.use('*', validateControl());
 

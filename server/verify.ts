@@ -1,10 +1,16 @@
 // `ricloud-mock verify`: verifies consumer pacts against an in-process mock with the shipped provider states.
-import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { relative } from 'node:path';
 import { serve } from '@hono/node-server';
-import { PROVIDER_STATES, ProviderWorld, resolveProviderState } from '../contracts/provider-states.ts';
+import {
+  PROVIDER_STATES,
+  ProviderWorld,
+  resolveProviderState,
+  UnknownProviderStateError,
+} from '../contracts/provider-states.ts';
 import { createMock } from './app.ts';
-import { expandPactSources } from './check-pacts.ts';
+import { expandPactSources, readPactFile } from './check-pacts.ts';
+import { CliError, EXIT } from './cli-errors.ts';
 
 /** Options of `verifyPacts`; the broker ones are passed through to Pact's Verifier unchanged. */
 export interface VerifyOptions {
@@ -28,6 +34,16 @@ export interface VerifyOptions {
   logLevel?: 'trace' | 'debug' | 'info' | 'warn' | 'error';
   /** Where the readable report goes (default: stdout). */
   write?: (line: string) => void;
+  /** Where a refusal before running goes, as one line (default: stderr). */
+  writeError?: (line: string) => void;
+}
+
+/** `verify --list-states`: the shipped provider states, one a line, with their parameters. */
+export function listProviderStates(write = (line: string) => process.stdout.write(`${line}\n`)): void {
+  for (const d of PROVIDER_STATES) {
+    const params = d.params.map((p) => `${p.name}${p.role === 'output' ? ' (returned)' : ''}`).join(', ');
+    write(`${d.name}${params ? `    [${params}]` : ''}`);
+  }
 }
 
 export interface VerifyReport {
@@ -45,7 +61,7 @@ interface PactFile {
 
 /** The provider state names a local pact file asks for that the catalogue does not have. */
 export function unknownStatesIn(file: string): string[] {
-  const pact = JSON.parse(readFileSync(file, 'utf8')) as PactFile;
+  const pact = readPactFile(file) as PactFile;
   const names = new Set<string>();
   for (const i of [...(pact.interactions ?? []), ...(pact.messages ?? [])]) {
     for (const s of i.providerStates ?? []) names.add(s.name);
@@ -104,25 +120,29 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerifyReport>
   try {
     pactModule = await import('@pact-foundation/pact');
   } catch {
-    throw new Error(
-      'ricloud-mock verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact',
+    throw new CliError(
+      'verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact',
+      EXIT.usage,
     );
   }
   process.env.PACT_DO_NOT_TRACK ??= 'true';
   const { files, urls } = expandPactSources(options.pacts);
-  if (files.length + urls.length === 0 && !options.brokerUrl) throw new Error('no pact files found');
+  if (files.length + urls.length === 0 && !options.brokerUrl) {
+    throw new CliError('verify needs --pact <file|dir|url> or --broker-url <url>');
+  }
 
   const problems: string[] = [];
   for (const file of files) {
     for (const name of unknownStatesIn(file)) {
-      problems.push(`${file}: unknown provider state "${name}"`);
+      const rel = relative(process.cwd(), file);
+      const where = rel && !rel.startsWith('..') ? rel : file;
+      problems.push(`${where}: ${new UnknownProviderStateError(name).message}`);
     }
   }
   if (problems.length > 0) {
-    write('ricloud-mock verify: the pacts ask for provider states the mock does not ship:');
-    for (const p of problems) write(`  ✘ ${p}`);
-    write('Known provider states (contracts/provider-states.ts):');
-    for (const d of PROVIDER_STATES) write(`  - ${d.name}`);
+    // Refused before running: one line on stderr (several unknown states share it).
+    const writeError = options.writeError ?? ((line: string) => process.stderr.write(`${line}\n`));
+    writeError(`ricloud-mock verify: ${problems.join('; ')}`);
     return { ok: false, failures: [], problems };
   }
 
@@ -132,7 +152,10 @@ export async function verifyPacts(options: VerifyOptions): Promise<VerifyReport>
   await new Promise<void>((ok) => (server.listening ? ok() : server.once('listening', () => ok())));
   const port = (server.address() as AddressInfo).port;
   const baseUrl = `http://127.0.0.1:${port}`;
-  write(`ricloud-mock verify: ${files.length + urls.length} pact source(s) against the mock at ${baseUrl}`);
+  const sources = files.length + urls.length;
+  write(
+    `ricloud-mock verify: ${sources ? `${sources} pact source(s)` : `the pacts of ${options.brokerUrl}`} against the mock at ${baseUrl}`,
+  );
 
   const requestFilter: Middleware = (req, res, next) => {
     if (req.path === '/_pactSetup') {

@@ -88,10 +88,11 @@ describe.concurrent('ricloud-mock verify', { timeout: 90_000 }, () => {
     expect(code).toBe(1);
   });
 
-  it('refuses a pact file with an unknown provider state before running, listing the catalogue', async () => {
+  it('refuses a pact file with an unknown provider state before running, saying which state was meant', async () => {
     const { code, out } = await run(['verify', '--pact', `${FIXTURES}/unknown-state.pact.json`]);
     expect(out).toContain('unknown provider state "an organisation with a pony exists"');
-    expect(out).toContain('- a relay subscription awaiting approval');
+    expect(out).toContain('(did you mean "an organisation exists"?)');
+    expect(out).not.toContain('against the mock at');
     expect(code).toBe(1);
   });
 

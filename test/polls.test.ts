@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { infoTypesFor } from '../fixtures/index.ts';
+import { DATA_TYPES, INFO_TYPES, infoTypesFor } from '../fixtures/index.ts';
 import { createOrganisation, PERMISSIVE_SCOPES } from '../server/presets.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
@@ -129,7 +129,10 @@ describe('POST /polls', () => {
     const t = testMock();
     const { session } = await activeSession(t);
     const before = org1(t).events.size;
-    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls', 'no.such'] } });
+    const p = await t.post('/polls', {
+      session,
+      payload: { data_types: ['callkit.calls'], files: ['does-not-exist'] },
+    });
     await t.advance(30);
     const events = org1(t)
       .events.values()
@@ -147,21 +150,50 @@ describe('POST /polls', () => {
     expect(completed?.data).toMatchObject({ id: p.body.id, state: 'completed' });
   });
 
-  it('lists failed tasks in errors: unsupported-type, file-not-found', async () => {
+  it('refuses a data or info type outside the catalogue with a 400 naming the valid types, creating nothing', async () => {
     const t = testMock();
     const { session } = await activeSession(t);
-    const p = await t.post('/polls', {
+    const before = org1(t).polls.size;
+    const res = await t.post('/polls', {
       session,
+      payload: { data_types: ['callkit.call'], info_types: ['acount.info'] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toBe('invalid-parameters');
+    expect(res.body.params['payload.data_types.0']).toBe(
+      `must be one of ${DATA_TYPES.map((d) => `"${d}"`).join(', ')}`,
+    );
+    expect(res.body.params['payload.info_types.0']).toBe(
+      `must be one of "*", ${INFO_TYPES.map((d) => `"${d}"`).join(', ')}`,
+    );
+    expect(res.body.message).toContain('"callkit.calls"');
+    expect(org1(t).polls.size).toBe(before);
+  });
+
+  it('lists failed tasks in errors: unsupported-type (a type the service lacks), file-not-found', async () => {
+    const t = testMock();
+    const user = await t.post('/users', { identifier: 'relay-user' });
+    const s = await t.post('/sessions', {
+      source: { user: user.body.id, type: 'rirelay.instance' },
+      payload: { code: 'PAIR-1' },
+    });
+    await t.advance(10);
+    const child = (await t.get(`/sources/${s.body.source.id}`)).body.children.data[0];
+    // A relay device has no iCloud backups: account.backups is in the catalogue but not its service's.
+    const p = await t.post('/polls', {
+      session: s.body.id,
+      source: Number(child.id),
       payload: {
-        info_types: ['nope.info'],
-        data_types: ['nope.data', 'callkit.calls'],
+        info_types: ['account.backups'],
+        data_types: ['callkit.calls'],
         files: ['does-not-exist'],
       },
     });
+    expect(p.status).toBe(201);
     await t.advance(60);
     const poll = (await t.get(`/polls/${p.body.id}`)).body;
     expect(poll.state).toBe('completed');
-    expect(poll.tasks_failed).toHaveLength(3);
+    expect(poll.tasks_failed).toHaveLength(2);
     expect(poll.tasks_succeeded).toHaveLength(1);
     const byTask = Object.fromEntries(
       poll.errors.data.map((e: { task: string; error: string }) => [
@@ -170,8 +202,7 @@ describe('POST /polls', () => {
       ]),
     );
     expect(byTask).toEqual({
-      'nope.info': 'unsupported-type',
-      'nope.data': 'unsupported-type',
+      'account.backups': 'unsupported-type',
       'does-not-exist': 'file-not-found',
     });
     for (const e of poll.errors.data) {
@@ -371,5 +402,14 @@ describe('POST /polls with a subscription', () => {
       payload: { info_types: ['*'] },
     });
     expect(mismatch.status).toBe(400);
+  });
+});
+
+describe('the catalogue in the spec', () => {
+  it("the spec's DataType and InfoTypeRequest enums are the fixtures' catalogue, so the spec rejects what the engine lacks", async () => {
+    const { readFileSync } = await import('node:fs');
+    const spec = JSON.parse(readFileSync(new URL('../openapi/ricloud-v3.json', import.meta.url), 'utf8'));
+    expect(spec.components.schemas.DataType.enum).toEqual([...DATA_TYPES]);
+    expect(spec.components.schemas.InfoTypeRequest.enum).toEqual(['*', ...INFO_TYPES]);
   });
 });

@@ -53,6 +53,19 @@ const autoPolls = async (t: TestMock, sub: string) =>
   }[];
 
 describe('subscriptions (iCloud)', () => {
+  it('refuses a poll_payload type outside the catalogue with a 400 naming the valid types, creating nothing', async () => {
+    const t = testMock();
+    const session = await icloudSession(t);
+    const res = await t.post('/subscriptions', {
+      session: session.id,
+      poll_payload: { data_types: ['callkit.call'] },
+      interval: HOUR,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.params['poll_payload.data_types.0']).toContain('"callkit.calls"');
+    expect((await t.get('/subscriptions')).body.data).toEqual([]);
+  });
+
   it('creates an active subscription that polls every interval on the clock, with results and poll.completed deliveries', async () => {
     const { t, r } = await withReceiver();
     const session = await icloudSession(t);

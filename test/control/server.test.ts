@@ -125,6 +125,7 @@ describe('library API', () => {
     const before = s.clock.now();
     await s.clock.advance(60);
     expect(s.clock.now() - before).toBe(60_000);
+    expect(await s.control.health()).toEqual({ status: 'ok' });
     expect((await s.control.clock()).mode).toBe('manual');
     await s.control.reset();
     await s.close();
