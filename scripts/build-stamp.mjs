@@ -11,9 +11,10 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const STAMP_FILE = join(DIST, 'build-stamp.json');
 
-/** Folders whose TypeScript is bundled; the lock file stands for the bundled dependencies. */
-const SOURCE_DIRS = ['server', 'fixtures', 'openapi'];
-const SOURCE_FILES = ['package.json', 'package-lock.json'];
+/** Folders whose TypeScript is bundled or declared; the lock file stands for the bundled dependencies. */
+const SOURCE_DIRS = ['server', 'fixtures', 'openapi', 'contracts/client'];
+/** The build's own inputs too: the declarations follow tsconfig.json, the bundle follows scripts/build.mjs. */
+const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
 
 /** Every bundled source under a folder: .ts files, tests excluded (they are never bundled). */
 function walk(dir, out) {

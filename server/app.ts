@@ -26,29 +26,29 @@ import { World } from './store.ts';
 /** Options of `createMock` / `createApp`; every field has a default. */
 export interface MockOptions {
   /** Drives ids, tokens, secrets and fake data (default `ricloud-mock`). */
-  seed?: string;
+  seed?: string | undefined;
   /** A clock, or options to build one (default: manual, so that in-process tests are deterministic). */
-  clock?: Clock | ClockOptions;
+  clock?: Clock | ClockOptions | undefined;
   /** Wakes the scheduler in real/scaled mode (default: setTimeout). */
-  timer?: Timer;
+  timer?: Timer | undefined;
   /** `default` or `getting-started`. */
-  preset?: string;
+  preset?: string | undefined;
   /** Fixed token for the preset's key. */
-  token?: string;
+  token?: string | undefined;
   /** The preset's storage config url (default: the mock's own blob store, `s3://ricloud-mock/results`). */
-  storageUrl?: string;
+  storageUrl?: string | undefined;
   /** S3-compatible endpoint for s3:// storage configs. */
-  s3Endpoint?: string;
+  s3Endpoint?: string | undefined;
   /** Public base url (signed urls); default http://127.0.0.1:8787. */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
   /** Largest request body in bytes (default 1 MiB). */
-  bodyLimit?: number;
-  timings?: Partial<Timings>;
+  bodyLimit?: number | undefined;
+  timings?: Partial<Timings> | undefined;
   /** Entries kept in the webhook delivery log (default 1000). */
-  deliveryLogSize?: number;
+  deliveryLogSize?: number | undefined;
   /** The /_mock control plane: control token, journal, start-up faults, rate limit, tenants and scenarios. */
-  control?: ControlOptions;
-  logger?: Logger;
+  control?: ControlOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 /** A built mock: the Hono app plus handles on its state and time. */
