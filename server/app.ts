@@ -16,6 +16,7 @@ import { IdSource } from './engine/ids.ts';
 import { registerJobs } from './engine/jobs.ts';
 import { type AdvanceReport, Scheduler } from './engine/scheduler.ts';
 import { ApiError, Errors } from './errors.ts';
+import { assertInstalled, S3_FEATURE, S3_SDK } from './optional-deps.ts';
 import { ricloudPipeline } from './pipeline.ts';
 import { applyPreset } from './presets.ts';
 import { registerResources } from './resources/index.ts';
@@ -93,6 +94,8 @@ export function resolveOptions(options: MockOptions): ResolvedOptions {
  */
 export function createMock(options: MockOptions = {}): Mock {
   const resolved = resolveOptions(options);
+  // The AWS SDK is an optional peer, loaded on the first S3 call: asking for an endpoint without it fails here.
+  if (resolved.s3Endpoint) assertInstalled(S3_SDK, S3_FEATURE);
   const clock = isClock(options.clock) ? options.clock : createClock({ mode: 'manual', ...options.clock });
   const logger = options.logger ?? pino({ level: 'silent' });
   const scheduler = new Scheduler(clock, options.timer ?? realTimer, (err, job) =>

@@ -5,6 +5,7 @@ import { serve } from '@hono/node-server';
 import { PROVIDER_STATES, ProviderWorld, resolveProviderState } from '../contracts/provider-states.ts';
 import { createMock } from './app.ts';
 import { expandPactSources } from './check-pacts.ts';
+import { loadOptional, PACT, PACT_FEATURE } from './optional-deps.ts';
 
 /** Options of `verifyPacts`; the broker ones are passed through to Pact's Verifier unchanged. */
 export interface VerifyOptions {
@@ -100,14 +101,8 @@ function summarise(raw: string): string[] {
  */
 export async function verifyPacts(options: VerifyOptions): Promise<VerifyReport> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  let pactModule: typeof import('@pact-foundation/pact');
-  try {
-    pactModule = await import('@pact-foundation/pact');
-  } catch {
-    throw new Error(
-      'ricloud-mock verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact',
-    );
-  }
+  // An optional peer dependency: a missing one is a one-line MissingDependencyError naming what to install.
+  const pactModule = await loadOptional(PACT, PACT_FEATURE, () => import('@pact-foundation/pact'));
   process.env.PACT_DO_NOT_TRACK ??= 'true';
   const { files, urls } = expandPactSources(options.pacts);
   if (files.length + urls.length === 0 && !options.brokerUrl) throw new Error('no pact files found');
