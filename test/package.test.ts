@@ -2,7 +2,8 @@
 // exactOptionalPropertyTypes and skipLibCheck false), type-checked, a consumer vitest suite run, and the bin started.
 // ESM only: the package does not claim CommonJS support (no `require` condition), so there is no CommonJS consumer.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -106,10 +107,11 @@ beforeAll(() => {
   writeFileSync(join(consumer, 'consumer.test.ts'), CONSUMER_TEST);
 }, 3 * SLOW);
 
-afterAll(() => {
+// Removing the consumer's node_modules (vitest, vite and the package: thousands of files) is slow on a busy machine.
+afterAll(async () => {
   for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+  if (work) await rm(work, { recursive: true, force: true });
+}, SLOW);
 
 function run(command: string, args: string[], cwd = consumer) {
   return spawnSync(command, args, { cwd, env: childEnv(), encoding: 'utf8', timeout: 60_000 });
