@@ -113,6 +113,27 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 }, SLOW);
 
+/** Runs a command to its end without blocking the event loop: its exit code and everything it printed. */
+function runAsync(
+  command: string,
+  args: string[],
+  cwd = consumer,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    procs.push(child);
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
+}
+
 function run(command: string, args: string[], cwd = consumer) {
   return spawnSync(command, args, { cwd, env: childEnv(), encoding: 'utf8', timeout: 60_000 });
 }
@@ -156,21 +177,16 @@ describe('the packed tarball', () => {
 describe('a strict TypeScript consumer', () => {
   it(
     'type-checks with moduleResolution nodenext and bundler (skipLibCheck false)',
-    () => {
-      const nodenext = run(process.execPath, [TSC, '-p', '.']);
-      expect(nodenext.stdout + nodenext.stderr).toBe('');
-      expect(nodenext.status).toBe(0);
-      const bundler = run(process.execPath, [
-        TSC,
-        '-p',
-        '.',
-        '--module',
-        'preserve',
-        '--moduleResolution',
-        'bundler',
+    async () => {
+      // Both at once (each is one tsc process over the same files): half the wall time on two cores.
+      const [nodenext, bundler] = await Promise.all([
+        runAsync(process.execPath, [TSC, '-p', '.']),
+        runAsync(process.execPath, [TSC, '-p', '.', '--module', 'preserve', '--moduleResolution', 'bundler']),
       ]);
-      expect(bundler.stdout + bundler.stderr).toBe('');
-      expect(bundler.status).toBe(0);
+      expect(nodenext.output).toBe('');
+      expect(nodenext.code).toBe(0);
+      expect(bundler.output).toBe('');
+      expect(bundler.code).toBe(0);
     },
     SLOW,
   );
