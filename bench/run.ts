@@ -3,12 +3,14 @@
  * bench/results.json and bench/RESULTS.md (a markdown table with the machine noted). Loopback only.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, freemem, totalmem } from 'node:os';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fileReferencesIn } from '../fixtures/index.ts';
+import { installInto, pack } from '../scripts/pack-install.ts';
 import { createMock } from '../server/app.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -25,10 +27,13 @@ const median = (xs: number[]) => {
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
 /** Spawns a server that prints `listening on http://127.0.0.1:<port>` and resolves with its url. */
-function spawnServer(args: string[]): Promise<{ child: ChildProcess; url: string; started: number }> {
+function spawnServer(
+  args: string[],
+  cwd = ROOT,
+): Promise<{ child: ChildProcess; url: string; started: number }> {
   const started = performance.now();
   const child = spawn(process.execPath, args, {
-    cwd: ROOT,
+    cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: '1' },
   });
@@ -95,11 +100,12 @@ async function coldStart(
   path: string,
   headers: Record<string, string>,
   runs = RUNS,
+  cwd = ROOT,
 ): Promise<{ times: number[]; rss: number[] }> {
   const times: number[] = [];
   const rss: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const { child, url, started } = await spawnServer(args);
+    const { child, url, started } = await spawnServer(args, cwd);
     rss.push(rssOf(child.pid));
     await firstOk(`${url}${path}`, headers);
     times.push(performance.now() - started);
@@ -212,23 +218,45 @@ async function main(): Promise<void> {
   // 0. The compiled build (a no-op when dist/ is already a build of the current sources).
   execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
 
-  // 1. Cold start, alternating mock and bare runs so that machine noise hits both alike.
+  // 0b. The package as a user installs it: `npm pack` (prepack builds), installed into a fresh project.
+  const installDir = mkdtempSync(join(tmpdir(), 'ricloud-mock-bench-install-'));
+  const packed = pack(installDir);
+  const consumer = join(installDir, 'consumer');
+  installInto(consumer, packed.tarball);
+  // node_modules/.bin/ricloud-mock is a link to this file: what `npx ricloud-mock` runs, without npx's own start.
+  const installedArgs = [
+    join(consumer, 'node_modules/ricloud-mock/bin/ricloud-mock.js'),
+    ...MOCK_ARGS.slice(1),
+  ];
+
+  // 1. Cold start, alternating mock (clone and installed) and bare runs so that machine noise hits all alike.
   const mockCold: number[] = [];
   const mockStartRss: number[] = [];
+  const installedCold: number[] = [];
   const bareCold: number[] = [];
   const bareStartRss: number[] = [];
   for (let i = 0; i < RUNS; i++) {
     const m = await coldStart(MOCK_ARGS, '/organisation', auth, 1);
+    const inst = await coldStart(installedArgs, '/organisation', auth, 1, consumer);
     const b = await coldStart(BARE_ARGS, '/', {}, 1);
     mockCold.push(...m.times);
     mockStartRss.push(...m.rss);
+    installedCold.push(...inst.times);
     bareCold.push(...b.times);
     bareStartRss.push(...b.rss);
   }
+  rmSync(installDir, { recursive: true, force: true });
   const coldRatio = median(mockCold) / median(bareCold);
+  const installedRatio = median(installedCold) / median(bareCold);
   results.coldStart = {
     mockMs: mockCold,
     bareMs: bareCold,
+    installedMs: installedCold,
+    medianInstalledMs: median(installedCold),
+    installedRatio,
+    tarballBytes: packed.size,
+    unpackedBytes: packed.unpackedSize,
+    tarballFiles: packed.files.length,
     medianMockMs: median(mockCold),
     medianBareMs: median(bareCold),
     ratio: coldRatio,
@@ -242,6 +270,14 @@ async function main(): Promise<void> {
     ratio: `${round(coldRatio)}×`,
     target: '≤ 1.5×',
     pass: coldRatio <= 1.5,
+  });
+  rows.push({
+    metric: `cold start (installed from the packed tarball, its bin) → first 200 (median of ${RUNS})`,
+    value: `${round(median(installedCold), 0)} ms (${round(median(installedCold) / median(mockCold))}× the clone's)`,
+    baseline: `${round(median(bareCold), 0)} ms (bare node:http)`,
+    ratio: `${round(installedRatio)}×`,
+    target: '≤ 1.5×',
+    pass: installedRatio <= 1.5,
   });
   rows.push({
     metric: 'mock server RSS at start (after listen, before any request), median',

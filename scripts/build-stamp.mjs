@@ -11,9 +11,10 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const STAMP_FILE = join(DIST, 'build-stamp.json');
 
-/** Folders whose TypeScript is bundled; the lock file stands for the bundled dependencies. */
-const SOURCE_DIRS = ['server', 'fixtures', 'openapi'];
-const SOURCE_FILES = ['package.json', 'package-lock.json'];
+/** Folders whose TypeScript is bundled or declared; the lock file stands for the bundled dependencies. */
+const SOURCE_DIRS = ['server', 'fixtures', 'openapi', 'contracts/client'];
+/** The build's own inputs too: the declarations follow tsconfig.json, the bundle follows scripts/build.mjs. */
+const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
 
 /** Every bundled source under a folder: .ts files, tests excluded (they are never bundled). */
 function walk(dir, out) {
@@ -56,10 +57,11 @@ export function sourceStamp(root = ROOT) {
  * Whether dist/ holds a build of exactly the current sources.
  * @returns {boolean}
  */
-export function buildIsFresh(root = ROOT) {
+export function buildIsFresh(root = ROOT, { types = false } = {}) {
   try {
-    const { stamp } = JSON.parse(readFileSync(join(root, 'dist', 'build-stamp.json'), 'utf8'));
-    return stamp === sourceStamp(root);
+    const built = JSON.parse(readFileSync(join(root, 'dist', 'build-stamp.json'), 'utf8'));
+    // A --js-only build (npm start, the tests) is fresh for running; packing also needs its declarations.
+    return built.stamp === sourceStamp(root) && (!types || built.types !== false);
   } catch {
     return false;
   }

@@ -1,13 +1,58 @@
-// `npm run build`: bundles the server (dist/main.js, the CLI) and the library (dist/index.js) with esbuild.
-// Plain JS so that it runs without tsx; it does nothing when dist/ is already a build of the current sources
-// (`--force` rebuilds anyway), so `npm start` can call it every time.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+// `npm run build` (and `prepack`): bundles the CLI and the library's entry points with esbuild into dist/*.js and
+// writes their declarations with tsc into dist/types/. Plain JS so that it runs without tsx; it does nothing when
+// dist/ is already a build of the current sources (`--force` rebuilds anyway), so `npm start` can call it every
+// time.
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { buildIsFresh, DIST, ROOT, STAMP_FILE, sourceStamp } from './build-stamp.mjs';
 
 /**
+ * The package's entry points: THE one list (package.json's `exports` must match it; the build fails when it does
+ * not and prints what it expects). `name` is the bundle (dist/<name>.js), `source` the module it is built from,
+ * `subpath` the export (none for the CLI, which only the bin runs). Moving a source file means editing `source`
+ * here and the `types` path the build then asks for in package.json.
+ * @type {{ name: string, source: string, subpath?: string }[]}
+ */
+export const ENTRY_POINTS = [
+  { name: 'main', source: 'server/main.ts' },
+  { name: 'index', source: 'server/index.ts', subpath: '.' },
+  { name: 'control-client', source: 'server/control-client.ts', subpath: './control-client' },
+  { name: 'client', source: 'contracts/client/index.ts', subpath: './client' },
+  { name: 'wire', source: 'openapi/types.ts', subpath: './wire' },
+];
+
+/** Files exported as they are (the specs and their generated JSON copies), and package.json. */
+export const FILE_EXPORTS = [
+  'openapi/ricloud-v3.yaml',
+  'openapi/ricloud-v3.json',
+  'openapi/control.yaml',
+  'openapi/control.json',
+  'package.json',
+];
+
+/** Where the declarations go: dist/types/ mirrors the source tree (dist/types/server/index.d.ts ...). */
+const TYPES_DIR = join(DIST, 'types');
+
+/** The `exports` map package.json must hold for ENTRY_POINTS and FILE_EXPORTS. */
+export function expectedExports() {
+  /** @type {Record<string, unknown>} */
+  const exports = {};
+  for (const entry of ENTRY_POINTS) {
+    if (!entry.subpath) continue;
+    exports[entry.subpath] = {
+      types: `./dist/types/${entry.source.replace(/\.ts$/, '.d.ts')}`,
+      default: `./dist/${entry.name}.js`,
+    };
+  }
+  for (const file of FILE_EXPORTS) exports[`./${file}`] = `./${file}`;
+  return exports;
+}
+
+/**
  * Heavy or optional dependencies stay outside the bundle, loaded from node_modules only when used:
- * the AWS SDK (only with --s3-endpoint), Pact (only `verify`), pino-pretty (only in a terminal, in pino's
- * transport worker), yaml (only when a spec's JSON copy is stale).
+ * the AWS SDK (optional peer, only with --s3-endpoint), Pact (optional peer, only `verify`), pino-pretty (only in
+ * a terminal, in pino's transport worker), yaml (only when a spec's JSON copy is stale).
  */
 const EXTERNAL = ['@aws-sdk/client-s3', '@pact-foundation/pact', 'pino-pretty', 'yaml'];
 
@@ -26,10 +71,78 @@ const BANNER = [
   '};',
 ].join('\n');
 
+/** Fails the build when package.json's `exports` differ from what ENTRY_POINTS and FILE_EXPORTS give. */
+function checkPackageExports() {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const want = JSON.stringify(expectedExports(), null, 2);
+  if (JSON.stringify(pkg.exports, null, 2) !== want) {
+    throw new Error(
+      `build: package.json "exports" does not match ENTRY_POINTS in scripts/build.mjs; it should be:\n${want}`,
+    );
+  }
+}
+
+/** A relative `.ts` specifier in a declaration, rewritten to the `.js` a consumer resolves (`./app.ts` → `./app.js`). */
+function rewriteSpecifiers(text) {
+  return text.replace(
+    /((?:from|import)\s*\(?\s*)(['"])(\.\.?\/[^'"]*?)(?:\.d)?\.ts\2/g,
+    (_m, pre, q, path) => `${pre}${q}${path}.js${q}`,
+  );
+}
+
+/**
+ * Declarations for the library entry points (the CLI has none): tsc emits a .d.ts per source file they reach,
+ * with `.ts` import specifiers rewritten to `.js`, and the generated `openapi/*.d.ts` they import are copied
+ * beside them (tsc never copies input .d.ts files).
+ */
+async function emitDeclarations() {
+  const ts = (await import('typescript')).default;
+  const configPath = join(ROOT, 'tsconfig.json');
+  const parsed = ts.getParsedCommandLineOfConfigFile(
+    configPath,
+    {},
+    { ...ts.sys, onUnRecoverableConfigFileDiagnostic() {} },
+  );
+  if (!parsed) throw new Error('build: cannot read tsconfig.json');
+  const options = {
+    ...parsed.options,
+    noEmit: false,
+    declaration: true,
+    emitDeclarationOnly: true,
+    declarationMap: false,
+    sourceMap: false,
+    outDir: TYPES_DIR,
+    rootDir: ROOT,
+  };
+  const roots = ENTRY_POINTS.filter((e) => e.subpath).map((e) => join(ROOT, e.source));
+  const program = ts.createProgram(roots, options);
+  const write = (file, text) => {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, rewriteSpecifiers(text));
+  };
+  const result = program.emit(undefined, write, undefined, true);
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (diagnostics.length > 0) {
+    const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => ROOT, getNewLine: () => '\n' };
+    throw new Error(`build: declarations failed\n${ts.formatDiagnostics(diagnostics, host)}`);
+  }
+  for (const source of program.getSourceFiles()) {
+    const file = source.fileName;
+    if (!file.endsWith('.d.ts') || file.includes('/node_modules/') || !file.startsWith(ROOT)) continue;
+    const target = join(TYPES_DIR, relative(ROOT, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+}
+
 async function main() {
   const force = process.argv.includes('--force');
+  // --js-only: the bundles alone (npm start, the test suite's globalSetup); the declarations take 5-25 s of tsc
+  // and only the package (prepack) and the packaging test need them.
+  const types = !process.argv.includes('--js-only');
   const quiet = process.argv.includes('--quiet') || process.env.npm_config_loglevel === 'silent';
-  if (!force && buildIsFresh()) {
+  checkPackageExports();
+  if (!force && buildIsFresh(ROOT, { types })) {
     if (!quiet) console.log('build: dist/ is up to date');
     return;
   }
@@ -38,13 +151,17 @@ async function main() {
   const { build } = await import('esbuild');
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
-  // dist/ sits one level below the root like server/, so `new URL('../openapi/…', import.meta.url)` reads
-  // the same files (the spec's JSON copy, fixtures/scenarios) from the bundle as from the sources.
+  // dist/ sits one level below the root like server/, and the chunks shared by the entry points sit in dist/
+  // itself, so `new URL('../openapi/…', import.meta.url)` reads the same files (the spec's JSON copy,
+  // fixtures/scenarios) from the bundle as from the sources. Splitting keeps one copy of shared code, so a class
+  // (ControlError, RicloudError) is the same from '.' as from its own subpath, and lazy imports (verify) stay lazy.
   await build({
     absWorkingDir: ROOT,
-    entryPoints: { main: 'server/main.ts', index: 'server/index.ts' },
+    entryPoints: Object.fromEntries(ENTRY_POINTS.map((e) => [e.name, e.source])),
     outdir: DIST,
     bundle: true,
+    splitting: true,
+    chunkNames: '[name]-[hash]',
     platform: 'node',
     format: 'esm',
     target: 'node20',
@@ -56,9 +173,14 @@ async function main() {
     minify: true,
     keepNames: true,
   });
-  writeFileSync(STAMP_FILE, `${JSON.stringify({ stamp, built: new Date().toISOString() })}\n`);
-  if (!quiet)
-    console.log(`build: dist/main.js and dist/index.js in ${Math.round(performance.now() - started)} ms`);
+  const bundled = performance.now();
+  if (types) await emitDeclarations();
+  writeFileSync(STAMP_FILE, `${JSON.stringify({ stamp, types, built: new Date().toISOString() })}\n`);
+  if (!quiet) {
+    const js = Math.round(bundled - started);
+    const dts = Math.round(performance.now() - bundled);
+    console.log(`build: dist/*.js in ${js} ms${types ? `, dist/types/*.d.ts in ${dts} ms` : ' (--js-only: no declarations)'}`);
+  }
 }
 
-await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

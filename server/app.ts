@@ -16,6 +16,7 @@ import { IdSource } from './engine/ids.ts';
 import { registerJobs } from './engine/jobs.ts';
 import { type AdvanceReport, Scheduler } from './engine/scheduler.ts';
 import { ApiError, Errors } from './errors.ts';
+import { assertInstalled, S3_FEATURE, S3_SDK } from './optional-deps.ts';
 import { ricloudPipeline } from './pipeline.ts';
 import { applyPreset } from './presets.ts';
 import { registerResources } from './resources/index.ts';
@@ -26,29 +27,29 @@ import { World } from './store.ts';
 /** Options of `createMock` / `createApp`; every field has a default. */
 export interface MockOptions {
   /** Drives ids, tokens, secrets and fake data (default `ricloud-mock`). */
-  seed?: string;
+  seed?: string | undefined;
   /** A clock, or options to build one (default: manual, so that in-process tests are deterministic). */
-  clock?: Clock | ClockOptions;
+  clock?: Clock | ClockOptions | undefined;
   /** Wakes the scheduler in real/scaled mode (default: setTimeout). */
-  timer?: Timer;
+  timer?: Timer | undefined;
   /** `default` or `getting-started`. */
-  preset?: string;
+  preset?: string | undefined;
   /** Fixed token for the preset's key. */
-  token?: string;
+  token?: string | undefined;
   /** The preset's storage config url (default: the mock's own blob store, `s3://ricloud-mock/results`). */
-  storageUrl?: string;
+  storageUrl?: string | undefined;
   /** S3-compatible endpoint for s3:// storage configs. */
-  s3Endpoint?: string;
+  s3Endpoint?: string | undefined;
   /** Public base url (signed urls); default http://127.0.0.1:8787. */
-  publicUrl?: string;
+  publicUrl?: string | undefined;
   /** Largest request body in bytes (default 1 MiB). */
-  bodyLimit?: number;
-  timings?: Partial<Timings>;
+  bodyLimit?: number | undefined;
+  timings?: Partial<Timings> | undefined;
   /** Entries kept in the webhook delivery log (default 1000). */
-  deliveryLogSize?: number;
+  deliveryLogSize?: number | undefined;
   /** The /_mock control plane: control token, journal, start-up faults, rate limit, tenants and scenarios. */
-  control?: ControlOptions;
-  logger?: Logger;
+  control?: ControlOptions | undefined;
+  logger?: Logger | undefined;
 }
 
 /** A built mock: the Hono app plus handles on its state and time. */
@@ -93,6 +94,8 @@ export function resolveOptions(options: MockOptions): ResolvedOptions {
  */
 export function createMock(options: MockOptions = {}): Mock {
   const resolved = resolveOptions(options);
+  // The AWS SDK is an optional peer, loaded on the first S3 call: asking for an endpoint without it fails here.
+  if (resolved.s3Endpoint) assertInstalled(S3_SDK, S3_FEATURE);
   const clock = isClock(options.clock) ? options.clock : createClock({ mode: 'manual', ...options.clock });
   const logger = options.logger ?? pino({ level: 'silent' });
   const scheduler = new Scheduler(clock, options.timer ?? realTimer, (err, job) =>

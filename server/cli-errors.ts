@@ -1,5 +1,6 @@
 // How the command line fails: one readable line on stderr and a documented exit code (README "Command line").
 import { ConfigError } from './config-file.ts';
+import { MissingDependencyError } from './optional-deps.ts';
 
 /** The exit codes of `ricloud-mock` (README "Command line": keep the two in step). */
 export const EXIT = {
@@ -44,9 +45,15 @@ export function listenError(err: NodeJS.ErrnoException, host: string, port: numb
  * as an internal error; the stack only with `debug`.
  */
 export function reportCliError(err: unknown, debug: boolean, write = (s: string) => process.stderr.write(s)) {
-  const known = err instanceof CliError || err instanceof ConfigError;
+  const known = err instanceof CliError || err instanceof ConfigError || err instanceof MissingDependencyError;
   const exitCode =
-    err instanceof CliError ? err.exitCode : err instanceof ConfigError ? EXIT.config : EXIT.internal;
+    err instanceof CliError
+      ? err.exitCode
+      : err instanceof ConfigError
+        ? EXIT.config
+        : err instanceof MissingDependencyError
+          ? EXIT.usage
+          : EXIT.internal;
   const message = err instanceof Error ? err.message : String(err);
   // One line: a message that spans lines (a JSON parser's excerpt...) is folded.
   const line = message.replace(/\s*\n\s*/g, ' ').trim();

@@ -20,9 +20,9 @@ export class ControlError extends Error {
 
 export interface ControlClientOptions {
   /** The control token, when the mock was started with one. */
-  token?: string;
+  token?: string | undefined;
   /** A fetch implementation (default: the global one). */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
 }
 
 /** Fields with a default in the spec are optional on input. */
@@ -109,7 +109,7 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
       header: string;
       body: string;
       secret: string;
-      tolerance_seconds?: number;
+      tolerance_seconds?: number | undefined;
     }) => call<JsonOf<'verifyWebhookSignature'>>('POST', '/webhooks/verify', input),
   };
 }

@@ -11,25 +11,27 @@ import type { OrgSnapshot } from './store.ts';
 /** A tenant to create at start (config file, library options). */
 export interface TenantInput {
   name: string;
-  preset?: 'default' | 'getting-started';
-  scopes?: Record<string, { level: 'organisation' | 'key' | 'user'; type: 'count'; value: number }[]>;
+  preset?: 'default' | 'getting-started' | undefined;
+  scopes?:
+    | Record<string, { level: 'organisation' | 'key' | 'user'; type: 'count'; value: number }[]>
+    | undefined;
   /** true: a valid config at the mock's storage url; a url: a valid config there; false: unconfigured. */
-  storage?: boolean | string;
-  token?: string;
+  storage?: boolean | string | undefined;
+  token?: string | undefined;
 }
 
 /** Options of the control plane (MockOptions.control). */
 export interface ControlOptions {
   /** When set, every control request must send it (Authorization: Bearer, or X-Mock-Control-Token). */
-  token?: string;
-  journal?: JournalOptions;
+  token?: string | undefined;
+  journal?: JournalOptions | undefined;
   /** Fault rules present from the start (and after every reset). */
-  faults?: FaultInput[];
-  rateLimit?: Partial<RateLimitConfig>;
+  faults?: FaultInput[] | undefined;
+  rateLimit?: Partial<RateLimitConfig> | undefined;
   /** Tenants created after the preset (and again after every reset). */
-  tenants?: TenantInput[];
+  tenants?: TenantInput[] | undefined;
   /** Named scenarios loaded at start (and after every reset). */
-  scenarios?: string[];
+  scenarios?: string[] | undefined;
 }
 
 export interface ControlState {

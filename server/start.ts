@@ -7,9 +7,9 @@ import type { AdvanceReport } from './engine/scheduler.ts';
 
 export interface StartOptions extends MockOptions {
   /** Port to listen on (default 0: any free port). */
-  port?: number;
+  port?: number | undefined;
   /** Address to bind (default 127.0.0.1). */
-  host?: string;
+  host?: string | undefined;
 }
 
 /** A running mock server. */

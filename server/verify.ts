@@ -10,7 +10,8 @@ import {
 } from '../contracts/provider-states.ts';
 import { createMock } from './app.ts';
 import { expandPactSources, readPactFile } from './check-pacts.ts';
-import { CliError, EXIT } from './cli-errors.ts';
+import { CliError } from './cli-errors.ts';
+import { loadOptional, PACT, PACT_FEATURE } from './optional-deps.ts';
 
 /** Options of `verifyPacts`; the broker ones are passed through to Pact's Verifier unchanged. */
 export interface VerifyOptions {
@@ -116,15 +117,8 @@ function summarise(raw: string): string[] {
  */
 export async function verifyPacts(options: VerifyOptions): Promise<VerifyReport> {
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
-  let pactModule: typeof import('@pact-foundation/pact');
-  try {
-    pactModule = await import('@pact-foundation/pact');
-  } catch {
-    throw new CliError(
-      'verify needs @pact-foundation/pact: npm install --save-dev @pact-foundation/pact',
-      EXIT.usage,
-    );
-  }
+  // An optional peer dependency: a missing one is a one-line MissingDependencyError naming what to install.
+  const pactModule = await loadOptional(PACT, PACT_FEATURE, () => import('@pact-foundation/pact'));
   process.env.PACT_DO_NOT_TRACK ??= 'true';
   const { files, urls } = expandPactSources(options.pacts);
   if (files.length + urls.length === 0 && !options.brokerUrl) {

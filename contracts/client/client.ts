@@ -28,9 +28,9 @@ export interface ClientOptions {
   /** A key's token, sent as `Authorization: Token <token>`. */
   token: string;
   /** Injected fetch (openapi-fetch style): tests pass their own instead of patching globals. */
-  fetch?: FetchLike;
+  fetch?: FetchLike | undefined;
   /** How waiting helpers pause between checks (default: a real timer). */
-  sleep?: (ms: number) => Promise<void>;
+  sleep?: ((ms: number) => Promise<void>) | undefined;
 }
 
 /** A ricloud error response (`{error, message, params}`), thrown for every non-2xx answer. */
@@ -48,9 +48,9 @@ export class RicloudError extends Error {
 
 export interface WaitOptions {
   /** Pause between checks in ms (default 1000). */
-  intervalMs?: number;
+  intervalMs?: number | undefined;
   /** Give up after this many checks (default 120). */
-  maxChecks?: number;
+  maxChecks?: number | undefined;
 }
 
 /** The 2FA exchange: the password, and a way to ask the end user for the code the service sent. */
@@ -58,8 +58,8 @@ export interface TwoFactorOptions {
   password: string;
   askCode: (attempt: number) => Promise<string>;
   /** Codes to try before giving up (default 3). */
-  maxCodeAttempts?: number;
-  wait?: WaitOptions;
+  maxCodeAttempts?: number | undefined;
+  wait?: WaitOptions | undefined;
 }
 
 /**
@@ -67,7 +67,7 @@ export interface TwoFactorOptions {
  * `Record<string, never>`), so the client spells out what it sends: gs service-account JSON or s3 keys.
  */
 export type StorageConfigInput = Omit<RequestBody<'createStorageConfig'>, 'credentials'> & {
-  credentials?: Record<string, unknown>;
+  credentials?: Record<string, unknown> | undefined;
 };
 
 const realSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -6,9 +6,9 @@ export const DEFAULT_TOLERANCE_SECONDS = 600;
 
 export interface SignatureCheck {
   /** Wall-clock time in unix seconds (default: now); pass the mock's clock in tests. */
-  nowSeconds?: number;
+  nowSeconds?: number | undefined;
   /** Oldest accepted timestamp, in seconds before now (default 600). */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
 }
 
 export type SignatureResult =

@@ -20,13 +20,13 @@ export interface Clock {
 }
 
 export interface ClockOptions {
-  mode?: ClockMode;
+  mode?: ClockMode | undefined;
   /** For `scaled`: how many mock seconds pass per wall second (default 100). */
-  scale?: number;
+  scale?: number | undefined;
   /** Start time, ms since the epoch (default for manual: 2026-01-01T00:00:00Z; real and scaled: wall time). */
-  start?: number;
+  start?: number | undefined;
   /** Wall time source, for tests of the scaled clock. */
-  wallNow?: () => number;
+  wallNow?: (() => number) | undefined;
 }
 
 /** The manual clock's default start, chosen so that fixtures and ids' dates are stable across runs. */

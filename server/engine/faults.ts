@@ -18,15 +18,15 @@ export type FaultAction =
 /** The input of `POST /_mock/faults`. */
 export type FaultInput = FaultAction & {
   /** HTTP method to match (any when absent). */
-  method?: string;
+  method?: string | undefined;
   /** Path glob (`*` one segment, `**` any number): `/sessions/*`, `/polls/**` (any when absent). */
-  path?: string;
+  path?: string | undefined;
   /** Organisation id to match (any when absent). */
-  organisation?: number;
+  organisation?: number | undefined;
   /** Fire this many times, then disappear (unlimited when absent). */
-  count?: number;
+  count?: number | undefined;
   /** Chance that a matching request fires it, 0..1 (default 1), drawn from the seeded fault stream. */
-  probability?: number;
+  probability?: number | undefined;
 };
 
 /** A fault rule as listed by `GET /_mock/faults`. */
@@ -37,9 +37,9 @@ export interface FaultDecision {
   /** Wall ms to wait before answering (sum of the latency faults that fired). */
   latencyMs: number;
   /** An error to answer with instead of the request. */
-  error?: ApiError;
+  error?: ApiError | undefined;
   /** Destroy the connection. */
-  reset?: boolean;
+  reset?: boolean | undefined;
   /** Ids of the rules that fired (for the journal and the X-Mock-Fault header). */
   fired: string[];
 }

@@ -7,24 +7,24 @@ export type JournalEntry = components['schemas']['JournalEntry'] & { at: number 
 
 export interface JournalOptions {
   /** Entries kept (default 1,000); older ones are dropped. */
-  size?: number;
+  size?: number | undefined;
   /** Record request and response bodies (default false). */
-  bodies?: boolean;
+  bodies?: boolean | undefined;
   /** Largest body recorded, characters of JSON (default 4,096); longer ones are truncated. */
-  bodyLimit?: number;
+  bodyLimit?: number | undefined;
 }
 
 export interface JournalQuery {
   /** Path glob or exact path. */
-  path?: RegExp;
+  path?: RegExp | undefined;
   /** Exact status, or a class like `4xx`. */
-  status?: string;
+  status?: string | undefined;
   /** Only entries at or after this mock time (ms). */
-  since?: number;
-  method?: string;
-  organisation?: number;
+  since?: number | undefined;
+  method?: string | undefined;
+  organisation?: number | undefined;
   /** Newest N (default all). */
-  limit?: number;
+  limit?: number | undefined;
 }
 
 export const REDACTED = '[REDACTED]';

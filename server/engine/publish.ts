@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { MockContext } from '../context.ts';
+import { loadOptional, MissingDependencyError, S3_FEATURE, S3_SDK } from '../optional-deps.ts';
 import type { OrgState, StorageConfigRecord } from '../store.ts';
 
 /** The most blobs one organisation's blob store keeps (oldest dropped first). */
@@ -93,14 +94,18 @@ let s3Sdk: Promise<S3Sdk> | undefined;
 
 /**
  * Runs one S3 call with a fresh client, destroyed after. The AWS SDK is imported on the first call only
- * (~480 ms and ~20 MB at start-up otherwise): a mock without an S3 endpoint never loads it.
+ * (~480 ms and ~20 MB at start-up otherwise): a mock without an S3 endpoint never loads it. It is an optional peer
+ * dependency: createMock refuses an s3Endpoint when it is not installed (assertInstalled).
  */
 async function withS3<T>(
   ctx: MockContext,
   creds: S3Credentials,
   call: (client: S3Client, sdk: S3Sdk) => Promise<T>,
 ): Promise<T> {
-  s3Sdk ??= import('@aws-sdk/client-s3');
+  s3Sdk ??= loadOptional(S3_SDK, S3_FEATURE, () => import('@aws-sdk/client-s3')).catch((err: unknown) => {
+    s3Sdk = undefined;
+    throw err;
+  });
   const sdk = await s3Sdk;
   const client = new sdk.S3Client({
     endpoint: ctx.options.s3Endpoint,
@@ -294,7 +299,9 @@ export function testStorage(
     client.send(new sdk.HeadBucketCommand({ Bucket: target.bucket })),
   ).then(
     () => null,
-    (err: { name?: string; $metadata?: { httpStatusCode?: number } }) =>
-      `the bucket ${target.bucket} did not answer (${err.name ?? 'error'} ${err.$metadata?.httpStatusCode ?? ''})`.trim(),
+    (err: { name?: string; message?: string; $metadata?: { httpStatusCode?: number } }) =>
+      err instanceof MissingDependencyError
+        ? err.message
+        : `the bucket ${target.bucket} did not answer (${err.name ?? 'error'} ${err.$metadata?.httpStatusCode ?? ''})`.trim(),
   );
 }
