@@ -179,7 +179,9 @@ async function main() {
   if (!quiet) {
     const js = Math.round(bundled - started);
     const dts = Math.round(performance.now() - bundled);
-    console.log(`build: dist/*.js in ${js} ms${types ? `, dist/types/*.d.ts in ${dts} ms` : ' (--js-only: no declarations)'}`);
+    console.log(
+      `build: dist/*.js in ${js} ms${types ? `, dist/types/*.d.ts in ${dts} ms` : ' (--js-only: no declarations)'}`,
+    );
   }
 }
 

@@ -45,7 +45,8 @@ export function listenError(err: NodeJS.ErrnoException, host: string, port: numb
  * as an internal error; the stack only with `debug`.
  */
 export function reportCliError(err: unknown, debug: boolean, write = (s: string) => process.stderr.write(s)) {
-  const known = err instanceof CliError || err instanceof ConfigError || err instanceof MissingDependencyError;
+  const known =
+    err instanceof CliError || err instanceof ConfigError || err instanceof MissingDependencyError;
   const exitCode =
     err instanceof CliError
       ? err.exitCode

@@ -5,5 +5,8 @@ import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
   const root = fileURLToPath(new URL('../..', import.meta.url));
-  execFileSync(process.execPath, ['scripts/build.mjs', '--js-only', '--quiet'], { cwd: root, stdio: 'inherit' });
+  execFileSync(process.execPath, ['scripts/build.mjs', '--js-only', '--quiet'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }
