@@ -42,7 +42,7 @@ afterEach(() => {
 });
 
 /** A mock publishing to a local folder, with a user, an active 2FA session and a completed info + data poll. */
-async function worldWithPoll(): Promise<{ t: TestMock; poll: Record<string, any> }> {
+async function worldWithPoll() {
   const dir = mkdtempSync(join(tmpdir(), 'ricloud-mock-shapes-'));
   dirs.push(dir);
   const t = testMock({ storageUrl: `local://${dir}` });
@@ -75,8 +75,17 @@ describe('what the official client parses', () => {
       session: poll.session,
       poll_payload: { info_types: ['account.info'] },
     });
+    const user = await t.post('/users', { identifier: 'relay' });
+    await t.post('/sessions', {
+      source: { user: user.body.id, type: 'rirelay.instance' },
+      payload: { code: '4242' },
+    });
     await t.advance(5);
+    const instance = (await t.get('/sources?type=rirelay.instance')).body.data[0];
+    expect(instance.children.total_count).toBeGreaterThan(0);
     const paths = [
+      `/sources/${instance.id}`,
+      `/sources/${instance.id}/children`,
       '/organisation',
       '/key',
       '/keys',
