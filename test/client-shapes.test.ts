@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type TestMock, testMock } from './helpers/api.ts';
+import { testMock } from './helpers/api.ts';
 
 /** Every `RESOURCE = "..."` of ricloud/resources/*.py in ricloud-py 3.2.0 (plus `List`'s "list"). */
 const CLIENT_RESOURCES = new Set([
