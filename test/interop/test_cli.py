@@ -100,3 +100,28 @@ def test_config_init_then_view_and_use_the_ini_file(tmp_path):
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert '"resource": "webhook_config"' in done.stdout
+
+
+def test_rirelay_commands_pair_subscribe_poll_and_find_the_latest_automatic_poll(ricloud, mock):
+    paired = run_cli("rirelay", "session", "create", "778899", "--user-identifier", "relay-cli")
+    assert paired.returncode == 0, paired.stdout + paired.stderr
+    session_id = first_id(paired.stdout, "Session")
+    assert "Session created, ID: %s" % session_id in paired.stdout
+    device = ricloud.Source.list(type="rirelay.source")[0]
+
+    subscribed = run_cli("rirelay", "sub", "create", session_id, device.id, "--info-types", "account.info")
+    assert subscribed.returncode == 0, subscribed.stdout + subscribed.stderr
+    sub_id = first_id(subscribed.stdout, "Subscription")
+    assert "Subscription created, ID: %s" % sub_id in subscribed.stdout
+
+    manual = run_cli("rirelay", "sub", "poll", sub_id, "--data-types", "callkit.calls")
+    assert manual.returncode == 0, manual.stdout + manual.stderr
+    assert "Poll %s completed." % first_id(manual.stdout, "Poll") in manual.stdout
+
+    none_yet = run_cli("rirelay", "sub", "latest", sub_id)
+    assert "No automatic polls found for this subscription." in none_yet.stdout
+    mock.control("POST", "/clock/advance", {"seconds": 86400})  # one interval: the subscription polls by itself
+    latest = run_cli("rirelay", "sub", "latest", sub_id)
+    auto_id = first_id(latest.stdout, "Poll")
+    auto = ricloud.Poll.retrieve(auto_id)
+    assert (auto.subscription, auto.requestor, auto.source) == (sub_id, "subscription", device.id)
