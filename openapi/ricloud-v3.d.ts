@@ -687,7 +687,7 @@ export interface components {
     OrganisationPermissions: {
       id: number;
       /** @constant */
-      resource: 'organisation_permissions';
+      resource: 'permissions';
       identifier: string;
       scopes: components['schemas']['Scopes'];
       date_created: components['schemas']['DateTime'];
@@ -1065,7 +1065,7 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description unsupported-media-type: a body with a content type other than JSON. */
+    /** @description unsupported-media-type: a body whose declared content type is not JSON. A body sent without a Content-Type is read as JSON, as the official client sends it. */
     UnsupportedMediaType: {
       headers: {
         [name: string]: unknown;

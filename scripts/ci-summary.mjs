@@ -1,4 +1,5 @@
-// Sums the JSON reports of every vitest run in a folder and prints one closing line: 'tests: N passed, N failed'.
+// Sums the JSON reports of every vitest run and the JUnit XML reports (pytest --junitxml: the interop suite) in a
+// folder and prints one closing line: 'tests: N passed, N failed'.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -14,7 +15,29 @@ for (const f of files) {
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   console.log(`${f}: ${report.numPassedTests} passed, ${report.numFailedTests} failed`);
 }
-if (files.length === 0 || passed === 0) {
+// pytest's JUnit XML: one <testsuite tests= failures= errors= skipped=> per run.
+const xmlFiles = readdirSync(dir).filter((f) => f.endsWith('.xml'));
+for (const f of xmlFiles) {
+  const xml = readFileSync(join(dir, f), 'utf8');
+  let p = 0;
+  let n = 0;
+  for (const [tag] of xml.matchAll(/<testsuite\s[^>]*>/g)) {
+    const attr = (name) => Number(new RegExp(`\\s${name}="(\\d+)"`).exec(tag)?.[1] ?? 0);
+    const bad = attr('failures') + attr('errors');
+    p += attr('tests') - bad - attr('skipped');
+    n += bad;
+    skipped += attr('skipped');
+  }
+  passed += p;
+  failed += n;
+  console.log(`${f}: ${p} passed, ${n} failed`);
+  if (p + n === 0) {
+    // A suite that ran nothing (pytest's exit code 5, or every test skipped) is a failure, never a pass.
+    console.error(`${f}: no test ran`);
+    failed += 1;
+  }
+}
+if (files.length + xmlFiles.length === 0 || passed === 0) {
   console.error('no test reports found: the test runs executed no test');
   process.exit(1);
 }

@@ -60,7 +60,10 @@ async function readJsonBody(
     return undefined;
   }
   const contentType = (req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+  // No Content-Type at all is read as JSON, as the real API does: the official client sends every body that way
+  // (ricloud-py 3.2.0, ricloud/requests.py: `post()` passes `data=encode_json(data)`, a str, to requests, and
+  // `set_headers()` adds only User-Agent, Authorization and Ricloud-Await). A declared non-JSON type stays a 415.
+  if (contentType !== '' && contentType !== 'application/json' && !contentType.endsWith('+json')) {
     throw Errors.unsupportedMediaType(contentType);
   }
   let text: string;

@@ -58,7 +58,7 @@ export function createOrganisation(
   const id = ctx.ids.nextNumber('organisation');
   const permissions: OrganisationPermissions = {
     id: ctx.ids.nextNumber('permissions'),
-    resource: 'organisation_permissions',
+    resource: 'permissions',
     identifier: 'default',
     scopes: structuredClone(options.scopes ?? PERMISSIVE_SCOPES),
     date_created: options.permissionsDateCreated ?? now,

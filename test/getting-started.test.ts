@@ -10,7 +10,7 @@ const DOCUMENTED_ORGANISATION = {
   slug: 'getting-started',
   permissions: {
     id: 1,
-    resource: 'organisation_permissions',
+    resource: 'permissions',
     identifier: 'default',
     scopes: { 'source_type:icloud.*': [], 'task_type:*': [], 'data_type:icloud.account.info': [] },
     date_created: '2018-11-22T12:59:57.168354Z',

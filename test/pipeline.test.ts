@@ -84,6 +84,47 @@ describe('request pipeline', () => {
     expect((await t.get('/users')).body.total_count).toBe(0);
   });
 
+  // The official client posts its JSON with no Content-Type (ricloud-py 3.2.0, ricloud/requests.py `post()`:
+  // requests with `data=<str>`). A Uint8Array body: a string body would make Request add text/plain itself.
+  it.each([
+    ['POST /users', 'POST', '/users', { identifier: 'no-content-type' }, 201],
+    ['POST /organisation (update)', 'POST', '/organisation', { name: 'Renamed' }, 200],
+    ['POST /configs/webhook', 'POST', '/configs/webhook', { url: 'http://127.0.0.1:9/hooks' }, 201],
+  ])('%s with no Content-Type reads the body as JSON', async (_, method, path, body, status) => {
+    const t = testMock();
+    const res = await t.mock.app.request(path, {
+      method,
+      headers: { Authorization: `Token ${t.mock.token}` },
+      body: new TextEncoder().encode(JSON.stringify(body)),
+    });
+    expect(res.headers.get('content-type')).toMatch(/application\/json/);
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject(body);
+  });
+
+  it('with no Content-Type a body that is not JSON is still a 400 and creates nothing', async () => {
+    const t = testMock();
+    const res = await t.mock.app.request('/users', {
+      method: 'POST',
+      headers: { Authorization: `Token ${t.mock.token}` },
+      body: new TextEncoder().encode('identifier=a'),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toBe('malformed-request');
+    expect((await t.get('/users')).body.total_count).toBe(0);
+  });
+
+  it('text/plain with a non-JSON body stays a 415', async () => {
+    const t = testMock();
+    const res = await t.api('POST', '/users', {
+      raw: 'identifier=a',
+      headers: { 'Content-Type': 'text/plain' },
+    });
+    expect(res.status).toBe(415);
+    expect(res.body.error).toBe('unsupported-media-type');
+    expect((await t.get('/users')).body.total_count).toBe(0);
+  });
+
   it('malformed JSON is a 400 whose message says where, and names a trailing comma', async () => {
     const t = testMock();
     const res = await t.api('POST', '/users', { raw: '{\n  "identifier": "a",\n}' });

@@ -23,12 +23,20 @@ describe('getting started (reference client → ricloud)', () => {
           resource: 'organisation',
           name: like('Pact Organisation'),
           state: regex('^(unconfigured|active|deactivated|blocked)$', 'active'),
+          // The nested set is resource `permissions`: the official client builds nested objects by their resource
+          // name and has no class for the getting-started page's `organisation_permissions`.
+          permissions: like({
+            id: integer(1),
+            resource: regex('^permissions$', 'permissions'),
+            identifier: like('default'),
+          }),
         }),
       )
       .executeTest(async (server) => {
         const org = await clientFor(server.url).organisation.retrieve();
         expect(org.resource).toBe('organisation');
         expect(org.state).toBe('active');
+        expect(org.permissions.resource).toBe('permissions');
       });
   });
 

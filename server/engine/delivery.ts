@@ -7,6 +7,7 @@ import type { EventRecord, OrgState, WebhookConfigRecord, World } from '../store
 import { toIso } from './clock.ts';
 import type { Job } from './scheduler.ts';
 import { SIGNATURE_HEADER, signPayload } from './signature.ts';
+import { postOnce } from './webhook-transport.ts';
 
 /** Delay before retry n+1 after a failed attempt n (reference §2.10, D): 1 min, 5 min, 30 min, 2 h, 4 h. */
 export const RETRY_BACKOFF_MS = [60_000, 300_000, 1_800_000, 7_200_000, 14_400_000] as const;
@@ -195,21 +196,19 @@ export async function sendSigned(
   const t = Math.floor(ctx.clock.now() / 1000);
   const started = performance.now(); // allow-ambient: network timing (duration_ms in the delivery log)
   try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: {
+    const status = await postOnce(
+      url,
+      {
         'Content-Type': 'application/json',
         'User-Agent': 'ricloud-mock',
         [SIGNATURE_HEADER]: signPayload(secret, body, t),
       },
       body,
-      // A redirect is not followed: a 3xx is not a 2xx, so it counts as a failed attempt.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(ctx.options.timings.webhookTimeoutMs), // allow-ambient: network timeout
-    });
-    await res.body?.cancel().catch(() => {});
-    const ok = res.status >= 200 && res.status < 300;
-    return { ok, status: res.status, error: null, durationMs: elapsed(started) };
+      // node:http never follows a redirect: a 3xx is not a 2xx, so it counts as a failed attempt.
+      AbortSignal.timeout(ctx.options.timings.webhookTimeoutMs), // allow-ambient: network timeout
+    );
+    const ok = status >= 200 && status < 300;
+    return { ok, status, error: null, durationMs: elapsed(started) };
   } catch (err) {
     return { ok: false, status: null, error: describeFetchError(err), durationMs: elapsed(started) };
   }

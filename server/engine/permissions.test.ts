@@ -24,7 +24,7 @@ function orgWith(scopes: Scopes): OrgState {
     { id: 1 } as OrgState['organisation'],
     {
       id: 1,
-      resource: 'organisation_permissions',
+      resource: 'permissions',
       identifier: 'default',
       scopes,
       date_created: '2026-01-01T00:00:00.000000Z',

@@ -46,7 +46,8 @@ export class IdPool {
     }
     const o = value as Record<string, unknown>;
     if (typeof o.resource === 'string' && (typeof o.id === 'string' || typeof o.id === 'number')) {
-      const kind = o.resource === 'organisation_permissions' ? 'org_permissions' : o.resource;
+      // The organisation's own permission set (nested, numeric id) is not a /permissions id.
+      const kind = o.resource === 'permissions' && typeof o.id === 'number' ? 'org_permissions' : o.resource;
       const id = String(o.id);
       const k = `${kind}:${id}`;
       if (!this.seen.has(k)) {

@@ -1,0 +1,220 @@
+"""The interop suite: the official Python client, ricloud-py 3.2.0, unchanged, against the compiled mock.
+
+The mock runs as a separate process (`node dist/main.js serve`) on a free loopback port with a scaled clock (x100:
+the 2 s session check takes 20 ms) and is killed when the session ends. The client is configured only as its users
+configure it: RICLOUD_* environment variables (ricloud/conf.py reads `RICLOUD_<setting name>`), set here before
+`ricloud` is first imported, since it reads its url, token, retries and Ricloud-Await at import time.
+
+Finding the client: RICLOUD_PY_PATH, else ../shared/peers/ricloud-py-3.2.0 next to the repository, else an
+installed `ricloud` (pip install ricloud==3.2.0). Under CI (CI=true) a missing client fails the run; elsewhere the
+suite is skipped with the reason.
+"""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+# Never write __pycache__ into the client's folder (it is a shared, read-only peer).
+sys.dont_write_bytecode = True
+
+REPO = Path(__file__).resolve().parents[2]
+TOKEN = "interop-token"
+TIME_SCALE = 100
+IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def find_client():
+    """The folder to put on sys.path for `import ricloud` (None: already importable), or raise LookupError."""
+    given = os.environ.get("RICLOUD_PY_PATH")
+    if given:
+        if not (Path(given) / "ricloud" / "__init__.py").is_file():
+            raise LookupError("RICLOUD_PY_PATH=%s holds no ricloud package" % given)
+        return str(Path(given).resolve())
+    peer = REPO.parent / "shared" / "peers" / "ricloud-py-3.2.0"
+    if (peer / "ricloud" / "__init__.py").is_file():
+        return str(peer.resolve())
+    import importlib.util
+
+    if importlib.util.find_spec("ricloud") is not None:
+        return None
+    raise LookupError(
+        "the official client ricloud 3.2.0 was not found: set RICLOUD_PY_PATH, provide "
+        "../shared/peers/ricloud-py-3.2.0 or pip install ricloud==3.2.0"
+    )
+
+
+try:
+    CLIENT_PATH = find_client()
+    MISSING = None
+except LookupError as exc:
+    CLIENT_PATH = None
+    MISSING = str(exc)
+
+if CLIENT_PATH:
+    sys.path.insert(0, CLIENT_PATH)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PORT = free_port()
+BASE_URL = "http://127.0.0.1:%d" % PORT
+WORK = Path(tempfile.mkdtemp(prefix="ricloud-interop-"))
+OUTPUT_DIR = WORK / "output"
+
+# The client's configuration, exactly as a user sets it (see ricloud/ricloud.ini for the names).
+CLIENT_ENV = {
+    "RICLOUD_URL": BASE_URL,
+    "RICLOUD_TOKEN": TOKEN,
+    "RICLOUD_AWAIT_FOR": "10",
+    "RICLOUD_MAX_RETRIES": "3",
+    "RICLOUD_OUTPUT_DIRECTORY": str(OUTPUT_DIR),
+}
+os.environ.update(CLIENT_ENV)
+
+
+def pytest_sessionstart(session):
+    if MISSING and IN_CI:
+        pytest.exit("interop: %s (under CI a missing client is a failure)" % MISSING, returncode=3)
+
+
+def pytest_collection_modifyitems(config, items):
+    if MISSING:
+        skip = pytest.mark.skip(reason=MISSING)
+        for item in items:
+            item.add_marker(skip)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    shutil.rmtree(WORK, ignore_errors=True)
+
+
+class Mock:
+    """The running mock: its url, token and the control plane (/_mock) over plain HTTP."""
+
+    def __init__(self, url, token, data_dir):
+        self.url = url
+        self.token = token
+        self.data_dir = data_dir
+
+    def control(self, method, path, body=None):
+        res = requests.request(method, self.url + "/_mock" + path, json=body, timeout=30)
+        assert res.status_code < 300, (method, path, res.status_code, res.text)
+        return res.json() if res.content else None
+
+    def reset(self):
+        self.control("POST", "/reset")
+
+    def journal(self, path=None, limit=100):
+        query = "?limit=%d" % limit + ("&path=%s" % path if path else "")
+        return self.control("GET", "/requests" + query)["data"]
+
+
+@pytest.fixture(scope="session")
+def mock():
+    """Builds the mock (a no-op when dist/ is fresh), starts `node dist/main.js serve` and kills it at the end."""
+    subprocess.run(["node", "scripts/build.mjs"], cwd=str(REPO), check=True)
+    data_dir = WORK / "mock-data"
+    config = WORK / "ricloud-mock.config.json"
+    # Sessions must not idle out between tests (1 h mock time is 36 s wall at x100); Relay consent is given after
+    # 1 s of mock time so that the Relay sample's subscription becomes active without the control plane.
+    config.write_text(json.dumps({"timings": {"sessionIdleMs": 30 * 86400 * 1000, "relayAutoAllowMs": 1000}}))
+    log = open(str(WORK / "mock.log"), "w")
+    proc = subprocess.Popen(
+        [
+            "node", "dist/main.js", "serve",
+            "--host", "127.0.0.1", "--port", str(PORT),
+            "--token", TOKEN, "--seed", "interop",
+            "--clock", "scaled", "--time-scale", str(TIME_SCALE),
+            "--data-dir", str(data_dir), "--config", str(config),
+            "--log-level", "warn",
+        ],
+        cwd=str(REPO),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            if proc.poll() is not None:
+                log.flush()
+                pytest.fail("the mock exited with %s: %s" % (proc.returncode, (WORK / "mock.log").read_text()))
+            try:
+                if requests.get(BASE_URL + "/_mock/clock", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("the mock did not answer within 30 s")
+            time.sleep(0.05)  # readiness poll of a starting process, not a wait on the mock's time
+        yield Mock(BASE_URL, TOKEN, data_dir)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(autouse=True)
+def fresh(mock):
+    """Every test starts from the preset and seed (POST /_mock/reset): no test depends on another's state."""
+    mock.reset()
+    shutil.rmtree(str(OUTPUT_DIR), ignore_errors=True)
+    yield
+
+
+@pytest.fixture
+def ricloud(mock):
+    """The official client's package, configured through RICLOUD_* only."""
+    import ricloud as client
+
+    assert client.__version__ == "3.2.0", client.__version__
+    assert client.url == BASE_URL and client.token == TOKEN
+    return client
+
+
+def cli_env(**extra):
+    """The environment for the client's command line: the RICLOUD_* settings and the client on PYTHONPATH."""
+    env = dict(os.environ)
+    env.update(CLIENT_ENV)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    if CLIENT_PATH:
+        env["PYTHONPATH"] = CLIENT_PATH + os.pathsep + env.get("PYTHONPATH", "")
+    env.update(extra)
+    return env
+
+
+def run_cli(*args, input=None, **env):
+    """Runs the client's command line as its users run it: python -c "from ricloud.cli import cli; cli()" ..."""
+    return subprocess.run(
+        [sys.executable, "-c", "from ricloud.cli import cli; cli()"] + list(args),
+        input=input,
+        capture_output=True,
+        text=True,
+        env=cli_env(**env),
+        timeout=120,
+    )
+
+
+def wait_until(condition, timeout=15.0, what="condition"):
+    """Waits for something the mock does in the background (a delivery), bounded; never for the mock's time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting for " + what)
+        time.sleep(0.02)
