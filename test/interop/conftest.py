@@ -125,7 +125,7 @@ class Mock:
 @pytest.fixture(scope="session")
 def mock():
     """Builds the mock (a no-op when dist/ is fresh), starts `node dist/main.js serve` and kills it at the end."""
-    subprocess.run(["node", "scripts/build.mjs"], cwd=str(REPO), check=True)
+    subprocess.run(["node", "scripts/build.mjs", "--js-only", "--quiet"], cwd=str(REPO), check=True)
     data_dir = WORK / "mock-data"
     config = WORK / "ricloud-mock.config.json"
     # Sessions must not idle out between tests (1 h mock time is 36 s wall at x100); Relay consent is given after
