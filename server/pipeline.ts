@@ -60,7 +60,9 @@ async function readJsonBody(
     return undefined;
   }
   const contentType = (req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (contentType !== 'application/json' && !contentType.endsWith('+json')) {
+  // DIVERGENCE: a body with no Content-Type at all is read as JSON, as the real API does for the official client
+  // (requests' `data=<str>` sends none); a declared non-JSON type stays a 415.
+  if (contentType && contentType !== 'application/json' && !contentType.endsWith('+json')) {
     throw Errors.unsupportedMediaType(contentType);
   }
   let text: string;

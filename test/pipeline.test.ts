@@ -84,6 +84,18 @@ describe('request pipeline', () => {
     expect((await t.get('/users')).body.total_count).toBe(0);
   });
 
+  it('a JSON body with no Content-Type is read as JSON (the official client sends none)', async () => {
+    const t = testMock();
+    // A Uint8Array body: fetch adds no Content-Type for it (a string body would get text/plain).
+    const res = await t.mock.app.request('/users', {
+      method: 'POST',
+      headers: { Authorization: `Token ${t.mock.token}` },
+      body: new TextEncoder().encode('{"identifier":"no-type"}'),
+    });
+    expect(res.status).toBe(201);
+    expect((await t.get('/users')).body.total_count).toBe(1);
+  });
+
   it('malformed JSON is a 400 whose message says where, and names a trailing comma', async () => {
     const t = testMock();
     const res = await t.api('POST', '/users', { raw: '{\n  "identifier": "a",\n}' });
