@@ -4,6 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Command, Option } from 'commander';
 import { pino } from 'pino';
+import { conformanceCommand } from '../contracts/conformance/cli.ts';
 import { createMock } from './app.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import type { ClockMode } from './engine/clock.ts';
@@ -286,6 +287,7 @@ export function buildProgram(): Command {
   // `ricloud-mock --help` shows the default command's flags (each with its env var) too.
   program.addHelpText('after', () => `\n${serveCmd.helpInformation()}`);
   addContractCommands(program);
+  program.addCommand(conformanceCommand());
   return program;
 }
 

@@ -1,6 +1,7 @@
 // The catalogue of client checks (contracts/CONFORMANCE.md): what each prepares, what its driver must do, and the
 // rule it judges from the mock's journal and world once the driver has exited.
-import type { ControlClient, Timings } from '../../server/index.ts';
+import type { Timings } from '../../server/context.ts';
+import type { ControlClient } from '../../server/control-client.ts';
 import type { DriverRun } from './driver.ts';
 import { describe, type Line, responseOf, timeMs } from './journal.ts';
 
@@ -307,6 +308,12 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     },
     judge: async (world, run, lines) => {
       const calls = onPath(lines, 'GET', '/users');
+      const refused = calls.filter((l) => l.status >= 400);
+      if (refused.length)
+        return fail(
+          `${refused.length} page request(s) refused: the client never got past them`,
+          lines$(calls),
+        );
       const bad = calls.filter((l, i) => l.query.limit !== '10' || i > 0 !== 'after_id' in l.query);
       if (bad.length)
         return fail('a page request without limit=10, or without after_id after the first page', lines$(bad));

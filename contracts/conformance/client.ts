@@ -1,6 +1,6 @@
 // Runs the client checks: for each one a fresh mock on a loopback socket (its clock mode and timings), a fresh
 // tenant made through the control API, the check's set-up and faults, then the user's driver, then the verdict.
-import { startMockServer } from '../../server/index.ts';
+import { startMockServer } from '../../server/start.ts';
 import { type CheckWorld, CLIENT_CHECK_NAMES, CLIENT_CHECKS, type ClientCheck } from './client-checks.ts';
 import { runDriver } from './driver.ts';
 import type { Line } from './journal.ts';
