@@ -196,11 +196,9 @@ async function deliver(
     await res.body?.cancel().catch(() => {});
     return { status: res.status };
   } catch (err) {
-    const e = err as { name?: string; cause?: { code?: string } };
-    return {
-      status: null,
-      error: e.name === 'TimeoutError' ? 'timeout' : (e.cause?.code ?? e.name ?? 'network-error'),
-    };
+    const e = err as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    if (e.name === 'TimeoutError') return { status: null, error: 'timeout' };
+    return { status: null, error: e.cause?.code ?? e.cause?.message ?? e.message ?? 'network-error' };
   }
 }
 
