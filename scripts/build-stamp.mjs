@@ -11,8 +11,8 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const STAMP_FILE = join(DIST, 'build-stamp.json');
 
-/** Folders whose TypeScript is bundled; the lock file stands for the bundled dependencies. */
-const SOURCE_DIRS = ['server', 'fixtures', 'openapi'];
+/** Folders whose TypeScript is bundled (contracts/: the kit's commands main.ts loads); the lock file stands for the bundled dependencies. */
+const SOURCE_DIRS = ['server', 'fixtures', 'openapi', 'contracts'];
 const SOURCE_FILES = ['package.json', 'package-lock.json'];
 
 /** Every bundled source under a folder: .ts files, tests excluded (they are never bundled). */

@@ -1,7 +1,7 @@
 // Proofs of the client catalogue over real processes and sockets: the reference client passes every check, the
 // broken fixture fails exactly the checks its faults break, and the command line's exit codes and files.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,17 @@ import { renderTable } from './report.ts';
 const ROOT = resolve(import.meta.dirname, '../..');
 const REFERENCE = 'node --import tsx contracts/conformance/drivers/reference.ts';
 const BROKEN = 'node --import tsx contracts/conformance/fixtures/broken-client.ts';
+/** Whether a process still runs: a zombie (killed, not yet reaped by init in a container) does not. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  const stat = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, 'utf8') : '';
+  return !/^\d+ \(.*\) Z/.test(stat);
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'conformance-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -46,6 +57,20 @@ describe('client conformance', () => {
     expect(byName['no-query-credentials']?.evidence.every((e) => e.includes('token=[REDACTED]'))).toBe(true);
     expect(byName['polite-polling']?.summary).toMatch(/^\d+ requests in the 3 s the session was pending/);
   }, 60_000);
+
+  it('a driver that never finishes is killed at the timeout, with its whole process group, and the check fails', async () => {
+    const pidFile = join(tmp, 'driver.pid');
+    const report = await runClientConformance({
+      client: `sh -c 'echo $$ > ${pidFile}; exec sleep 60'`,
+      checks: ['honours-4xx'],
+      timeoutMs: 1000,
+    });
+    const [check] = report.checks;
+    expect(check?.ok).toBe(false);
+    expect(check?.evidence).toContain('driver exit code: killed at the timeout');
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    expect(running(pid)).toBe(false);
+  }, 30_000);
 
   it('the command line: exit 1 with the JUnit and JSON reports when a check fails, 0 when all pass, 2 on bad usage', () => {
     const cli = (...args: string[]) =>
