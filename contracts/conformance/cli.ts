@@ -3,7 +3,14 @@
 import { writeFileSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 
-const collect = (value: string, previous: string[] = []) => [...previous, value];
+/** `--check a --check b` and `--check a,b` both select a and b. */
+const collect = (value: string, previous: string[] = []) => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
 
 function positiveInt(label: string) {
   return (value: string) => {
@@ -63,7 +70,7 @@ export function conformanceCommand(): Command {
       new Command('client')
         .description('run the client checks against a driver command (contracts/CONFORMANCE.md)')
         .requiredOption('--client <command>', 'driver command, run through the shell once per check')
-        .option('--check <name>', 'run only this check (repeatable)', collect)
+        .option('--check <name>', 'run only this check (repeatable, or comma-separated)', collect)
         .option('--junit <file>', 'write a JUnit XML report')
         .option('--json <file>', 'write a JSON report')
         .option('--timeout <seconds>', 'wall-clock limit of one driver run', positiveInt('--timeout'), 30)

@@ -109,8 +109,9 @@ describe('client conformance', () => {
     );
     expect(xml).toMatch(/<testcase [^>]*name="auth-header"[^>]*\/>/);
 
-    const passing = cli('client', '--client', REFERENCE, '--check', 'honours-4xx');
+    const passing = cli('client', '--client', REFERENCE, '--check', 'honours-4xx,auth-header');
     expect(passing.status).toBe(0);
+    expect(passing.stdout).toMatch(/2 passed, 0 failed/);
 
     for (const bad of [
       ['client', '--client', REFERENCE, '--check', 'no-such-check'],
