@@ -455,6 +455,27 @@ async function main(): Promise<void> {
     pass: median(resets) <= 5,
   });
 
+  // 5b. The conformance kit: the reference client's full client catalogue (each check its own mock and driver).
+  const { runClientConformance } = await import('../contracts/conformance/client.ts');
+  const conformance: number[] = [];
+  for (let i = 0; i < Number(process.env.BENCH_CONFORMANCE_RUNS ?? 3); i++) {
+    const report = await runClientConformance({
+      client: 'node --import tsx contracts/conformance/drivers/reference.ts',
+      cwd: ROOT,
+    });
+    if (!report.ok) throw new Error('the reference client failed a conformance check');
+    conformance.push(report.duration_ms);
+  }
+  results.conformance = { ms: conformance, medianMs: median(conformance) };
+  rows.push({
+    metric: `conformance client run of the reference client (11 checks, scaled/real clock), median of ${conformance.length}`,
+    value: `${round(median(conformance) / 1000, 1)} s`,
+    baseline: '–',
+    ratio: '–',
+    target: '≤ 10 s',
+    pass: median(conformance) <= 10_000,
+  });
+
   // 6. RSS of this process after everything above.
   const selfRss = process.memoryUsage().rss / 1024 / 1024;
   results.benchProcessRssMb = selfRss;

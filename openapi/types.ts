@@ -9,6 +9,8 @@ import type { components, operations, paths } from './ricloud-v3.d.ts';
 
 export type { components, operations, paths };
 
+export type DataType = components['schemas']['DataType'];
+export type InfoTypeRequest = components['schemas']['InfoTypeRequest'];
 export type SeqId = components['schemas']['SeqId'];
 export type SeqIdInput = components['schemas']['SeqIdInput'];
 export type Uuid = components['schemas']['Uuid'];

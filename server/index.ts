@@ -1,4 +1,13 @@
 // The library entry of ricloud-mock: `import { createApp, createMock, startMockServer } from 'ricloud-mock'`.
+
+export {
+  type ConformanceReport,
+  renderJson,
+  renderJUnit,
+  renderTable,
+  runClientConformance,
+  runReceiverConformance,
+} from '../contracts/conformance/index.ts';
 export { createApp, createMock, type Mock, type MockOptions } from './app.ts';
 export type { MockContext, Timings } from './context.ts';
 export { DEFAULT_TIMINGS } from './context.ts';

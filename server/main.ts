@@ -6,6 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Command, CommanderError, Option } from 'commander';
 import { pino } from 'pino';
+import { conformanceCommand } from '../contracts/conformance/cli.ts';
 import { createMock } from './app.ts';
 import { CliError, EXIT, listenError, reportCliError } from './cli-errors.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
@@ -401,6 +402,7 @@ export function buildProgram(): Command {
   // `ricloud-mock --help` shows the default command's flags (each with its env var) too.
   program.addHelpText('after', () => `\n${serveCmd.helpInformation()}`);
   addContractCommands(program);
+  program.addCommand(conformanceCommand());
   return program;
 }
 

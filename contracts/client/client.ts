@@ -29,8 +29,15 @@ export interface ClientOptions {
   token: string;
   /** Injected fetch (openapi-fetch style): tests pass their own instead of patching globals. */
   fetch?: FetchLike | undefined;
-  /** How waiting helpers pause between checks (default: a real timer). */
+  /** How waiting helpers and retries pause (default: a real timer). */
   sleep?: ((ms: number) => Promise<void>) | undefined;
+  /**
+   * Retries of a request that failed with a 5xx or a network error (default 3, as ricloud-py), after 100 ms,
+   * 200 ms, 400 ms... A 429 waits out its `Retry-After` (seconds) and counts as a retry too. Other 4xx: never.
+   */
+  maxRetries?: number | undefined;
+  /** Sends `Ricloud-Await: <seconds>` on every request (the API holds the answer until the work is done). */
+  awaitSeconds?: number | undefined;
 }
 
 /** A ricloud error response (`{error, message, params}`), thrown for every non-2xx answer. */
@@ -92,11 +99,33 @@ export function createClient(options: ClientOptions) {
       Accept: 'application/json',
     };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const res = await fetchFn(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    if (options.awaitSeconds) headers['Ricloud-Await'] = String(options.awaitSeconds);
+    const maxRetries = options.maxRetries ?? 3;
+    let res: Response | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetchFn(url, {
+          method,
+          headers,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+      } catch (err) {
+        if (attempt >= maxRetries) throw err;
+        await sleep(100 * 2 ** attempt);
+        continue;
+      }
+      if (attempt >= maxRetries || !(res.status >= 500 || res.status === 429)) break;
+      // Retry-After in seconds (RFC 9110 also allows an HTTP date: then the date minus now).
+      const after = res.headers.get('retry-after');
+      const seconds =
+        after === null
+          ? Number.NaN
+          : /^\d+$/.test(after.trim())
+            ? Number(after)
+            : (Date.parse(after) - Date.now()) / 1000;
+      await res.body?.cancel().catch(() => {});
+      await sleep(Number.isFinite(seconds) ? Math.max(0, seconds) * 1000 : 100 * 2 ** attempt);
+    }
     const text = await res.text();
     let parsed: unknown;
     try {

@@ -1,0 +1,23 @@
+// The official Python client and its Flask receiver through the kit (python3 and ricloud-py 3.2.0 required: a
+// missing client fails, never skips): a fresh run gives the verdicts committed in reports/official-python.json.
+import { describe, expect, it } from 'vitest';
+import { committedVerdicts, runOfficial } from './official.ts';
+import { renderTable } from './report.ts';
+
+describe('the official client through the kit', () => {
+  it('a fresh run matches the committed report (regenerate: npm run conformance:official)', async () => {
+    const run = await runOfficial();
+    const verdicts = (r: typeof run.client) =>
+      Object.fromEntries(r.checks.map((c) => [c.name, c.ok ? 'pass' : 'fail']));
+    const committed = committedVerdicts();
+    expect(verdicts(run.client), renderTable(run.client)).toEqual(committed.client);
+    expect(verdicts(run.receiver), renderTable(run.receiver)).toEqual(committed.receiver);
+    // What the README says plainly: the client fails retry-after only, its receiver missing-signature only.
+    expect(Object.entries(committed.client).filter(([, v]) => v === 'fail')).toEqual([
+      ['retry-after', 'fail'],
+    ]);
+    expect(Object.entries(committed.receiver).filter(([, v]) => v === 'fail')).toEqual([
+      ['missing-signature', 'fail'],
+    ]);
+  }, 90_000);
+});
