@@ -1,13 +1,19 @@
 // Ricloud-Await: hold a response until the asynchronous work is done or the wait runs out, on the mock's clock.
-import type { MockContext } from '../context.ts';
-import { realTimer } from './clock.ts';
+import { type Clock, realTimer } from './clock.ts';
+import type { Scheduler } from './scheduler.ts';
+
+/** What a wait needs of a mock: its clock and scheduler (a MockContext has both; runtime knows no context). */
+interface Timekeeping {
+  clock: Clock;
+  scheduler: Scheduler;
+}
 
 /** The scheduler job kind that marks the end of a wait (it does nothing but wake the waiters). */
 export const AWAIT_DEADLINE_JOB = 'await.deadline';
 
 /** Registers the no-op deadline job (called once through registerJobs). */
-export function registerAwaitJobs(ctx: MockContext): void {
-  ctx.scheduler.register(AWAIT_DEADLINE_JOB, () => {});
+export function registerAwaitJobs({ scheduler }: Pick<Timekeeping, 'scheduler'>): void {
+  scheduler.register(AWAIT_DEADLINE_JOB, () => {});
 }
 
 /**
@@ -17,9 +23,12 @@ export function registerAwaitJobs(ctx: MockContext): void {
  * job, so it fires through the scheduler's timer at the clock's scale (no raw timers here).
  * @see ../shared/api/ricloud-v3.md §1.4
  */
-export function awaitCondition(ctx: MockContext, seconds: number, done: () => boolean): Promise<void> {
-  if (!(seconds > 0) || ctx.clock.mode === 'manual' || done()) return Promise.resolve();
-  const { scheduler, clock } = ctx;
+export function awaitCondition(
+  { clock, scheduler }: Timekeeping,
+  seconds: number,
+  done: () => boolean,
+): Promise<void> {
+  if (!(seconds > 0) || clock.mode === 'manual' || done()) return Promise.resolve();
   const deadline = clock.now() + seconds * 1000;
   return new Promise<void>((resolve) => {
     let settled = false;
