@@ -9,8 +9,8 @@ import {
   type RicloudEnv,
   type Timings,
 } from './context.ts';
-import { type ControlEnv, controlRoutes } from './control.ts';
-import { type ControlOptions, requestHooks } from './control-state.ts';
+import { controlRoutes } from './control.ts';
+import { type ControlEnv, type ControlHost, type ControlOptions, requestHooks } from './control-state.ts';
 import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './engine/clock.ts';
 import { IdSource } from './engine/ids.ts';
 import { registerJobs } from './engine/jobs.ts';
@@ -53,15 +53,12 @@ export interface MockOptions {
 }
 
 /** A built mock: the Hono app plus handles on its state and time. */
-export interface Mock {
+export interface Mock extends ControlHost {
   app: Hono;
-  ctx: MockContext;
-  /** The preset key's token. */
-  readonly token: string;
   clock: Clock;
   /** Moves the mock's time forward, running everything due on the way. */
   advance(seconds: number): Promise<AdvanceReport>;
-  /** Back to the preset and seed: an empty world, the same ids again. */
+  /** Back to the preset and seed: an empty world, the same ids again, then every hook given to `onReset`. */
   reset(): void;
   /** Stops timers. */
   close(): void;
@@ -112,6 +109,8 @@ export function createMock(options: MockOptions = {}): Mock {
   };
   registerJobs(ctx);
   let token = applyPreset(ctx, resolved.preset).key.token;
+  // The parts built on top of the world (the control plane) re-apply their start-up state after each reset.
+  const resetHooks: (() => void)[] = [];
 
   const app = new Hono({ strict: false });
   app.onError((err, c) => {
@@ -136,11 +135,16 @@ export function createMock(options: MockOptions = {}): Mock {
     clock,
     advance: (seconds) => scheduler.advance(seconds * 1000),
     reset() {
-      scheduler.cancel(() => true);
+      // Job ids restart too, so that a reset state is byte-identical to a fresh one.
+      scheduler.restore({ seq: 0, jobs: [] });
       clock.reset();
       ctx.world = new World();
       ctx.ids = new IdSource(resolved.seed);
       token = applyPreset(ctx, resolved.preset).key.token;
+      for (const hook of resetHooks) hook();
+    },
+    onReset: (hook) => {
+      resetHooks.push(hook);
     },
     close: () => scheduler.stop(),
   };

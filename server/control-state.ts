@@ -4,6 +4,7 @@ import type { MockContext } from './context.ts';
 import { type FaultInput, FaultRegistry, waitWall } from './engine/faults.ts';
 import { Journal, type JournalOptions } from './engine/journal.ts';
 import { type RateLimitConfig, RateLimiter } from './engine/rate-limit.ts';
+import type { AdvanceReport } from './engine/scheduler.ts';
 import { ApiError, Errors } from './errors.ts';
 import { requestTarget } from './pipeline.ts';
 import type { OrgSnapshot } from './store.ts';
@@ -32,6 +33,29 @@ export interface ControlOptions {
   tenants?: TenantInput[] | undefined;
   /** Named scenarios loaded at start (and after every reset). */
   scenarios?: string[] | undefined;
+}
+
+/** Hono variables of a control request that matched an operation of openapi/control.yaml. */
+export type ControlEnv = {
+  Variables: {
+    body: Record<string, unknown>;
+    query: Record<string, unknown>;
+    params: Record<string, string>;
+  };
+};
+
+/**
+ * What the control plane drives: the mock's state and time, its full reset, and a hook to re-apply the control
+ * plane's start-up configuration after every reset (createMock owns reset; nothing replaces it from outside).
+ */
+export interface ControlHost {
+  ctx: MockContext;
+  /** The preset key's token. */
+  readonly token: string;
+  advance(seconds: number): Promise<AdvanceReport>;
+  reset(): void;
+  /** Runs `hook` after every full reset, once the preset is back. */
+  onReset(hook: () => void): void;
 }
 
 export interface ControlState {

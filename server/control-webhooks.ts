@@ -1,7 +1,6 @@
 // /_mock control routes for webhooks: the delivery log, redelivery, Relay consent and a signature checker.
 import { Hono } from 'hono';
-import type { Mock } from './app.ts';
-import type { ControlEnv } from './control.ts';
+import type { ControlEnv, ControlHost } from './control-state.ts';
 import { deliveryLog, redeliverEvent } from './engine/delivery.ts';
 import { applicableWebhookConfig } from './engine/events.ts';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from './engine/signature.ts';
@@ -24,7 +23,7 @@ export function verifyRicloudSignature(header: string, rawBody: string, secret: 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }`;
 
-function findEvent(mock: Mock, id: string): { org: OrgState; event: EventRecord } {
+function findEvent(mock: ControlHost, id: string): { org: OrgState; event: EventRecord } {
   for (const org of mock.ctx.world.orgs.values()) {
     const event = org.events.get(id);
     if (event) return { org, event };
@@ -32,7 +31,7 @@ function findEvent(mock: Mock, id: string): { org: OrgState; event: EventRecord 
   throw Errors.notFound('event', id);
 }
 
-function findSubscription(mock: Mock, id: string): { org: OrgState; sub: SubscriptionRecord } {
+function findSubscription(mock: ControlHost, id: string): { org: OrgState; sub: SubscriptionRecord } {
   for (const org of mock.ctx.world.orgs.values()) {
     const sub = org.subscriptions.get(id);
     if (sub) return { org, sub };
@@ -41,7 +40,7 @@ function findSubscription(mock: Mock, id: string): { org: OrgState; sub: Subscri
 }
 
 /** Mounted from control.ts: `GET /deliveries`, `POST /events/{id}/redeliver`, `POST /subscriptions/{id}/allow`, `/webhooks/verify`. */
-export function webhookControlRoutes(mock: Mock): Hono<ControlEnv> {
+export function webhookControlRoutes(mock: ControlHost): Hono<ControlEnv> {
   const control = new Hono<ControlEnv>({ strict: false });
 
   control.get('/deliveries', (c) => {

@@ -3,8 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { deriveRelayPairing } from '../fixtures/index.ts';
-import type { Mock } from './app.ts';
-import { type ControlOptions, controlStateOf } from './control-state.ts';
+import { type ControlEnv, type ControlHost, type ControlOptions, controlStateOf } from './control-state.ts';
 import { webhookControlRoutes } from './control-webhooks.ts';
 import { toIso } from './engine/clock.ts';
 import { parseDateInput } from './engine/dates.ts';
@@ -28,15 +27,6 @@ import {
   requireTenant,
   resetTenant,
 } from './tenants.ts';
-
-/** Hono variables of a control request that matched an operation of openapi/control.yaml. */
-export type ControlEnv = {
-  Variables: {
-    body: Record<string, unknown>;
-    query: Record<string, unknown>;
-    params: Record<string, string>;
-  };
-};
 
 /** Location of the control API's spec. */
 export const CONTROL_SPEC_PATH = fileURLToPath(new URL('../openapi/control.yaml', import.meta.url));
@@ -164,14 +154,14 @@ export function namedScenarios(): Map<string, NamedScenario> {
 }
 
 /** The organisation a control call targets: the given id, else the first organisation (the preset's). */
-function targetOrg(mock: Mock, id: unknown): OrgState {
+function targetOrg(mock: ControlHost, id: unknown): OrgState {
   if (typeof id === 'number') return requireTenant(mock.ctx, id);
   const first = mock.ctx.world.orgs.values().next().value;
   if (!first) throw Errors.notFound('organisation', 'default');
   return first;
 }
 
-function findSessionAnywhere(mock: Mock, id: string, orgId?: number) {
+function findSessionAnywhere(mock: ControlHost, id: string, orgId?: number) {
   const orgs = orgId === undefined ? [...mock.ctx.world.orgs.values()] : [requireTenant(mock.ctx, orgId)];
   for (const org of orgs) {
     const session = org.sessions.get(id);
@@ -181,7 +171,7 @@ function findSessionAnywhere(mock: Mock, id: string, orgId?: number) {
 }
 
 /** POST /_mock/scenarios/sessions: a forced outcome for a source identifier or a session. */
-function applySessionScenario(mock: Mock, body: Record<string, unknown>) {
+function applySessionScenario(mock: ControlHost, body: Record<string, unknown>) {
   const sourceIdentifier = body.source_identifier as string | undefined;
   const sessionId = body.session as string | undefined;
   if (sourceIdentifier === undefined && sessionId === undefined) {
@@ -220,7 +210,7 @@ function applySessionScenario(mock: Mock, body: Record<string, unknown>) {
 }
 
 /** POST /_mock/scenarios/tasks. */
-function applyTaskScenario(mock: Mock, body: Record<string, unknown>) {
+function applyTaskScenario(mock: ControlHost, body: Record<string, unknown>) {
   const org = targetOrg(mock, body.organisation);
   return forceTaskFailure(mock.ctx, org.id, {
     type: String(body.type),
@@ -233,7 +223,7 @@ function applyTaskScenario(mock: Mock, body: Record<string, unknown>) {
 }
 
 /** Finds the first pairing code `<prefix><n>` whose Relay instance exposes `devices` devices (seed-dependent). */
-function relayCodeWith(mock: Mock, devices: number, prefix: string) {
+function relayCodeWith(mock: ControlHost, devices: number, prefix: string) {
   for (let n = 1; n < 1000; n++) {
     const code = `${prefix}${n}`;
     const pairing = deriveRelayPairing(mock.ctx.options.seed, code);
@@ -245,7 +235,12 @@ function relayCodeWith(mock: Mock, devices: number, prefix: string) {
 }
 
 /** Loads a named scenario into an organisation: each step is one control call. */
-export function loadScenario(mock: Mock, name: string, organisation?: number, sourceIdentifier?: string) {
+export function loadScenario(
+  mock: ControlHost,
+  name: string,
+  organisation?: number,
+  sourceIdentifier?: string,
+) {
   const scenario = namedScenarios().get(name);
   if (!scenario) throw Errors.notFound('scenario', name);
   const org = targetOrg(mock, organisation);
@@ -271,7 +266,7 @@ export function loadScenario(mock: Mock, name: string, organisation?: number, so
 }
 
 /** Re-applies the start-up configuration after the preset: tenants, faults, rate limit, scenarios. */
-function applyStartup(mock: Mock, options: ControlOptions): void {
+function applyStartup(mock: ControlHost, options: ControlOptions): void {
   const state = controlStateOf(mock.ctx);
   state.faults.clear();
   for (const f of options.faults ?? []) state.faults.add(f);
@@ -288,18 +283,12 @@ function json(c: Context, body: unknown, status = 200) {
 }
 
 /** The control API's routes, mounted at /_mock. */
-export function controlRoutes(mock: Mock, options: ControlOptions = {}): Hono<ControlEnv> {
+export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): Hono<ControlEnv> {
   const control = new Hono<ControlEnv>({ strict: false });
   const state = controlStateOf(mock.ctx, options);
   applyStartup(mock, options);
   // A full reset also restores the control plane's start-up configuration.
-  const baseReset = mock.reset.bind(mock);
-  mock.reset = () => {
-    // Job ids restart too, so that a reset state is byte-identical to a fresh one.
-    mock.ctx.scheduler.restore({ seq: 0, jobs: [] });
-    baseReset();
-    applyStartup(mock, options);
-  };
+  mock.onReset(() => applyStartup(mock, options));
 
   // Readiness, before the guard: probes from a CI service network or a kubelet are not loopback peers and
   // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
