@@ -151,10 +151,10 @@ async function main() {
   const { build } = await import('esbuild');
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
-  // dist/ sits one level below the root like server/, and the chunks shared by the entry points sit in dist/
-  // itself, so `new URL('../openapi/…', import.meta.url)` reads the same files (the spec's JSON copy,
-  // fixtures/scenarios) from the bundle as from the sources. Splitting keeps one copy of shared code, so a class
-  // (ControlError, RicloudError) is the same from '.' as from its own subpath, and lazy imports (verify) stay lazy.
+  // The bundle reads the package's files (the spec's JSON copy, fixtures/scenarios) by looking for the folder
+  // with openapi/ above itself (server/spec.ts packageFile), the same from dist/ as from the sources. Splitting keeps
+  // one copy of shared code, so a class (ControlError, RicloudError) is the same from '.' as from its own subpath,
+  // and lazy imports (verify) stay lazy.
   await build({
     absWorkingDir: ROOT,
     entryPoints: Object.fromEntries(ENTRY_POINTS.map((e) => [e.name, e.source])),

@@ -1,6 +1,5 @@
 // The /_mock control API (openapi/control.yaml): time, reset, tenants, scenarios, faults, journal and snapshots.
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
 import { deriveRelayPairing } from '../fixtures/index.ts';
 import { type ControlEnv, type ControlHost, type ControlOptions, controlStateOf } from './control-state.ts';
@@ -17,7 +16,7 @@ import { ApiError, Errors } from './errors.ts';
 import { describeJsonError } from './pipeline.ts';
 import { presentSession } from './presenters.ts';
 import { exportState, importState, type MockState } from './snapshot.ts';
-import { ajvErrorsToParams, compileSpec } from './spec.ts';
+import { ajvErrorsToParams, compileSpec, packageFile } from './spec.ts';
 import type { OrgState } from './store.ts';
 import {
   createTenant,
@@ -29,10 +28,10 @@ import {
 } from './tenants.ts';
 
 /** Location of the control API's spec. */
-export const CONTROL_SPEC_PATH = fileURLToPath(new URL('../openapi/control.yaml', import.meta.url));
+export const CONTROL_SPEC_PATH = packageFile('openapi/control.yaml');
 
 /** Where named scenarios live (`<name>.json`). */
-export const SCENARIOS_DIR = fileURLToPath(new URL('../fixtures/scenarios/', import.meta.url));
+export const SCENARIOS_DIR = packageFile('fixtures/scenarios/');
 
 /** A named scenario: a description and steps that are control API calls. */
 export interface NamedScenario {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -123,8 +124,24 @@ export function ajvErrorsToParams(
   return params;
 }
 
-/** Default location of the ricloud spec, beside the server. */
-export const RICLOUD_SPEC_PATH = fileURLToPath(new URL('../openapi/ricloud-v3.yaml', import.meta.url));
+/**
+ * The package's own files (openapi/, fixtures/scenarios/) by their path from the package root. The root is the
+ * nearest folder above this module that has openapi/: the same answer from the sources (server/ at any depth)
+ * and from the bundle (dist/), so a module can move between folders without a `../` to recount.
+ */
+export function packageFile(relative: string): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  let dir = here;
+  while (!existsSync(join(dir, 'openapi'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package root (a folder with openapi/) above ${here}`);
+    dir = up;
+  }
+  return join(dir, relative) + (relative.endsWith('/') ? sep : '');
+}
+
+/** Default location of the ricloud spec. */
+export const RICLOUD_SPEC_PATH = packageFile('openapi/ricloud-v3.yaml');
 
 const cache = new Map<string, CompiledSpec>();
 
