@@ -11,9 +11,9 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
 export const STAMP_FILE = join(DIST, 'build-stamp.json');
 
-/** Folders whose TypeScript is bundled or declared (contracts/: the reference client and the kit's commands main.ts
- * loads); the lock file stands for the bundled dependencies. */
-const SOURCE_DIRS = ['server', 'fixtures', 'openapi', 'contracts'];
+/** Folders whose TypeScript is bundled or declared (cli/: the command line; contracts/: the reference client and the
+ * kit's commands); the lock file stands for the bundled dependencies. */
+const SOURCE_DIRS = ['server', 'cli', 'fixtures', 'openapi', 'contracts'];
 /** The build's own inputs too: the declarations follow tsconfig.json, the bundle follows scripts/build.mjs. */
 const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
 
