@@ -1,5 +1,4 @@
 // How the command line fails: one readable line on stderr and a documented exit code (README "Command line").
-import { ConfigError } from './config-file.ts';
 import { MissingDependencyError } from './optional-deps.ts';
 
 /** The exit codes of `ricloud-mock` (README "Command line": keep the two in step). */
@@ -19,7 +18,7 @@ export const EXIT = {
 
 /** A mistake the person at the command line can fix; `message` is the whole story, on one line. */
 export class CliError extends Error {
-  override readonly name = 'CliError';
+  override readonly name: string = 'CliError';
   constructor(
     message: string,
     readonly exitCode: number = EXIT.usage,
@@ -45,16 +44,14 @@ export function listenError(err: NodeJS.ErrnoException, host: string, port: numb
  * as an internal error; the stack only with `debug`.
  */
 export function reportCliError(err: unknown, debug: boolean, write = (s: string) => process.stderr.write(s)) {
-  const known =
-    err instanceof CliError || err instanceof ConfigError || err instanceof MissingDependencyError;
+  // A ConfigError is a CliError (exit 3); a missing optional peer is a usage mistake (install it).
+  const known = err instanceof CliError || err instanceof MissingDependencyError;
   const exitCode =
     err instanceof CliError
       ? err.exitCode
-      : err instanceof ConfigError
-        ? EXIT.config
-        : err instanceof MissingDependencyError
-          ? EXIT.usage
-          : EXIT.internal;
+      : err instanceof MissingDependencyError
+        ? EXIT.usage
+        : EXIT.internal;
   const message = err instanceof Error ? err.message : String(err);
   // One line: a message that spans lines (a JSON parser's excerpt...) is folded.
   const line = message.replace(/\s*\n\s*/g, ' ').trim();

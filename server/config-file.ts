@@ -1,6 +1,7 @@
 // ricloud-mock.config.json: tenants, preset, scenarios, timings, faults and journal for the CLI, checked at load.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { CliError, EXIT } from './cli-errors.ts';
 import type { Timings } from './context.ts';
 import { DEFAULT_TIMINGS } from './context.ts';
 import { CONTROL_SPEC_PATH, namedScenarios } from './control.ts';
@@ -51,10 +52,11 @@ const KNOWN = new Set([
 ]);
 
 /** A config file that cannot be used: the message names the file and every bad field. */
-export class ConfigError extends Error {
+/** A config file that cannot be used: one line naming the file and every problem, exit code 3. */
+export class ConfigError extends CliError {
+  override readonly name: string = 'ConfigError';
   constructor(file: string, problems: string[]) {
-    super(`${file}: ${problems.join('; ')}`);
-    this.name = 'ConfigError';
+    super(`${file}: ${problems.join('; ')}`, EXIT.config);
   }
 }
 
