@@ -59,6 +59,11 @@ export const MOVES = {
   'server/engine/ids.ts': 'server/runtime/ids.ts',
   'server/engine/await.ts': 'server/runtime/await.ts',
   'server/engine/signature.ts': 'server/runtime/signature.ts',
+  'server/engine/dates.ts': 'server/runtime/dates.ts',
+  'server/engine/webhook-transport.ts': 'server/runtime/webhook-transport.ts',
+  // The process-level vocabulary shared by the library, the kit's commands and the CLI: optional peers, CLI errors.
+  'server/optional-deps.ts': 'server/runtime/optional-deps.ts',
+  'server/cli-errors.ts': 'server/runtime/cli-errors.ts',
   // control: the /_mock plane, a peer of http over the same domain, with the state only it has.
   'server/control.ts': 'server/control/routes.ts',
   'server/control-webhooks.ts': 'server/control/webhook-routes.ts',
