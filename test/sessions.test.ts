@@ -57,8 +57,9 @@ describe('POST /sessions', () => {
       state: 'processing',
     });
     const tasks = await t.get(`/tasks?session=${res.body.id}`);
-    if (tasks.status === 200)
-      expect(tasks.body.data[0]).toMatchObject({ id: task?.id, type: 'session.init' });
+    expect(tasks.status).toBe(200);
+    expect(tasks.body.data).toHaveLength(1);
+    expect(tasks.body.data[0]).toMatchObject({ id: task?.id, type: 'session.init' });
   });
 
   it('init time follows timings.sessionInitMs', async () => {
