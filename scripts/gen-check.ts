@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { VERIFY_SNIPPET } from '../server/control-webhooks.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
@@ -53,6 +54,17 @@ function generateJson(spec: string): string {
   return run(bin('biome'), ['format', '--stdin-file-path=generated-spec.json'], JSON.stringify(doc, null, 2));
 }
 
+/** The README with its verify-snippet block regenerated from the snippet the mock serves (one source for both). */
+function generateReadme(): string {
+  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const block = /(<!-- verify-snippet:[^\n]*-->\n)[\s\S]*?(<!-- \/verify-snippet -->)/;
+  if (!block.test(readme)) throw new Error('README.md has lost its <!-- verify-snippet: ... --> block');
+  return readme.replace(
+    block,
+    (_all, open: string, close: string) => `${open}\`\`\`ts\n${VERIFY_SNIPPET}\n\`\`\`\n${close}`,
+  );
+}
+
 function firstDifference(a: string, b: string): number {
   const left = a.split('\n');
   const right = b.split('\n');
@@ -67,6 +79,7 @@ function main(): number {
     { spec, out: types, fresh: () => generate(spec) },
     { spec, out: json, fresh: () => generateJson(spec) },
   ]);
+  outputs.push({ spec: 'VERIFY_SNIPPET', out: 'README.md', fresh: generateReadme });
   for (const { spec, out, fresh: make } of outputs) {
     const fresh = make();
     const file = path.join(root, out);

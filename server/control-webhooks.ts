@@ -9,12 +9,16 @@ import { Errors } from './errors.ts';
 import { presentSubscription } from './presenters.ts';
 import type { EventRecord, OrgState, SubscriptionRecord } from './store.ts';
 
-/** How a receiver verifies a delivery in TypeScript (also in the README). */
+/**
+ * How a receiver verifies a delivery in TypeScript: served by `GET /_mock/webhooks/verify`, copied into the README by
+ * `npm run gen` (checked by gen:check), and run against real signed deliveries by test/verify-snippet.test.ts.
+ */
 export const VERIFY_SNIPPET = `import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Verifies a ricloud webhook: header = the Ricloud-Signature header, rawBody = the exact request body. */
 export function verifyRicloudSignature(header: string, rawBody: string, secret: string, toleranceSeconds = 600): boolean {
-  const parts = Object.fromEntries(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
+  // Split each part at its first '=' only: the base64 signature may end in '=' padding.
+  const parts = Object.fromEntries(header.split(',').map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1)]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.s) return false;
   if (Math.floor(Date.now() / 1000) - t > toleranceSeconds) return false; // replayed or stale
