@@ -2,8 +2,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { deriveRelayPairing } from '../fixtures/index.ts';
 import type { Mock } from './app.ts';
+import { ChangeFeed, controlChanges, inspectionRoutes } from './control-inspect.ts';
 import { type ControlOptions, controlStateOf } from './control-state.ts';
 import { webhookControlRoutes } from './control-webhooks.ts';
 import { parseIso, toIso } from './engine/clock.ts';
@@ -72,6 +74,9 @@ async function readJson(req: Request): Promise<Record<string, unknown>> {
   throw Errors.malformedRequest('The body must be a JSON object.');
 }
 
+/** The cookie that carries the control token in a browser (set by `/_mock/ui?token=`). */
+export const CONTROL_COOKIE = 'ricloud-mock-control';
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 interface NodeBindings {
@@ -86,7 +91,8 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
     if (token) {
       const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-      const given = bearer ?? c.req.header('x-mock-control-token');
+      // The cookie is how a browser (the web console, server/console) sends it, EventSource included.
+      const given = bearer ?? c.req.header('x-mock-control-token') ?? getCookie(c, CONTROL_COOKIE);
       if (given !== token) {
         throw Errors.unauthorized(
           'The control API needs the control token: send Authorization: Bearer <control token> or X-Mock-Control-Token.',
@@ -302,6 +308,9 @@ export function controlRoutes(mock: Mock, options: ControlOptions = {}): Hono<Co
 
   control.use('*', controlGuard(options.token));
   control.use('*', validateControl());
+  const feed = new ChangeFeed(mock.ctx);
+  control.use('*', controlChanges(feed));
+  inspectionRoutes(mock, control, feed);
 
   control.get('/clock', (c) => {
     const { clock, scheduler } = mock.ctx;

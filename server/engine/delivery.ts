@@ -161,6 +161,8 @@ export interface SendResult {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** The Ricloud-Signature header that was sent. */
+  signature: string;
 }
 
 function describeFetchError(err: unknown): string {
@@ -194,13 +196,14 @@ export async function sendSigned(
 ): Promise<SendResult> {
   const t = Math.floor(ctx.clock.now() / 1000);
   const started = performance.now(); // allow-ambient: network timing (duration_ms in the delivery log)
+  const signature = signPayload(secret, body, t);
   try {
     const res = await fetch(url, {
       method: 'POST',
       headers: {
         'Content-Type': 'application/json',
         'User-Agent': 'ricloud-mock',
-        [SIGNATURE_HEADER]: signPayload(secret, body, t),
+        [SIGNATURE_HEADER]: signature,
       },
       body,
       // A redirect is not followed: a 3xx is not a 2xx, so it counts as a failed attempt.
@@ -209,9 +212,15 @@ export async function sendSigned(
     });
     await res.body?.cancel().catch(() => {});
     const ok = res.status >= 200 && res.status < 300;
-    return { ok, status: res.status, error: null, durationMs: elapsed(started) };
+    return { ok, status: res.status, error: null, durationMs: elapsed(started), signature };
   } catch (err) {
-    return { ok: false, status: null, error: describeFetchError(err), durationMs: elapsed(started) };
+    return {
+      ok: false,
+      status: null,
+      error: describeFetchError(err),
+      durationMs: elapsed(started),
+      signature,
+    };
   }
 }
 
@@ -248,6 +257,7 @@ export async function sendEvent(
     error: result.error,
     duration_ms: result.durationMs,
     date,
+    signature: result.signature,
   });
   return { result, entry };
 }
