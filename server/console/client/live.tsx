@@ -146,15 +146,17 @@ export function JournalPage() {
       <h1>Request journal</h1>
       <Card title="Live tail">
         <form class="toolbar" aria-label="Filter requests" onSubmit={(e) => e.preventDefault()}>
-          <label>
-            Method{' '}
-            <select value={f.method} onChange={(e) => setF({ ...f, method: e.currentTarget.value })}>
-              <option value="">any</option>
-              {['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].map((m) => (
-                <option key={m}>{m}</option>
-              ))}
-            </select>
-          </label>
+          <label for="journal-method">Method</label>{' '}
+          <select
+            id="journal-method"
+            value={f.method}
+            onChange={(e) => setF({ ...f, method: e.currentTarget.value })}
+          >
+            <option value="">any</option>
+            {['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD'].map((m) => (
+              <option key={m}>{m}</option>
+            ))}
+          </select>
           {input('path', 'Path contains', 16)}
           {input('status', 'Status', 4)}
           {input('tenant', 'Tenant', 4)}

@@ -146,16 +146,14 @@ function Steering(props: { org: number }) {
           Source identifier{' '}
           <input value={source} required onInput={(e) => setSource(e.currentTarget.value)} />
         </label>
-        <label>
-          Outcome{' '}
-          <select value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
-            <option value="failed:code-required">failed: code-required</option>
-            <option value="failed:credentials-invalid">failed: credentials-invalid</option>
-            <option value="failed:account-locked">failed: account-locked</option>
-            <option value="failed:service-unavailable">failed: service-unavailable</option>
-            <option value="active">active</option>
-          </select>
-        </label>
+        <label for="session-outcome">Outcome</label>{' '}
+        <select id="session-outcome" value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
+          <option value="failed:code-required">failed: code-required</option>
+          <option value="failed:credentials-invalid">failed: credentials-invalid</option>
+          <option value="failed:account-locked">failed: account-locked</option>
+          <option value="failed:service-unavailable">failed: service-unavailable</option>
+          <option value="active">active</option>
+        </select>
         <button type="submit">Force next session outcome</button>
       </form>
       <form
@@ -196,6 +194,9 @@ export function OrgPage(props: { org: number; collection: string }) {
     `/organisations/${org}/records/${collection}${query({ state: f.state, q: f.q, offset: f.offset, limit: PAGE })}`,
   );
   const total = page.data?.total_count ?? 0;
+  // The range shown is the one of the page loaded (not of the one asked for, until it arrives).
+  const shownFrom = page.data?.offset ?? 0;
+  const shownCount = page.data?.data.length ?? 0;
   const set = (patch: Partial<typeof f>) => setFilters({ ...f, offset: 0, ...patch });
   return (
     <div>
@@ -216,7 +217,7 @@ export function OrgPage(props: { org: number; collection: string }) {
             Search <input type="search" value={f.q} onInput={(e) => set({ q: e.currentTarget.value })} />
           </label>
           <span data-testid="range" aria-live="polite">
-            {total === 0 ? '0' : `${f.offset + 1}–${Math.min(f.offset + PAGE, total)}`} of {total}
+            {shownCount === 0 ? '0' : `${shownFrom + 1}–${shownFrom + shownCount}`} of {total}
           </span>
           <button
             type="button"

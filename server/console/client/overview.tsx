@@ -230,15 +230,13 @@ function Faults() {
         <label>
           Path <input value={path} size={14} onInput={(e) => setPath(e.currentTarget.value)} />
         </label>
-        <label>
-          Method{' '}
-          <select value={method} onChange={(e) => setMethod(e.currentTarget.value)}>
-            <option value="">any</option>
-            {['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => (
-              <option key={m}>{m}</option>
-            ))}
-          </select>
-        </label>
+        <label for="fault-method">Method</label>{' '}
+        <select id="fault-method" value={method} onChange={(e) => setMethod(e.currentTarget.value)}>
+          <option value="">any</option>
+          {['GET', 'POST', 'PUT', 'PATCH', 'DELETE'].map((m) => (
+            <option key={m}>{m}</option>
+          ))}
+        </select>
         <label>
           Status{' '}
           <input type="number" value={status} size={4} onInput={(e) => setStatus(e.currentTarget.value)} />
@@ -286,16 +284,14 @@ function Scenarios() {
   return (
     <Card title="Scenarios">
       <div class="toolbar">
-        <label>
-          Scenario{' '}
-          <select value={chosen} onChange={(e) => setName(e.currentTarget.value)}>
-            {(list.data?.data ?? []).map((s) => (
-              <option key={s.name} value={s.name}>
-                {s.name}
-              </option>
-            ))}
-          </select>
-        </label>
+        <label for="scenario-name">Scenario</label>{' '}
+        <select id="scenario-name" value={chosen} onChange={(e) => setName(e.currentTarget.value)}>
+          {(list.data?.data ?? []).map((s) => (
+            <option key={s.name} value={s.name}>
+              {s.name}
+            </option>
+          ))}
+        </select>
         <Button
           onClick={() =>
             act(`Load scenario ${chosen}`, () =>

@@ -113,7 +113,7 @@ function Timeline(props: { tasks: Row[] }) {
         return (
           <g key={t.id} class={`task state-${t.state}`}>
             <text x={4} y={y + 13}>
-              {String(t.type ?? t.id).slice(0, 26)}
+              {String(t.target ?? t.type ?? t.id).slice(0, 26)}
             </text>
             <rect
               class="waiting"
@@ -282,6 +282,7 @@ export function PollPage(props: { org: number; id: string }) {
             <tr>
               <th scope="col">Task</th>
               <th scope="col">Type</th>
+              <th scope="col">Target</th>
               <th scope="col">State</th>
               <th scope="col">Error</th>
               <th scope="col">Started</th>
@@ -296,6 +297,9 @@ export function PollPage(props: { org: number; id: string }) {
                 </td>
                 <td>
                   <Short value={t.type} />
+                </td>
+                <td>
+                  <Short value={t.target} />
                 </td>
                 <td>
                   <StateBadge state={t.state} />
