@@ -159,6 +159,14 @@ describe('the console watches and steers a ricloud flow', () => {
     expect((await s.api('GET', '/organisation')).status).toBe(200);
     await page.locator('.card', { hasText: 'Recent errors' }).getByText('503').first().waitFor();
     await screenshot(page, 'overview');
+    // The dark theme follows the system, and keeps its contrast.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe(
+      'rgb(13, 17, 23)',
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, 'overview-dark');
+    await page.emulateMedia({ colorScheme: 'light' });
     expect(b.errors).toEqual([]);
   });
 });

@@ -141,7 +141,9 @@ export function Time(props: { value: unknown }) {
   if (typeof props.value !== 'string') return <span class="muted">—</span>;
   return (
     <time dateTime={props.value} title={props.value}>
-      {props.value.replace('T', ' ').replace(/(\.000)?Z$/, '')}
+      {props.value
+        .replace('T', ' ')
+        .replace(/(?:\.(\d{3})\d*)?Z$/, (_m, ms?: string) => (ms && ms !== '000' ? `.${ms}` : ''))}
     </time>
   );
 }
