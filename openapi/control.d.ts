@@ -472,6 +472,7 @@ export interface paths {
       header?: never;
       path: {
         id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
         collection: components['parameters']['Collection'];
       };
       cookie?: never;
@@ -495,6 +496,7 @@ export interface paths {
       header?: never;
       path: {
         id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
         collection: components['parameters']['Collection'];
         record: string;
       };
@@ -827,19 +829,8 @@ export interface components {
   };
   parameters: {
     OrgId: number;
-    Collection:
-      | 'keys'
-      | 'users'
-      | 'sources'
-      | 'sessions'
-      | 'polls'
-      | 'tasks'
-      | 'results'
-      | 'events'
-      | 'subscriptions'
-      | 'storage_configs'
-      | 'webhook_configs'
-      | 'permissions';
+    /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
+    Collection: string;
   };
   requestBodies: never;
   headers: never;
@@ -1680,6 +1671,7 @@ export interface operations {
       header?: never;
       path: {
         id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
         collection: components['parameters']['Collection'];
       };
       cookie?: never;
@@ -1710,6 +1702,7 @@ export interface operations {
       header?: never;
       path: {
         id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
         collection: components['parameters']['Collection'];
         record: string;
       };

@@ -58,6 +58,11 @@ export class ChangeFeed {
     return this.seq;
   }
 
+  /** Whether any stream is open (the journal hook does no work per request otherwise). */
+  get active(): boolean {
+    return this.listeners.size > 0;
+  }
+
   subscribe(listener: (change: Change) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -286,6 +291,7 @@ export function inspectionRoutes(mock: Mock, control: Hono<ControlEnv>, feed: Ch
   const ctx = mock.ctx;
   const journal = controlStateOf(ctx).journal;
   journal.subscribe((entry) => {
+    if (!feed.active) return;
     if (!entry.time) entry.time = toIso(entry.at);
     const { at: _at, ...request } = entry;
     feed.emit({ kind: 'request', request });

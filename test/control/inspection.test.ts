@@ -70,7 +70,12 @@ describe('GET /_mock/organisations/{id}/records', () => {
   it('answers 404 for an unknown organisation or collection and 400 for a bad page', async () => {
     const t = testMock();
     expect((await ctl(t, 'GET', '/organisations/99/records/sessions')).status).toBe(404);
-    expect((await ctl(t, 'GET', '/organisations/1/records/nothing')).status).toBe(404);
+    const unknown = await ctl(t, 'GET', '/organisations/1/records/nothing');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toMatchObject({
+      error: 'not-found',
+      params: { resource: 'collection', id: 'nothing' },
+    });
     const bad = await ctl(t, 'GET', '/organisations/1/records/sessions?limit=0');
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'invalid-parameters' });

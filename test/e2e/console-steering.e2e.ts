@@ -173,6 +173,10 @@ describe('console steering', () => {
       interval: 3600,
     });
     expect(sub.body.state).toBe('pending');
+    // The Relay instance lists its devices as children.
+    await open(`/org/${ORG}/sources`);
+    const instance = page.locator('tr', { hasText: session.body.source.id });
+    await instance.getByText(new RegExp(`^${children.body.total_count} \\(`)).waitFor();
     await open(`/org/${ORG}/subscriptions`);
     await act(page, page.getByRole('button', { name: `Allow subscription ${sub.body.id}` }));
     await page.locator('tr', { hasText: sub.body.id }).locator('.badge', { hasText: 'active' }).waitFor();

@@ -28,7 +28,7 @@ const COLUMNS: Record<string, string[]> = {
   polls: ['session', 'tasks_succeeded', 'tasks_failed', 'date_created'],
   tasks: ['poll', 'type', 'target', 'error', 'date_created'],
   results: ['poll', 'identifier', 'type', 'size', 'date_created'],
-  sources: ['type', 'identifier', 'user', 'date_created'],
+  sources: ['type', 'identifier', 'user', 'parent', 'children', 'date_created'],
   users: ['identifier', 'date_created'],
   keys: ['name', 'date_created'],
   subscriptions: ['source', 'session', 'date_created'],
@@ -49,6 +49,16 @@ function Cell(props: { org: number; field: string; value: unknown }) {
         <Short value={value} />
       </a>
     );
+  if (field === 'children' && value !== null && typeof value === 'object') {
+    const list = value as { data?: { identifier?: unknown }[]; total_count?: number };
+    const names = (list.data ?? []).map((c) => String(c.identifier ?? '?')).join(', ');
+    return (
+      <span>
+        {list.total_count ?? 0}
+        {names ? ` (${names})` : ''}
+      </span>
+    );
+  }
   if (value !== null && typeof value === 'object')
     return <Short value={(value as { id?: unknown }).id ?? '…'} />;
   return <Short value={value} />;

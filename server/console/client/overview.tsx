@@ -89,9 +89,7 @@ function ClockCard() {
           {(jobs.data?.data ?? []).map((j) => (
             <tr key={j.id}>
               <td>{j.id}</td>
-              <td>
-                <code>{j.kind}</code>
-              </td>
+              <td class="nowrap">{j.kind}</td>
               <td>
                 <Time value={j.due} />
               </td>
