@@ -1,6 +1,7 @@
 // Every steering action of the console, each clicked in real Chromium and checked through the HTTP APIs.
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type FileReference, fileReferencesIn } from '../../fixtures/index.ts';
 import {
   act,
   type Browser,
@@ -289,5 +290,84 @@ describe('console access', () => {
     );
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/_mock' });
     await context.clearCookies();
+  });
+});
+
+describe('console pages', () => {
+  it('previews a vCard as text and a PNG as a thumbnail', async () => {
+    const { page } = b;
+    // Message attachments are seeded per source: take sources until both kinds have appeared (deterministic).
+    let vcard: FileReference | undefined;
+    let png: FileReference | undefined;
+    let session = { id: '' };
+    for (let i = 0; i < 8 && !(vcard && png); i++) {
+      session = await activeSession(`m${i}+no2fa@example.com`);
+      await s.control('POST', '/clock/advance', { seconds: 2 });
+      const messages = await s.api('POST', '/polls', {
+        session: session.id,
+        payload: { data_types: ['ios_messages.messages', 'whatsapp.messages'] },
+      });
+      await s.control('POST', '/clock/advance', { seconds: 10 });
+      for (const r of (await s.api('GET', `/polls/${messages.body.id}`)).body.results.data) {
+        const url = `${s.url}/_mock/organisations/${ORG}/records/results/${r.id}/content`;
+        const refs = fileReferencesIn(await fetch(url).then((res) => res.json()));
+        vcard ??= refs.find((f) => f.extension === 'vcf');
+        png ??= refs.find((f) => f.extension === 'png');
+      }
+    }
+    expect(vcard && png).toBeTruthy();
+    const files = await s.api('POST', '/polls', {
+      session: session.id,
+      payload: { files: [vcard!.file_id, png!.file_id] },
+    });
+    await open(`/org/${ORG}/polls/${files.body.id}`);
+    await act(page, page.getByRole('button', { name: '+1 min' }));
+    await page.getByTestId('result').locator('pre.text', { hasText: 'BEGIN:VCARD' }).waitFor();
+    await page.waitForFunction(() => {
+      const img = document.querySelector<HTMLImageElement>('img.thumb');
+      return img?.complete === true && img.naturalWidth > 0;
+    });
+  });
+
+  it('is usable with the keyboard: skip link, tab order, Enter on a control', async () => {
+    const { page } = b;
+    await open('/');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    // From the top of a fresh load, Tab reaches the header's +1 min; Enter advances the clock.
+    await page.reload();
+    await page.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+    let reached = false;
+    for (let i = 0; i < 10 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = (await page.evaluate(() => document.activeElement?.textContent?.trim())) === '+1 min';
+    }
+    expect(reached).toBe(true);
+    const t0 = await clockMs();
+    const status = page.getByTestId('status');
+    const before = Number(await status.getAttribute('data-seq'));
+    await page.keyboard.press('Enter');
+    await page.locator(`[data-testid="status"][data-seq="${before + 1}"]`).waitFor();
+    expect(await clockMs()).toBe(t0 + 60_000);
+  });
+
+  it('filters the journal by status and tenant', async () => {
+    const { page } = b;
+    const tenant = (await s.control('POST', '/organisations', { name: 'journal tenant' })).body;
+    await open('/journal');
+    await s.api('GET', '/organisation');
+    await s.api('GET', '/sessions/no-such-session');
+    await fetch(`${s.url}/organisation`, { headers: { Authorization: `Token ${tenant.token}` } });
+    const entries = page.getByTestId('journal-entry');
+    await entries.nth(2).waitFor();
+    await page.getByLabel('Status', { exact: true }).fill('404');
+    await entries.nth(1).waitFor({ state: 'detached' });
+    expect(await entries.first().textContent()).toContain('/sessions/no-such-session');
+    await page.getByLabel('Status', { exact: true }).fill('');
+    await page.getByLabel('Tenant', { exact: true }).fill(String(tenant.organisation.id));
+    await entries.nth(1).waitFor({ state: 'detached' });
+    expect(await entries.first().textContent()).toContain(`org ${tenant.organisation.id}`);
   });
 });
