@@ -34,7 +34,7 @@ import { requireTenant } from './tenants.ts';
 // The change stream
 
 /** One control-plane change, as `GET /_mock/changes` sends it (`event: change`). */
-export interface Change {
+interface Change {
   seq: number;
   /** Mock-clock time of the change. */
   time: string;
@@ -110,7 +110,7 @@ const as = <T>(r: AnyRecord) => r as unknown as T;
 const table = (name: keyof OrgState) => (org: OrgState) => org[name] as unknown as Table<AnyRecord>;
 
 /** The collections of `GET /_mock/organisations/{id}/records/{collection}`, named as ricloud's URL segments. */
-export const COLLECTIONS: Record<string, Collection> = {
+const COLLECTIONS: Record<string, Collection> = {
   keys: { table: table('keys'), present: (ctx, _o, r) => presentKey(ctx, as(r)), search: ['name'] },
   users: { table: table('users'), present: (ctx, _o, r) => presentUser(ctx, as(r)), search: ['identifier'] },
   sources: {
@@ -235,7 +235,7 @@ function machineOf<S extends string, E>(
 }
 
 /** The session, poll and task machines of server/engine, enumerated from their transition functions. */
-export function machines(): Record<'session' | 'poll' | 'task', Machine> {
+function machines(): Record<'session' | 'poll' | 'task', Machine> {
   const sessionEvents: [string, SessionEvent][] = [
     ['init-succeeded', { type: 'init-succeeded' }],
     ['init-failed', { type: 'init-failed', error: 'code-required' }],

@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { control, type Page, query, type Row } from './api.ts';
 import { Button, Card, ErrorNote, Short, StateBadge, Time, useAction, useControl } from './ui.tsx';
 
-export const COLLECTIONS = [
+const COLLECTIONS = [
   'sessions',
   'polls',
   'tasks',
