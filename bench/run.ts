@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { fileReferencesIn } from '../fixtures/index.ts';
 import { installInto, pack } from '../scripts/pack-install.ts';
 import { createMock } from '../server/app.ts';
+import { consoleBench } from './console.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-token';
@@ -476,7 +477,12 @@ async function main(): Promise<void> {
     pass: median(conformance) <= 10_000,
   });
 
-  // 6. RSS of this process after everything above.
+  // 6. The web console's pages with 10,000 sessions in one organisation (bench/console.ts; needs Chromium).
+  const web = await consoleBench(RUNS);
+  results.console = web.results;
+  rows.push(...web.rows);
+
+  // 7. RSS of this process after everything above.
   const selfRss = process.memoryUsage().rss / 1024 / 1024;
   results.benchProcessRssMb = selfRss;
 

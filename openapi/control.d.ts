@@ -409,6 +409,149 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/_mock/changes': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One server-sent-events stream of control-plane changes (live updates, the journal tail)
+     * @description `text/event-stream`. The first event is `hello` (`{"seq": <last change>}`); then one `change` event per
+     *     change, its `id` the change's `seq` and its data a `Change`: `request` (a ricloud request, with its journal
+     *     entry), `jobs` (scheduled jobs ran, coalesced) or `control` (a control call changed something). A client
+     *     that stops reading loses the oldest changes (1000 are buffered per stream). Browsers send the control
+     *     token as the `ricloud-mock-control` cookie (EventSource cannot set headers).
+     */
+    get: operations['streamChanges'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/clock/jobs': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The scheduler's queue of due jobs, soonest first, with kinds and due times */
+    get: operations['listJobs'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/machines': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The session, poll and task state machines, enumerated from the engine's transition functions */
+    get: operations['listMachines'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/organisations/{id}/records': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+      };
+      cookie?: never;
+    };
+    /** How many records of each collection an organisation holds */
+    get: operations['countRecords'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/organisations/{id}/records/{collection}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
+        collection: components['parameters']['Collection'];
+      };
+      cookie?: never;
+    };
+    /**
+     * One organisation's records of a collection, newest first, as ricloud presents them
+     * @description Every record, whatever key or user owns it (the ricloud API shows one key's view). Filters combine; `q` matches a substring of the id or of the collection's names (identifier, type, url, ...).
+     */
+    get: operations['listRecords'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/organisations/{id}/records/{collection}/{record}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
+        collection: components['parameters']['Collection'];
+        record: string;
+      };
+      cookie?: never;
+    };
+    /** One record and the history of its transitions (sessions, polls, tasks) with their clock times */
+    get: operations['getRecord'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/_mock/organisations/{id}/records/results/{record}/content': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+        record: string;
+      };
+      cookie?: never;
+    };
+    /** A result's published bytes (previews and downloads), whatever its storage config */
+    get: operations['getResultContent'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -424,6 +567,34 @@ export interface components {
     Health: {
       /** @constant */
       status: 'ok';
+    };
+    Job: {
+      id: number;
+      /** @description `session.init`, `poll.task.start`, `webhook.deliver`, ... */
+      kind: string;
+      due: string;
+      organisation: number | null;
+      args: Record<string, never>;
+    };
+    Machine: {
+      initial: string;
+      states: string[];
+      final: string[];
+      edges: {
+        from: string;
+        event: string;
+        to: string;
+      }[];
+    };
+    /** @description One event of `GET /_mock/changes`. */
+    Change: {
+      seq: number;
+      time: string;
+      /** @enum {string} */
+      kind: 'request' | 'jobs' | 'control';
+      request?: components['schemas']['JournalEntry'];
+      method?: string;
+      path?: string;
     };
     /** @description One HTTP attempt to deliver an event to a webhook receiver. */
     DeliveryAttempt: {
@@ -445,6 +616,8 @@ export interface components {
       duration_ms: number;
       /** @description When it was sent, on the mock clock. */
       date: string;
+      /** @description The Ricloud-Signature header that was sent. */
+      signature?: string;
     };
     Error: {
       error: string;
@@ -692,6 +865,8 @@ export interface components {
   };
   parameters: {
     OrgId: number;
+    /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
+    Collection: string;
   };
   requestBodies: never;
   headers: never;
@@ -1435,6 +1610,204 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+    };
+  };
+  streamChanges: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The stream */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'text/event-stream': string;
+        };
+      };
+    };
+  };
+  listJobs: {
+    parameters: {
+      query?: {
+        organisation?: number;
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Jobs */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: components['schemas']['Job'][];
+            total_count: number;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+    };
+  };
+  listMachines: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Machines */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            session: components['schemas']['Machine'];
+            poll: components['schemas']['Machine'];
+            task: components['schemas']['Machine'];
+          };
+        };
+      };
+    };
+  };
+  countRecords: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description Counts */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            organisation: number;
+            counts: {
+              [key: string]: number;
+            };
+          };
+        };
+      };
+      404: components['responses']['NotFound'];
+    };
+  };
+  listRecords: {
+    parameters: {
+      query?: {
+        state?: string;
+        q?: string;
+        session?: string;
+        poll?: string;
+        source?: string;
+        task?: string;
+        user?: string;
+        key?: string;
+        limit?: number;
+        offset?: number;
+      };
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
+        collection: components['parameters']['Collection'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A page of records */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: Record<string, never>[];
+            total_count: number;
+            offset: number;
+            limit: number;
+          };
+        };
+      };
+      400: components['responses']['BadRequest'];
+      404: components['responses']['NotFound'];
+    };
+  };
+  getRecord: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+        /** @description `keys`, `users`, `sources`, `sessions`, `polls`, `tasks`, `results`, `events`, `subscriptions`, `storage_configs`, `webhook_configs` or `permissions` (any other: 404 naming the collection). */
+        collection: components['parameters']['Collection'];
+        record: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The record */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            data: Record<string, never>;
+            /** @description Read from the record's own dates; empty for collections without a state machine. */
+            history: {
+              state: string;
+              time: string;
+            }[];
+          };
+        };
+      };
+      404: components['responses']['NotFound'];
+    };
+  };
+  getResultContent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        id: components['parameters']['OrgId'];
+        record: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description The bytes, with the result's content type */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/octet-stream': string;
+        };
+      };
+      404: components['responses']['NotFound'];
     };
   };
 }

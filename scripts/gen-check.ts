@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control-webhooks.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec.ts';
+import { consoleAssetsModule } from './console-assets.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
 const SPECS: ReadonlyArray<{ spec: string; types: string; json: string }> = [
@@ -80,6 +81,12 @@ function main(): number {
     { spec, out: json, fresh: () => generateJson(spec) },
   ]);
   outputs.push({ spec: 'VERIFY_SNIPPET', out: 'README.md', fresh: generateReadme });
+  // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).
+  outputs.push({
+    spec: 'server/console/client',
+    out: 'server/console/assets.gen.ts',
+    fresh: consoleAssetsModule,
+  });
   for (const { spec, out, fresh: make } of outputs) {
     const fresh = make();
     const file = path.join(root, out);

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type Logger, pino } from 'pino';
+import { CONSOLE_PATH, consoleRoutes } from './console/index.ts';
 import {
   DEFAULT_TIMINGS,
   type MockContext,
@@ -149,6 +150,7 @@ export function createMock(options: MockOptions = {}): Mock {
     close: () => scheduler.stop(),
   };
 
+  app.route(CONSOLE_PATH, consoleRoutes({ token: options.control?.token }));
   app.route('/_mock', controlRoutes(mock, options.control) as unknown as Hono<ControlEnv>);
   // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
   app.route('/_signed', signedUrlRoutes(ctx));

@@ -1,7 +1,9 @@
 // The /_mock control API (openapi/control.yaml): time, reset, tenants, scenarios, faults, journal and snapshots.
 import { readdirSync, readFileSync } from 'node:fs';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
 import { deriveRelayPairing } from '../fixtures/index.ts';
+import { ChangeFeed, controlChanges, inspectionRoutes } from './control-inspect.ts';
 import { type ControlEnv, type ControlHost, type ControlOptions, controlStateOf } from './control-state.ts';
 import { webhookControlRoutes } from './control-webhooks.ts';
 import { toIso } from './engine/clock.ts';
@@ -62,6 +64,9 @@ async function readJson(req: Request): Promise<Record<string, unknown>> {
   throw Errors.malformedRequest('The body must be a JSON object.');
 }
 
+/** The cookie that carries the control token in a browser (set by `/_mock/ui?token=`). */
+export const CONTROL_COOKIE = 'ricloud-mock-control';
+
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
 
 interface NodeBindings {
@@ -76,7 +81,8 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
     if (token) {
       const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
-      const given = bearer ?? c.req.header('x-mock-control-token');
+      // The cookie is how a browser (the web console, server/console) sends it, EventSource included.
+      const given = bearer ?? c.req.header('x-mock-control-token') ?? getCookie(c, CONTROL_COOKIE);
       if (given !== token) {
         throw Errors.unauthorized(
           'The control API needs the control token: send Authorization: Bearer <control token> or X-Mock-Control-Token.',
@@ -297,6 +303,9 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
   });
   control.use('*', controlGuard(options.token));
   control.use('*', validateControl());
+  const feed = new ChangeFeed(mock.ctx);
+  control.use('*', controlChanges(feed));
+  inspectionRoutes(mock, control, feed);
 
   control.get('/clock', (c) => {
     const { clock, scheduler } = mock.ctx;

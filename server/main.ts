@@ -200,6 +200,7 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
         `  preset:  ${flags.preset}   seed: ${flags.seed}   clock: ${flags.clock}${flags.clock === 'scaled' ? ` ×${flags.timeScale}` : ''}`,
         `  control: ${url}/_mock${control.token ? '   (control token required)' : '   (loopback only)'}`,
         `  health:  ${url}/_mock/health`,
+        `  console: ${url}/_mock/ui${control.token ? '?token=<control token>' : ''}`,
         ...(configFile ? [`  config:  ${configFile}`] : []),
         ...(stateFile ? [`  state:   ${resolve(stateFile)} (loaded at start, saved on shutdown)`] : []),
         ...(control.rateLimit?.enabled

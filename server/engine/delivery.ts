@@ -162,6 +162,8 @@ export interface SendResult {
   status: number | null;
   error: string | null;
   durationMs: number;
+  /** The Ricloud-Signature header that was sent. */
+  signature: string;
 }
 
 function describeFetchError(err: unknown): string {
@@ -195,22 +197,29 @@ export async function sendSigned(
 ): Promise<SendResult> {
   const t = Math.floor(ctx.clock.now() / 1000);
   const started = performance.now(); // allow-ambient: network timing (duration_ms in the delivery log)
+  const signature = signPayload(secret, body, t);
   try {
     const status = await postOnce(
       url,
       {
         'Content-Type': 'application/json',
         'User-Agent': 'ricloud-mock',
-        [SIGNATURE_HEADER]: signPayload(secret, body, t),
+        [SIGNATURE_HEADER]: signature,
       },
       body,
       // node:http never follows a redirect: a 3xx is not a 2xx, so it counts as a failed attempt.
       AbortSignal.timeout(ctx.options.timings.webhookTimeoutMs), // allow-ambient: network timeout
     );
     const ok = status >= 200 && status < 300;
-    return { ok, status, error: null, durationMs: elapsed(started) };
+    return { ok, status, error: null, durationMs: elapsed(started), signature };
   } catch (err) {
-    return { ok: false, status: null, error: describeFetchError(err), durationMs: elapsed(started) };
+    return {
+      ok: false,
+      status: null,
+      error: describeFetchError(err),
+      durationMs: elapsed(started),
+      signature,
+    };
   }
 }
 
@@ -247,6 +256,7 @@ export async function sendEvent(
     error: result.error,
     duration_ms: result.durationMs,
     date,
+    signature: result.signature,
   });
   return { result, entry };
 }

@@ -70,6 +70,7 @@ export class Journal {
   readonly size: number;
   readonly bodies: boolean;
   private readonly bodyLimit: number;
+  private listeners = new Set<(entry: JournalEntry) => void>();
 
   constructor(options: JournalOptions = {}) {
     this.size = Math.max(1, Math.floor(options.size ?? 1000));
@@ -104,7 +105,14 @@ export class Journal {
     this.ring[this.head] = e;
     this.head = (this.head + 1) % this.size;
     this.count = Math.min(this.count + 1, this.size);
+    for (const l of this.listeners) l(e);
     return e;
+  }
+
+  /** Called with every recorded entry (the control plane's change stream, GET /_mock/changes). */
+  subscribe(listener: (entry: JournalEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Oldest first. */
