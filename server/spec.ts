@@ -76,13 +76,26 @@ function pointer(...parts: string[]): string {
   return parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
+const CUSTOM_KEYWORDS = new Set(['anyOf', 'not', 'pattern', 'required']);
+
 /** Turns ajv errors into `params`: one reason per bad field, named by its dotted path. */
 export function ajvErrorsToParams(
   errors: ErrorObject[] | null | undefined,
   root = '',
 ): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const e of errors ?? []) {
+  const all = errors ?? [];
+  // A schema may word its own reason (`x-error-message`): then its anyOf/not/pattern/required error stands for
+  // the rule, and the errors of an anyOf's branches are dropped as noise.
+  const custom = (e: ErrorObject) => {
+    const s = e.parentSchema as Record<string, unknown> | undefined;
+    return typeof s?.['x-error-message'] === 'string' && CUSTOM_KEYWORDS.has(e.keyword) ? s : undefined;
+  };
+  const collapsed = all.filter((e) => e.keyword === 'anyOf' && custom(e)).map((e) => `${e.schemaPath}/`);
+  for (const e of all) {
+    // `if` only says which branch failed; the branch's own errors name the field.
+    if (e.keyword === 'if') continue;
+    if (collapsed.some((prefix) => e.schemaPath.startsWith(prefix))) continue;
     let name = e.instancePath
       .split('/')
       .filter(Boolean)
@@ -103,6 +116,8 @@ export function ajvErrorsToParams(
     } else if (e.keyword === 'const') {
       reason = `must be ${JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue)}`;
     }
+    const own = custom(e);
+    if (own) reason = String(own['x-error-message']);
     const key = name || root || 'body';
     if (!(key in params)) params[key] = reason;
   }
@@ -166,10 +181,12 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
       return ajv;
     };
   };
-  const bodyAjv = ajvOf({ strict: false, allErrors: true, validateSchema: false });
+  // verbose: an error carries its schema, so a schema's `x-error-message` can word it (ajvErrorsToParams).
+  const bodyAjv = ajvOf({ strict: false, allErrors: true, validateSchema: false, verbose: true });
   const inputAjv = ajvOf({
     strict: false,
     allErrors: true,
+    verbose: true,
     coerceTypes: true,
     useDefaults: false,
     validateSchema: false,
