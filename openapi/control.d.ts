@@ -619,13 +619,45 @@ export interface components {
       };
       scheduler: {
         seq: number;
-        jobs: Record<string, never>[];
+        jobs: {
+          id: number;
+          /** @description Mock time (ms since the epoch) the job runs at. */
+          due: number;
+          kind: string;
+          org: number | null;
+          args: Record<string, never>;
+        }[];
       };
-      organisations: Record<string, never>[];
-      creation?: Record<string, never>[];
+      organisations: components['schemas']['OrgSnapshot'][];
+      /** @description Each tenant's state at creation (what a tenant reset returns to). */
+      creation?: components['schemas']['OrgSnapshot'][];
+    };
+    /** @description One organisation's whole state (its records by table); opaque beyond these fields. */
+    OrgSnapshot: {
+      id: number;
+      organisation: Record<string, never>;
+      permissions: Record<string, never>;
     };
   };
   responses: {
+    /** @description unauthorized: the mock has a control token and the request does not carry it (either scheme). */
+    Unauthorized: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description permission-denied: the mock has no control token and the peer is not loopback (127.0.0.0/8, ::1); start it with --control-token to allow other peers. */
+    Forbidden: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
     /** @description Malformed JSON (`malformed-request`) or a field that fails this schema (`invalid-parameters`) */
     BadRequest: {
       headers: {
@@ -681,6 +713,8 @@ export interface operations {
           'application/json': components['schemas']['ClockInfo'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   advanceClock: {
@@ -708,6 +742,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   resetMock: {
@@ -728,6 +764,8 @@ export interface operations {
           'application/json': components['schemas']['ResetReport'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listOrganisations: {
@@ -750,6 +788,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   createOrganisation: {
@@ -775,6 +815,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   getOrganisationTenant: {
@@ -797,6 +839,8 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -820,6 +864,8 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -843,6 +889,8 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -869,6 +917,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   forceSessionOutcome: {
@@ -894,6 +944,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -927,6 +979,8 @@ export interface operations {
           'application/json': Record<string, never>;
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -954,6 +1008,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -987,6 +1043,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1010,6 +1068,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   addFault: {
@@ -1035,6 +1095,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   clearFaults: {
@@ -1057,6 +1119,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   deleteFault: {
@@ -1081,6 +1145,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1102,6 +1168,8 @@ export interface operations {
           'application/json': components['schemas']['RateLimit'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   setRateLimit: {
@@ -1131,6 +1199,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listRequests: {
@@ -1166,6 +1236,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   clearRequests: {
@@ -1188,6 +1260,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   exportState: {
@@ -1208,6 +1282,8 @@ export interface operations {
           'application/json': components['schemas']['MockState'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   importState: {
@@ -1236,6 +1312,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listDeliveries: {
@@ -1265,6 +1343,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   redeliverEvent: {
@@ -1287,6 +1367,8 @@ export interface operations {
           'application/json': components['schemas']['DeliveryAttempt'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -1311,6 +1393,8 @@ export interface operations {
           'application/json': Record<string, never>;
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -1339,6 +1423,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   verifyWebhookSignature: {
@@ -1378,6 +1464,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
 }

@@ -3,7 +3,7 @@
  * accepts but the server rejected, or the reverse — checked from both sides: what the spec says (ajv on the spec's
  * own schema) and what the server answers over HTTP. A rejection is a 400 in the error shape and changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -53,7 +53,7 @@ async function rejected(
 }
 
 describe('Ricloud-Await', () => {
-  const pattern = (parameters.RicloudAwait?.schema as Json).pattern;
+  const pattern = ((parameters.RicloudAwait as Json).schema as Json).pattern;
 
   it('an empty header is one the spec forbids, and the server answers it with a 400', async () => {
     expect(matches(pattern, '')).toBe(false);
@@ -246,4 +246,43 @@ describe('DELETE of a storage or webhook config is a soft delete, and the spec s
       expect(read.body.state).toBe('deactivated');
     });
   }
+});
+
+describe('control spec security', () => {
+  const control = JSON.parse(
+    readFileSync(new URL('../openapi/control.json', import.meta.url), 'utf8'),
+  ) as Json;
+  const schemes = (control.components as Json).securitySchemes as Record<string, Json>;
+
+  /** The header a security scheme of the control spec says carries the token. */
+  function headerFor(scheme: Json, token: string): Record<string, string> {
+    if (scheme.type === 'http' && scheme.scheme === 'bearer') return { Authorization: `Bearer ${token}` };
+    if (scheme.type === 'apiKey' && scheme.in === 'header') return { [String(scheme.name)]: token };
+    throw new Error(`unexpected scheme ${JSON.stringify(scheme)}`);
+  }
+
+  it('declares how the control token is sent, and every operation answers by it', async () => {
+    expect(control.security).toEqual([{}, ...Object.keys(schemes).map((name) => ({ [name]: [] }))]);
+    expect(Object.keys(schemes).length).toBe(2);
+    const t = testMock({ control: { token: 'ctl-secret' } });
+    const none = await t.mock.app.request('/_mock/clock');
+    expect(none.status).toBe(401);
+    expect(await none.json()).toMatchObject({ error: 'unauthorized' });
+    for (const scheme of Object.values(schemes)) {
+      expect(
+        (await t.mock.app.request('/_mock/clock', { headers: headerFor(scheme, 'ctl-secret') })).status,
+      ).toBe(200);
+      expect((await t.mock.app.request('/_mock/clock', { headers: headerFor(scheme, 'wrong') })).status).toBe(
+        401,
+      );
+    }
+    // Every operation documents the guard's two answers.
+    for (const item of Object.values(control.paths as Record<string, Json>))
+      for (const op of Object.values(item).filter(
+        (o): o is Json => !!o && typeof o === 'object' && 'responses' in o,
+      ))
+        expect(Object.keys(op.responses as Json), String(op.operationId)).toEqual(
+          expect.arrayContaining(['401', '403']),
+        );
+  });
 });
