@@ -119,7 +119,14 @@ export function ajvErrorsToParams(
     const own = custom(e);
     if (own) reason = String(own['x-error-message']);
     const key = name || root || 'body';
-    if (!(key in params)) params[key] = reason;
+    // Defined, not assigned: a field named `__proto__` must be named in params, not swap its prototype.
+    if (!Object.hasOwn(params, key))
+      Object.defineProperty(params, key, {
+        value: reason,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return params;
 }

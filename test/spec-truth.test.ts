@@ -286,3 +286,41 @@ describe('control spec security', () => {
         );
   });
 });
+
+describe('control spec inputs', () => {
+  const controlSpec = JSON.parse(
+    readFileSync(new URL('../openapi/control.json', import.meta.url), 'utf8'),
+  ) as Json;
+
+  it('an unknown query parameter named __proto__ is a 400, as every unknown parameter', async () => {
+    const t = testMock();
+    for (const name of ['__proto__', 'constructor', 'foo']) {
+      const res = await t.mock.app.request(`/_mock/clock?${name}=1`);
+      expect(res.status, name).toBe(400);
+      expect(await res.json()).toMatchObject({
+        error: 'invalid-parameters',
+        params: { [name]: 'is not a known field' },
+      });
+    }
+  });
+
+  it('a session scenario names a source identifier or a session, in the schema as in the server', async () => {
+    const schema = ((controlSpec.components as Json).schemas as Json).SessionScenario as Json;
+    const then = schema.then as Json;
+    expect(then.required).toEqual(['source_identifier']);
+    const t = testMock();
+    const res = await t.mock.app.request('/_mock/scenarios/sessions', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ state: 'failed' }),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ params: { source_identifier: 'or session is required' } });
+  });
+
+  it('the journal filter `since` is a date-time in the schema, as the server reads it', () => {
+    const list = ((controlSpec.paths as Json)['/_mock/requests'] as Json).get as Json;
+    const since = (list.parameters as Json[]).find((p) => p.name === 'since') as Json;
+    expect((since.schema as Json).format).toBe('date-time');
+  });
+});
