@@ -261,21 +261,25 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
         },
         get validateQuery() {
           if (!validateQuery && Object.keys(q.props).length === 0) validateQuery = noProperties(false);
-          validateQuery ??= inputAjv().compile({
-            type: 'object',
-            properties: q.props,
-            required: q.required,
-            additionalProperties: false,
-          });
+          validateQuery ??= finiteOnly(
+            inputAjv().compile({
+              type: 'object',
+              properties: q.props,
+              required: q.required,
+              additionalProperties: false,
+            }),
+          );
           return validateQuery;
         },
         get validatePath() {
           if (!validatePath && Object.keys(pth.props).length === 0) validatePath = noProperties(true);
-          validatePath ??= inputAjv().compile({
-            type: 'object',
-            properties: pth.props,
-            required: pth.required,
-          });
+          validatePath ??= finiteOnly(
+            inputAjv().compile({
+              type: 'object',
+              properties: pth.props,
+              required: pth.required,
+            }),
+          );
           return validatePath;
         },
         queryNames: new Set(Object.keys(q.props)),
@@ -349,6 +353,35 @@ function noProperties(allowExtra: boolean): ValidateFunction {
     return extra.length === 0;
   }) as ValidateFunction;
   return validate;
+}
+
+/**
+ * Wraps a coercing validator so that a string coerced to a non-finite number fails: ajv reads `?n=1e309` as
+ * Infinity and lets it pass `type: integer`, which no integer is.
+ */
+function finiteOnly(validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown) => {
+    if (!validate(data)) {
+      wrapped.errors = validate.errors;
+      return false;
+    }
+    const bad = Object.entries((data ?? {}) as JsonObject).filter(
+      ([, v]) => typeof v === 'number' && !Number.isFinite(v),
+    );
+    wrapped.errors = bad.length
+      ? bad.map(
+          ([key]): ErrorObject => ({
+            keyword: 'type',
+            instancePath: `/${pointer(key)}`,
+            schemaPath: '#/type',
+            params: {},
+            message: 'must be a finite number',
+          }),
+        )
+      : null;
+    return bad.length === 0;
+  }) as ValidateFunction;
+  return wrapped;
 }
 
 /** The JSON pointer of a `$ref`'d request body's JSON schema. */

@@ -324,3 +324,13 @@ describe('control spec inputs', () => {
     expect((since.schema as Json).format).toBe('date-time');
   });
 });
+
+describe('numbers in a query', () => {
+  it('a number too large to be finite is no integer: a 400, in both APIs', async () => {
+    const t = testMock();
+    const control = await t.mock.app.request('/_mock/requests?organisation=1e309');
+    expect(control.status).toBe(400);
+    expect(await control.json()).toMatchObject({ params: { organisation: 'must be a finite number' } });
+    expect((await t.get('/users?limit=1e309')).status).toBe(400);
+  });
+});
