@@ -216,12 +216,15 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
       const schemaOf = (inWhere: string) => {
         const props: Record<string, unknown> = {};
         const required: string[] = [];
+        const numeric = new Set<string>();
         for (const p of params.filter((p) => p.in === inWhere)) {
           const name = String(p.name);
+          const types = ([] as unknown[]).concat(deref(doc, p.schema as JsonObject | undefined)?.type ?? []);
+          if (types.includes('number') || types.includes('integer')) numeric.add(name);
           props[inWhere === 'header' ? name.toLowerCase() : name] = rebase(p.schema ?? {});
           if (p.required) required.push(inWhere === 'header' ? name.toLowerCase() : name);
         }
-        return { props, required };
+        return { props, required, numeric };
       };
       const q = schemaOf('query');
       const pth = schemaOf('path');
@@ -261,7 +264,8 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
         },
         get validateQuery() {
           if (!validateQuery && Object.keys(q.props).length === 0) validateQuery = noProperties(false);
-          validateQuery ??= finiteOnly(
+          validateQuery ??= strictNumbers(
+            q.numeric,
             inputAjv().compile({
               type: 'object',
               properties: q.props,
@@ -273,7 +277,8 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
         },
         get validatePath() {
           if (!validatePath && Object.keys(pth.props).length === 0) validatePath = noProperties(true);
-          validatePath ??= finiteOnly(
+          validatePath ??= strictNumbers(
+            pth.numeric,
             inputAjv().compile({
               type: 'object',
               properties: pth.props,
@@ -355,22 +360,31 @@ function noProperties(allowExtra: boolean): ValidateFunction {
   return validate;
 }
 
+/** A number as a query or path parameter writes it: a JSON number literal, nothing around it. */
+const NUMBER_LITERAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
 /**
- * Wraps a coercing validator so that a string coerced to a non-finite number fails: ajv reads `?n=1e309` as
- * Infinity and lets it pass `type: integer`, which no integer is.
+ * Wraps a coercing validator so that numbers are read strictly. ajv's coercion reads any string `Number()` takes:
+ * `?n=%20` or a BOM as 0, ` 5 ` as 5, `1e309` as Infinity (which passes `type: integer`), none of which the spec's
+ * number or integer is. A numeric parameter must be a JSON number literal, and finite.
  */
-function finiteOnly(validate: ValidateFunction): ValidateFunction {
+function strictNumbers(numeric: Set<string>, validate: ValidateFunction): ValidateFunction {
   const wrapped = ((data: unknown) => {
+    const input = (data ?? {}) as JsonObject;
+    const notLiteral = [...numeric].filter(
+      (k) =>
+        Object.hasOwn(input, k) && typeof input[k] === 'string' && !NUMBER_LITERAL.test(input[k] as string),
+    );
     if (!validate(data)) {
       wrapped.errors = validate.errors;
       return false;
     }
-    const bad = Object.entries((data ?? {}) as JsonObject).filter(
-      ([, v]) => typeof v === 'number' && !Number.isFinite(v),
+    const bad = Object.keys(input).filter(
+      (k) => notLiteral.includes(k) || (typeof input[k] === 'number' && !Number.isFinite(input[k])),
     );
     wrapped.errors = bad.length
       ? bad.map(
-          ([key]): ErrorObject => ({
+          (key): ErrorObject => ({
             keyword: 'type',
             instancePath: `/${pointer(key)}`,
             schemaPath: '#/type',

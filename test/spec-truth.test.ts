@@ -332,5 +332,17 @@ describe('numbers in a query', () => {
     expect(control.status).toBe(400);
     expect(await control.json()).toMatchObject({ params: { organisation: 'must be a finite number' } });
     expect((await t.get('/users?limit=1e309')).status).toBe(400);
+    // Whitespace or a BOM is no number (ajv's coercion read them as 0), nor is a padded one.
+    for (const v of ['%20', '%EF%BB%BF', '%205', '0x10']) {
+      const res = await t.mock.app.request(`/_mock/requests?organisation=${v}`);
+      expect(res.status, v).toBe(400);
+    }
+    expect((await t.mock.app.request('/_mock/requests?organisation=1')).status).toBe(200);
+    // Whitespace or a BOM is no number (ajv's coercion read them as 0), nor is a padded one.
+    for (const v of ['%20', '%EF%BB%BF', '%205', '0x10']) {
+      const res = await t.mock.app.request(`/_mock/requests?organisation=${v}`);
+      expect(res.status, v).toBe(400);
+    }
+    expect((await t.mock.app.request('/_mock/requests?organisation=1')).status).toBe(200);
   });
 });

@@ -222,15 +222,14 @@ function coerce(op: Operation, where: Param['in'], name: string, value: unknown)
   const text = asText(value);
   const schema = op.params.find((p) => p.in === where && p.name === name)?.schema ?? {};
   const types = ([] as unknown[]).concat(schema.type ?? []);
-  if (
-    (types.includes('integer') || types.includes('number')) &&
-    text.trim() !== '' &&
-    Number.isFinite(Number(text))
-  )
+  // A number travels as a JSON number literal (the spec's integer or number, in text), nothing around it.
+  if ((types.includes('integer') || types.includes('number')) && NUMBER_LITERAL.test(text))
     return Number(text);
   if (types.includes('boolean') && (text === 'true' || text === 'false')) return text === 'true';
   return text;
 }
+
+const NUMBER_LITERAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 
 const asText = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
 
