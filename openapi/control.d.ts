@@ -70,7 +70,7 @@ export interface paths {
     put?: never;
     /**
      * Creates an isolated organisation and an active key
-     * @description How parallel test files isolate themselves in one mock. `preset` chooses the starting point (`default` permissive scopes and a valid storage config; `getting-started` the walkthrough's scopes, unconfigured); `scopes` and `storage` override it.
+     * @description How parallel test files isolate themselves in one mock. `preset` chooses the starting point (`default` permissive scopes and a valid storage config; `getting-started` the walkthrough's scopes, unconfigured); `scopes` and `storage` override it. A `token` already used by another key is a 400 naming `token`.
      */
     post: operations['createOrganisation'];
     delete?: never;
@@ -306,7 +306,7 @@ export interface paths {
     get: operations['exportState'];
     /**
      * Replaces the whole state with an exported one
-     * @description Atomic; an invalid state changes nothing. The journal and fault rules are kept.
+     * @description Atomic; an invalid state changes nothing. The journal and fault rules are kept. The schema gives the outline only; a state that GET /_mock/state did not export (its records do not fit together) is a 400 naming `state`.
      */
     put: operations['importState'];
     post?: never;
