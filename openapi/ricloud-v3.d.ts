@@ -597,8 +597,9 @@ export interface components {
     SignedUrlsExpiry: number;
     /**
      * Format: uri
-     * @description An absolute http or https url with a host; no credentials, whitespace or control characters.
+     * @description An absolute http or https url; its host a DNS name (the last label starting with a letter, no "--" labels), a dotted IPv4 address, [::1] or a full IPv6 address; a port up to 65535; no credentials, whitespace or control characters. Everything it allows, the mock can deliver to.
      * @example https://example.com/hooks/ricloud
+     * @example http://127.0.0.1:8080/hooks
      */
     WebhookUrl: string;
     /** @description What to retrieve; at least one of info_types, data_types or files must be a non-empty list. */

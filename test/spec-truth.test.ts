@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseStorageUrl } from '../server/engine/publish.ts';
+import { validateWebhookUrl } from '../server/engine/webhook-config.ts';
 import { exportOrg } from '../server/store.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 import { spec, validateAtPointer } from './helpers/spec.ts';
@@ -216,10 +217,65 @@ describe('webhook config url', () => {
       expect(accepts(BODY('/configs/webhook', 'post'), { url }), url).toBe(false);
       expect(Object.keys(await rejected(t, 'POST', '/configs/webhook', { url }))).toEqual(['url']);
     }
-    for (const url of ['http://127.0.0.1:9/hooks', 'https://[::1]:8443/x?y=z#f']) {
+    for (const url of [
+      'http://127.0.0.1:9/hooks',
+      'https://[::1]:8443/x?y=z#f',
+      'http://localhost:3000/webhook',
+      'http://my_service:8080/',
+      'https://hooks.example.com./ricloud',
+    ]) {
       expect(accepts(BODY('/configs/webhook', 'post'), { url })).toBe(true);
       expect((await t.post('/configs/webhook', { url })).status).toBe(201);
     }
+  });
+});
+
+describe('webhook config url, generated', () => {
+  it('every url the schema accepts is one the server accepts (ports, numeric hosts, punycode)', () => {
+    const pointer = BODY('/configs/webhook', 'post');
+    const host = fc
+      .array(
+        fc.constantFrom(
+          'a',
+          '1',
+          '9',
+          '0',
+          '.',
+          '-',
+          '_',
+          '255',
+          '256',
+          '0x1f',
+          '999',
+          '[::1]',
+          '[::g]',
+          'xn--',
+          '%41',
+          'é',
+        ),
+        {
+          maxLength: 5,
+        },
+      )
+      .map((a) => a.join(''));
+    const url = fc
+      .tuple(
+        fc.constantFrom('http://', 'https://'),
+        host,
+        fc.constantFrom('', ':80', ':65535', ':65536', ':0', ':99999', ':', ':00080'),
+        fc.constantFrom('', '/', '/a?b#c', '?x', '#f', '/é'),
+      )
+      .map((parts) => parts.join(''));
+    let accepted = 0;
+    fc.assert(
+      fc.property(url, (u) => {
+        if (!accepts(pointer, { url: u })) return;
+        accepted++;
+        expect(() => validateWebhookUrl(u), u).not.toThrow();
+      }),
+      { numRuns: 10_000, seed: 11 },
+    );
+    expect(accepted).toBeGreaterThan(100);
   });
 });
 
