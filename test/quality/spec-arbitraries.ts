@@ -379,17 +379,29 @@ const isoForms = (d: Date): string[] => {
 /** Whether a pattern starts with an ISO 8601 calendar date (`^\d{4}-\d{2}-\d{2}`): its strings denote instants. */
 const isIsoDatePattern = (pattern: string) => pattern.startsWith('^\\d{4}-\\d{2}-\\d{2}');
 
+/** Strings matching a pattern (fast-check's regex generator), or a constant placeholder when there is none. */
+function fromPattern(pattern: string | undefined): fc.Arbitrary<string> {
+  if (!pattern) return fc.constant('x');
+  try {
+    return fc.stringMatching(new RegExp(pattern, 'u'), { size: 'small' });
+  } catch {
+    return fc.constant('x');
+  }
+}
+
 function stringArb(schema: Schema): fc.Arbitrary<string> {
   const pattern = schema.pattern as string | undefined;
   const fits = (s: string) => !pattern || new RegExp(pattern, 'u').test(s);
   if (schema.format === 'uuid') return fc.uuid();
-  if (schema.format === 'date') return instantArb.map((d) => d.toISOString().slice(0, 10)).filter(fits);
-  if (schema.format === 'date-time') {
-    return instantArb.chain((d) => fc.constantFrom(...isoForms(d).slice(1, 4))).filter(fits);
-  }
-  if (pattern && isIsoDatePattern(pattern)) {
-    return instantArb.chain((d) => fc.constantFrom(...isoForms(d).filter(fits)));
-  }
+  // Instants written in every form the schema's pattern (if any) admits; the pattern alone if it admits none.
+  const instants = (forms: (d: Date) => string[]) =>
+    instantArb.chain((d) => {
+      const ok = forms(d).filter(fits);
+      return ok.length ? fc.constantFrom(...ok) : fromPattern(pattern);
+    });
+  if (schema.format === 'date') return instants((d) => [d.toISOString().slice(0, 10)]);
+  if (schema.format === 'date-time') return instants((d) => isoForms(d).slice(1, 4));
+  if (pattern && isIsoDatePattern(pattern)) return instants(isoForms);
   if (pattern === '^[1-9][0-9]*$') return fc.integer({ min: 1, max: 10_000 }).map(String);
   if (pattern) {
     const examples = ((schema.examples as string[] | undefined) ?? []).filter(fits);
