@@ -90,7 +90,7 @@ export interface paths {
     put?: never;
     /**
      * Creates an isolated organisation and an active key
-     * @description How parallel test files isolate themselves in one mock. `preset` chooses the starting point (`default` permissive scopes and a valid storage config; `getting-started` the walkthrough's scopes, unconfigured); `scopes` and `storage` override it.
+     * @description How parallel test files isolate themselves in one mock. `preset` chooses the starting point (`default` permissive scopes and a valid storage config; `getting-started` the walkthrough's scopes, unconfigured); `scopes` and `storage` override it. A `token` already used by another key is a 400 naming `token`.
      */
     post: operations['createOrganisation'];
     delete?: never;
@@ -326,7 +326,7 @@ export interface paths {
     get: operations['exportState'];
     /**
      * Replaces the whole state with an exported one
-     * @description Atomic; an invalid state changes nothing. The journal and fault rules are kept.
+     * @description Atomic; an invalid state changes nothing. The journal and fault rules are kept. The schema gives the outline only; a state that GET /_mock/state did not export (its records do not fit together) is a 400 naming `state`.
      */
     put: operations['importState'];
     post?: never;
@@ -828,13 +828,45 @@ export interface components {
       };
       scheduler: {
         seq: number;
-        jobs: Record<string, never>[];
+        jobs: {
+          id: number;
+          /** @description Mock time (ms since the epoch) the job runs at. */
+          due: number;
+          kind: string;
+          org: number | null;
+          args: Record<string, never>;
+        }[];
       };
-      organisations: Record<string, never>[];
-      creation?: Record<string, never>[];
+      organisations: components['schemas']['OrgSnapshot'][];
+      /** @description Each tenant's state at creation (what a tenant reset returns to). */
+      creation?: components['schemas']['OrgSnapshot'][];
+    };
+    /** @description One organisation's whole state (its records by table); opaque beyond these fields. */
+    OrgSnapshot: {
+      id: number;
+      organisation: Record<string, never>;
+      permissions: Record<string, never>;
     };
   };
   responses: {
+    /** @description unauthorized: the mock has a control token and the request does not carry it (either scheme). */
+    Unauthorized: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description permission-denied: the mock has no control token and the peer is not loopback (127.0.0.0/8, ::1); start it with --control-token to allow other peers. */
+    Forbidden: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
     /** @description Malformed JSON (`malformed-request`) or a field that fails this schema (`invalid-parameters`) */
     BadRequest: {
       headers: {
@@ -913,6 +945,8 @@ export interface operations {
           'application/json': components['schemas']['ClockInfo'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   advanceClock: {
@@ -940,6 +974,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   resetMock: {
@@ -960,6 +996,8 @@ export interface operations {
           'application/json': components['schemas']['ResetReport'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listOrganisations: {
@@ -982,6 +1020,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   createOrganisation: {
@@ -1007,6 +1047,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   getOrganisationTenant: {
@@ -1029,6 +1071,8 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1052,6 +1096,8 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1075,6 +1121,8 @@ export interface operations {
           'application/json': components['schemas']['Tenant'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1101,6 +1149,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   forceSessionOutcome: {
@@ -1126,6 +1176,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1159,6 +1211,8 @@ export interface operations {
           'application/json': Record<string, never>;
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -1186,6 +1240,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1219,6 +1275,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1242,6 +1300,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   addFault: {
@@ -1267,6 +1327,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   clearFaults: {
@@ -1289,6 +1351,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   deleteFault: {
@@ -1313,6 +1377,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1334,6 +1400,8 @@ export interface operations {
           'application/json': components['schemas']['RateLimit'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   setRateLimit: {
@@ -1363,6 +1431,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listRequests: {
@@ -1398,6 +1468,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   clearRequests: {
@@ -1420,6 +1492,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   exportState: {
@@ -1440,6 +1514,8 @@ export interface operations {
           'application/json': components['schemas']['MockState'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   importState: {
@@ -1468,6 +1544,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listDeliveries: {
@@ -1497,6 +1575,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   redeliverEvent: {
@@ -1519,6 +1599,8 @@ export interface operations {
           'application/json': components['schemas']['DeliveryAttempt'];
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -1543,6 +1625,8 @@ export interface operations {
           'application/json': Record<string, never>;
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
     };
@@ -1571,6 +1655,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   verifyWebhookSignature: {
@@ -1610,6 +1696,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   streamChanges: {
@@ -1630,6 +1718,8 @@ export interface operations {
           'text/event-stream': string;
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listJobs: {
@@ -1657,6 +1747,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   listMachines: {
@@ -1681,6 +1773,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
     };
   };
   countRecords: {
@@ -1708,6 +1802,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1750,6 +1846,8 @@ export interface operations {
         };
       };
       400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1783,6 +1881,8 @@ export interface operations {
           };
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };
@@ -1807,6 +1907,8 @@ export interface operations {
           'application/octet-stream': string;
         };
       };
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
     };
   };

@@ -454,7 +454,10 @@ export interface paths {
     put?: never;
     /** Update a storage config (back to new; retested) */
     post: operations['updateStorageConfig'];
-    /** Delete a storage config; returns it */
+    /**
+     * Delete (deactivate) a storage config; returns it, deactivated
+     * @description A soft delete. The config is not removed but moves to state `deactivated` and stays readable (GET by id and the list still return it, filterable by state); it is no longer any key's storage_config and, if it was the organisation's storage_config_default, the oldest remaining valid config becomes the default (else null); polls then need another valid config (409 organisation-unconfigured). Deleting it again returns it unchanged; an update brings it back (state `new`, retested).
+     */
     delete: operations['deleteStorageConfig'];
     options?: never;
     head?: never;
@@ -508,7 +511,10 @@ export interface paths {
     put?: never;
     /** Update a webhook config (back to new; retested) */
     post: operations['updateWebhookConfig'];
-    /** Delete a webhook config; returns it */
+    /**
+     * Delete (deactivate) a webhook config; returns it, deactivated
+     * @description A soft delete. The config is not removed but moves to state `deactivated` and stays readable (GET by id and the list still return it, filterable by state); it stops receiving events, is no longer any key's webhook_config and, if it was the organisation's webhook_config_default, the oldest remaining valid config becomes the default (else null); testing it is a 409. Deleting it again returns it unchanged; an update brings it back (state `new`, retested).
+     */
     delete: operations['deleteWebhookConfig'];
     options?: never;
     head?: never;
@@ -602,6 +608,30 @@ export interface components {
     /** Format: uuid */
     Uuid: string;
     /**
+     * @description gs://bucket/prefix, s3://bucket/prefix or local:///<absolute path>. No "." or ".." path segments (a url must not climb out of the folder or prefix it names), no NUL character.
+     * @example s3://my-bucket/results
+     * @example local:///tmp/ricloud-results
+     */
+    StorageUrl: string;
+    /** @description Seconds a signed url stays valid (1 s to a year; fractions allowed). */
+    SignedUrlsExpiry: number;
+    /**
+     * Format: uri
+     * @description An absolute http or https url; its host a DNS name (the last label starting with a letter, no "--" labels), a dotted IPv4 address, [::1] or a full IPv6 address; a port up to 65535; no credentials, whitespace or control characters. Everything it allows, the mock can deliver to.
+     * @example https://example.com/hooks/ricloud
+     * @example http://127.0.0.1:8080/hooks
+     */
+    WebhookUrl: string;
+    /** @description What to retrieve: at least one of info_types, data_types or files must be a non-empty list, or `files` must be given (an empty `files` list is a poll with nothing to fetch, which completes at once: the official client's cascade sends `{"files": []}` for every JSON result that references no file). */
+    PollPayload: {
+      /** @description Info types to retrieve; "*" means every info type of the service. */
+      info_types?: components['schemas']['InfoTypeRequest'][];
+      /** @description Data types to retrieve, e.g. callkit.calls. */
+      data_types?: components['schemas']['DataType'][];
+      /** @description File ids (file_id of file references in data results). */
+      files?: string[];
+    };
+    /**
      * Format: date-time
      * @description An RFC 3339 date-time. The API answers ISO 8601 UTC with microseconds and Z, e.g. 2018-11-22T12:59:57.168354Z. Requests (`date_start`, `date_end`) may send any RFC 3339 date-time: `YYYY-MM-DDTHH:MM:SS`, an optional fraction, and an offset `Z` or `±HH:MM` (required; `T` and `Z` in either case). The date must exist (`2024-02-29` yes, `2023-02-29` and `2024-02-30` no) and there are no leap seconds (`:60`): the pattern gives the syntax, the `date-time` format the calendar.
      */
@@ -679,6 +709,7 @@ export interface components {
     ListBase: {
       /** @constant */
       resource: 'list';
+      /** @description The page's items; each list schema (UserList, ...) says what they are. */
       data: unknown[];
       has_more: boolean;
       total_count: number;
@@ -1002,7 +1033,7 @@ export interface components {
     } & WithRequired<components['schemas']['ListBase'], 'data'>;
   };
   responses: {
-    /** @description malformed-request (body not a JSON object) or invalid-parameters (a field, query parameter or header fails the schema). */
+    /** @description malformed-request (body not a JSON object) or invalid-parameters (a field, query parameter or header fails the schema, or a state rule the operation describes rejects it — e.g. after_id/before_id not in the list, a body reference to a user or source that does not fit). */
     BadRequest: {
       headers: {
         [name: string]: unknown;
@@ -1814,11 +1845,15 @@ export interface operations {
         'application/json': {
           source: {
             user: components['schemas']['SeqIdInput'];
-            /** @description Source type, e.g. icloud.account, rirelay.instance, mocks.mock. */
-            type: string;
+            /**
+             * @description The source type a session can be opened on.
+             * @enum {string}
+             */
+            type: 'icloud.account' | 'rirelay.instance' | 'mocks.mock';
+            /** @description The account (e.g. its Apple ID); required except for rirelay.instance, where the pairing code names the instance and an identifier is ignored. */
             identifier?: string;
           };
-          /** @description Session initialisation payload; what is needed depends on the service. */
+          /** @description Session initialisation payload; what is needed depends on the service (rirelay.instance needs a non-empty code, the Relay pairing code). */
           payload: {
             password?: string;
             code?: string;
@@ -1974,15 +2009,7 @@ export interface operations {
           subscription?: components['schemas']['Uuid'];
           /** @description Legacy (the walkthrough sends "data"); accepted and ignored. */
           type?: string;
-          /** @description What to retrieve. */
-          payload: {
-            /** @description Info types to retrieve; "*" means every info type of the service. */
-            info_types?: components['schemas']['InfoTypeRequest'][];
-            /** @description Data types to retrieve, e.g. callkit.calls. */
-            data_types?: components['schemas']['DataType'][];
-            /** @description File ids (file_id of file references in data results). */
-            files?: string[];
-          };
+          payload: components['schemas']['PollPayload'];
         };
       };
     };
@@ -2094,16 +2121,9 @@ export interface operations {
           session: components['schemas']['Uuid'];
           /** @description Optional child source of the session's source. */
           source?: components['schemas']['SeqIdInput'];
-          /** @description Payload of the polls the subscription creates. */
-          poll_payload: {
-            /** @description Info types to retrieve; "*" means every info type of the service. */
-            info_types?: components['schemas']['InfoTypeRequest'][];
-            /** @description Data types to retrieve, e.g. callkit.calls. */
-            data_types?: components['schemas']['DataType'][];
-            /** @description File ids (file_id of file references in data results). */
-            files?: string[];
-          };
-          /** @description Seconds between polls (default 86400). */
+          /** @description Payload of the polls the subscription creates (at least one non-empty list). */
+          poll_payload: components['schemas']['PollPayload'];
+          /** @description Seconds between polls (default 86400; at most a year). */
           interval?: number;
           date_start?: components['schemas']['DateTime'];
           date_end?: components['schemas']['DateTime'];
@@ -2573,13 +2593,11 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description gs://bucket/prefix, s3://bucket/prefix or local://<path>. */
-          url: string;
+          url: components['schemas']['StorageUrl'];
           /** @description gs: the service-account JSON; s3: access_key_id and secret_access_key. Never echoed back. */
           credentials?: Record<string, never>;
           signed_urls_enabled?: boolean;
-          /** @description Seconds. */
-          signed_urls_expiry?: number;
+          signed_urls_expiry?: components['schemas']['SignedUrlsExpiry'];
         };
       };
     };
@@ -2650,13 +2668,11 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** @description gs://bucket/prefix, s3://bucket/prefix or local://<path>. */
-          url?: string;
+          url?: components['schemas']['StorageUrl'];
           /** @description gs: the service-account JSON; s3: access_key_id and secret_access_key. Never echoed back. */
           credentials?: Record<string, never>;
           signed_urls_enabled?: boolean;
-          /** @description Seconds. */
-          signed_urls_expiry?: number;
+          signed_urls_expiry?: components['schemas']['SignedUrlsExpiry'];
         };
       };
     };
@@ -2696,13 +2712,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The StorageConfig. */
+      /** @description The StorageConfig, now (or already) in state `deactivated`; it stays readable by id. */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['StorageConfig'];
+          'application/json': components['schemas']['StorageConfig'] & {
+            /** @constant */
+            state?: 'deactivated';
+          };
         };
       };
       400: components['responses']['BadRequest'];
@@ -2796,8 +2815,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** Format: uri */
-          url: string;
+          url: components['schemas']['WebhookUrl'];
         };
       };
     };
@@ -2868,8 +2886,7 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          /** Format: uri */
-          url?: string;
+          url?: components['schemas']['WebhookUrl'];
         };
       };
     };
@@ -2909,13 +2926,16 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description The WebhookConfig. */
+      /** @description The WebhookConfig, now (or already) in state `deactivated`; it stays readable by id. */
       200: {
         headers: {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['WebhookConfig'];
+          'application/json': components['schemas']['WebhookConfig'] & {
+            /** @constant */
+            state?: 'deactivated';
+          };
         };
       };
       400: components['responses']['BadRequest'];

@@ -117,8 +117,10 @@ function validateControl(): MiddlewareHandler<ControlEnv> {
       const name = op.pathParams[0] ?? 'id';
       throw Errors.notFound(url.pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource', params[name] ?? '');
     }
-    const query: Record<string, unknown> = {};
-    for (const [k, v] of url.searchParams) if (!(k in query)) query[k] = v;
+    // A null-prototype object, as in the ricloud pipeline: `?__proto__=1` must be an unknown parameter (a 400), not
+    // a prototype swap that validation never sees; `?constructor=1` must not be skipped as already present.
+    const query: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of url.searchParams) if (!Object.hasOwn(query, k)) query[k] = v;
     if (!op.validateQuery(query)) throw Errors.invalidParameters(ajvErrorsToParams(op.validateQuery.errors));
     let body: Record<string, unknown> = {};
     if (op.body !== 'none') {

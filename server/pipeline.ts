@@ -108,9 +108,12 @@ function exceedsDepth(value: unknown, max: number): boolean {
   return false;
 }
 
-/** Parses `Ricloud-Await`: seconds, clamped to 10; not a number is a 400. */
+/**
+ * Parses `Ricloud-Await`: seconds, clamped to 10. Absent is 0; anything the spec's pattern `^[0-9]+(\.[0-9]+)?$`
+ * rejects — an empty header included — is a 400 (HTTP strips the whitespace around a header value).
+ */
 export function parseAwait(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return 0;
+  if (value === undefined) return 0;
   const n = Number(value.trim());
   if (!Number.isFinite(n) || n < 0 || !/^\s*\d+(\.\d+)?\s*$/.test(value)) {
     throw Errors.invalidParameters({ 'Ricloud-Await': 'must be a number of seconds (0 to 10)' });

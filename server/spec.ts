@@ -91,13 +91,26 @@ function pointer(...parts: string[]): string {
   return parts.map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1')).join('/');
 }
 
+const CUSTOM_KEYWORDS = new Set(['anyOf', 'not', 'pattern', 'required']);
+
 /** Turns ajv errors into `params`: one reason per bad field, named by its dotted path. */
 export function ajvErrorsToParams(
   errors: ErrorObject[] | null | undefined,
   root = '',
 ): Record<string, string> {
   const params: Record<string, string> = {};
-  for (const e of errors ?? []) {
+  const all = errors ?? [];
+  // A schema may word its own reason (`x-error-message`): then its anyOf/not/pattern/required error stands for
+  // the rule, and the errors of an anyOf's branches are dropped as noise.
+  const custom = (e: ErrorObject) => {
+    const s = e.parentSchema as Record<string, unknown> | undefined;
+    return typeof s?.['x-error-message'] === 'string' && CUSTOM_KEYWORDS.has(e.keyword) ? s : undefined;
+  };
+  const collapsed = all.filter((e) => e.keyword === 'anyOf' && custom(e)).map((e) => `${e.schemaPath}/`);
+  for (const e of all) {
+    // `if` only says which branch failed; the branch's own errors name the field.
+    if (e.keyword === 'if') continue;
+    if (collapsed.some((prefix) => e.schemaPath.startsWith(prefix))) continue;
     let name = e.instancePath
       .split('/')
       .filter(Boolean)
@@ -118,8 +131,17 @@ export function ajvErrorsToParams(
     } else if (e.keyword === 'const') {
       reason = `must be ${JSON.stringify((e.params as { allowedValue?: unknown }).allowedValue)}`;
     }
+    const own = custom(e);
+    if (own) reason = String(own['x-error-message']);
     const key = name || root || 'body';
-    if (!(key in params)) params[key] = reason;
+    // Defined, not assigned: a field named `__proto__` must be named in params, not swap its prototype.
+    if (!Object.hasOwn(params, key))
+      Object.defineProperty(params, key, {
+        value: reason,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
   }
   return params;
 }
@@ -196,10 +218,12 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
       return ajv;
     };
   };
-  const bodyAjv = ajvOf({ strict: false, allErrors: true, validateSchema: false });
+  // verbose: an error carries its schema, so a schema's `x-error-message` can word it (ajvErrorsToParams).
+  const bodyAjv = ajvOf({ strict: false, allErrors: true, validateSchema: false, verbose: true });
   const inputAjv = ajvOf({
     strict: false,
     allErrors: true,
+    verbose: true,
     coerceTypes: true,
     useDefaults: false,
     validateSchema: false,
@@ -222,12 +246,15 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
       const schemaOf = (inWhere: string) => {
         const props: Record<string, unknown> = {};
         const required: string[] = [];
+        const numeric = new Set<string>();
         for (const p of params.filter((p) => p.in === inWhere)) {
           const name = String(p.name);
+          const types = ([] as unknown[]).concat(deref(doc, p.schema as JsonObject | undefined)?.type ?? []);
+          if (types.includes('number') || types.includes('integer')) numeric.add(name);
           props[inWhere === 'header' ? name.toLowerCase() : name] = rebase(p.schema ?? {});
           if (p.required) required.push(inWhere === 'header' ? name.toLowerCase() : name);
         }
-        return { props, required };
+        return { props, required, numeric };
       };
       const q = schemaOf('query');
       const pth = schemaOf('path');
@@ -267,21 +294,27 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
         },
         get validateQuery() {
           if (!validateQuery && Object.keys(q.props).length === 0) validateQuery = noProperties(false);
-          validateQuery ??= inputAjv().compile({
-            type: 'object',
-            properties: q.props,
-            required: q.required,
-            additionalProperties: false,
-          });
+          validateQuery ??= strictNumbers(
+            q.numeric,
+            inputAjv().compile({
+              type: 'object',
+              properties: q.props,
+              required: q.required,
+              additionalProperties: false,
+            }),
+          );
           return validateQuery;
         },
         get validatePath() {
           if (!validatePath && Object.keys(pth.props).length === 0) validatePath = noProperties(true);
-          validatePath ??= inputAjv().compile({
-            type: 'object',
-            properties: pth.props,
-            required: pth.required,
-          });
+          validatePath ??= strictNumbers(
+            pth.numeric,
+            inputAjv().compile({
+              type: 'object',
+              properties: pth.props,
+              required: pth.required,
+            }),
+          );
           return validatePath;
         },
         queryNames: new Set(Object.keys(q.props)),
@@ -355,6 +388,44 @@ function noProperties(allowExtra: boolean): ValidateFunction {
     return extra.length === 0;
   }) as ValidateFunction;
   return validate;
+}
+
+/** A number as a query or path parameter writes it: a JSON number literal, nothing around it. */
+const NUMBER_LITERAL = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
+
+/**
+ * Wraps a coercing validator so that numbers are read strictly. ajv's coercion reads any string `Number()` takes:
+ * `?n=%20` or a BOM as 0, ` 5 ` as 5, `1e309` as Infinity (which passes `type: integer`), none of which the spec's
+ * number or integer is. A numeric parameter must be a JSON number literal, and finite.
+ */
+function strictNumbers(numeric: Set<string>, validate: ValidateFunction): ValidateFunction {
+  const wrapped = ((data: unknown) => {
+    const input = (data ?? {}) as JsonObject;
+    const notLiteral = [...numeric].filter(
+      (k) =>
+        Object.hasOwn(input, k) && typeof input[k] === 'string' && !NUMBER_LITERAL.test(input[k] as string),
+    );
+    if (!validate(data)) {
+      wrapped.errors = validate.errors;
+      return false;
+    }
+    const bad = Object.keys(input).filter(
+      (k) => notLiteral.includes(k) || (typeof input[k] === 'number' && !Number.isFinite(input[k])),
+    );
+    wrapped.errors = bad.length
+      ? bad.map(
+          (key): ErrorObject => ({
+            keyword: 'type',
+            instancePath: `/${pointer(key)}`,
+            schemaPath: '#/type',
+            params: {},
+            message: 'must be a finite number',
+          }),
+        )
+      : null;
+    return bad.length === 0;
+  }) as ValidateFunction;
+  return wrapped;
 }
 
 /** The JSON pointer of a `$ref`'d request body's JSON schema. */

@@ -28,6 +28,27 @@ function org1(t: TestMock) {
 }
 
 describe('POST /polls', () => {
+  it('completes a poll with an empty files list at once, with no tasks or results (the official cascade)', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const before = org1(t).tasks.values().length;
+    const res = await t.post('/polls', { session, payload: { files: [] } });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      state: 'completed',
+      tasks_pending: [],
+      tasks_processing: [],
+      tasks_succeeded: [],
+      tasks_failed: [],
+    });
+    expect(res.body.date_started).toBe(res.body.date_created);
+    expect(res.body.date_completed).toBe(res.body.date_created);
+    expect(org1(t).tasks.values().length).toBe(before);
+    const results = await t.get(`/results?poll=${res.body.id}`);
+    expect(results.status).toBe(200);
+    expect(results.body.data).toEqual([]);
+  });
+
   it('creates a pending poll with one pending task per info type, data type and file', async () => {
     const t = testMock();
     const { session, source, user } = await activeSession(t);

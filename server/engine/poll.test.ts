@@ -5,7 +5,12 @@ import { type PollEvent, pollTransition, type TaskEvent, taskTransition } from '
 describe('pollTransition', () => {
   const table: { given: PollState; event: PollEvent; want: PollState | 'illegal'; effects?: string[] }[] = [
     { given: 'pending', event: 'task-started', want: 'processing', effects: ['set-date-started'] },
-    { given: 'pending', event: 'all-finished', want: 'illegal' },
+    {
+      given: 'pending',
+      event: 'all-finished',
+      want: 'completed',
+      effects: ['set-date-started', 'set-date-completed', 'emit-completed'],
+    },
     { given: 'processing', event: 'task-started', want: 'processing', effects: [] },
     {
       given: 'processing',

@@ -50,7 +50,12 @@ export function pollTransition(state: PollState, event: PollEvent): Transition<P
   switch (state) {
     case 'pending':
       if (event === 'task-started') return { ok: true, state: 'processing', effects: ['set-date-started'] };
-      return illegal(state);
+      // A poll with no task (an empty files list) finishes as it is created.
+      return {
+        ok: true,
+        state: 'completed',
+        effects: ['set-date-started', 'set-date-completed', 'emit-completed'],
+      };
     case 'processing':
       if (event === 'task-started') return { ok: true, state: 'processing', effects: [] };
       return { ok: true, state: 'completed', effects: ['set-date-completed', 'emit-completed'] };
@@ -148,6 +153,17 @@ function pollSource(
 }
 
 /**
+ * Whether a poll payload asks for nothing: no info or data type and no `files` list at all. An explicit empty
+ * `files` list is a request too (a poll that completes at once with no tasks).
+ * DIVERGENCE: the docs are silent; the official client (ricloud-py 3.2.0, samples/helpers.py download_results with
+ * cascade=True, the default of `ricloud icloud poll download`) posts `{"files": []}` after every JSON result that
+ * references no file, so rejecting it would break the client's own download command.
+ */
+export function asksForNothing(p: PollPayload): boolean {
+  return !p.info_types?.length && !p.data_types?.length && p.files === undefined;
+}
+
+/**
  * POST /polls: checks (in order) that something is asked for (400), that the session/subscription exists (404)
  * and is active (409 invalid-state), that the source is the session's or a child (404/400) and that a valid
  * storage config applies (409 organisation-unconfigured); then creates one task per item.
@@ -155,8 +171,7 @@ function pollSource(
  */
 export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): PollRecord {
   const p = input.payload;
-  const asked = (p.info_types?.length ?? 0) + (p.data_types?.length ?? 0) + (p.files?.length ?? 0);
-  if (asked === 0) {
+  if (asksForNothing(p)) {
     throw Errors.invalidParameters(
       { payload: 'must ask for at least one of info_types, data_types or files' },
       'Nothing to retrieve: give info_types, data_types or files in the payload.',
@@ -192,7 +207,9 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
   for (const t of unique(infoTypes)) items.push({ kind: 'info', target: t });
   for (const t of unique(p.data_types ?? [])) items.push({ kind: 'data', target: t });
   for (const f of unique(p.files ?? [])) items.push({ kind: 'files', target: f });
-  if (!items.length) {
+  // DIVERGENCE: an explicit empty `files` list is a poll with nothing to fetch, completed at once (see asksForNothing).
+  const nothingToFetch = !items.length && p.files !== undefined && !p.info_types?.length;
+  if (!items.length && !nothingToFetch) {
     // DIVERGENCE: "*" on a source type without info types (rirelay.instance) leaves nothing to do: a 400.
     throw Errors.invalidParameters({
       'payload.info_types': `source type ${source.type} offers no info types`,
@@ -229,6 +246,11 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
     data: presentPoll(ctx, org, poll),
     keyId: poll.key,
   });
+
+  if (nothingToFetch) {
+    applyPoll(ctx, org, poll, 'all-finished');
+    return poll;
+  }
 
   const { taskStartMs, taskProcessMs } = ctx.options.timings;
   // Tasks start one after another, half a processing time apart, so results appear while the poll runs.

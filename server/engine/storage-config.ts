@@ -33,10 +33,14 @@ function checkUrl(url: string): 'local' | 's3' | 'gs' {
   return target.scheme;
 }
 
+/** The bounds of `signed_urls_expiry`, seconds: the spec's SignedUrlsExpiry (ajv enforces it first). */
+export const SIGNED_URLS_EXPIRY = { min: 1, max: 365 * 86400 };
+
 function checkExpiry(expiry: number | undefined): void {
-  // The spec only says > 0; a url that outlives a year is certainly a client bug (and Date arithmetic overflows).
-  if (expiry !== undefined && !(expiry > 0 && expiry <= 365 * 86400)) {
-    throw Errors.invalidParameters({ signed_urls_expiry: 'must be between 0 and 31536000 seconds' });
+  // DIVERGENCE: the docs give no bounds. Under a second a url expires before it can be fetched (5e-324 s is 0 ms);
+  // over a year is certainly a client bug (and Date arithmetic overflows).
+  if (expiry !== undefined && !(expiry >= SIGNED_URLS_EXPIRY.min && expiry <= SIGNED_URLS_EXPIRY.max)) {
+    throw Errors.invalidParameters({ signed_urls_expiry: 'must be between 1 and 31536000 seconds' });
   }
 }
 

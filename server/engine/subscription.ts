@@ -5,7 +5,7 @@ import { ApiError, Errors } from '../errors.ts';
 import type { KeyRecord, OrgState, PollRecord, SubscriptionRecord } from '../store.ts';
 import { toIso } from './clock.ts';
 import { parseDateTime } from './dates.ts';
-import { createPoll } from './poll.ts';
+import { asksForNothing, createPoll } from './poll.ts';
 import type { Job } from './scheduler.ts';
 
 export const SUBSCRIPTION_POLL_JOB = 'subscription.poll';
@@ -63,7 +63,8 @@ export function createSubscription(
   body: RequestBody<'createSubscription'>,
 ): SubscriptionRecord {
   const p = body.poll_payload;
-  if ((p.info_types?.length ?? 0) + (p.data_types?.length ?? 0) + (p.files?.length ?? 0) === 0) {
+  // The same rule as a poll's (its polls are made from this payload): see asksForNothing.
+  if (asksForNothing(p)) {
     throw Errors.invalidParameters({
       poll_payload: 'must ask for at least one of info_types, data_types or files',
     });

@@ -20,15 +20,15 @@ export interface IdRef {
 export const isIdRef = (v: unknown): v is IdRef =>
   typeof v === 'object' && v !== null && typeof (v as IdRef).$idref === 'string';
 
-/** Resolves a `$ref` inside the spec. */
-export function deref<T = Schema>(node: unknown): T {
+/** Resolves a `$ref` inside a spec document (the ricloud spec unless told). */
+export function deref<T = Schema>(node: unknown, doc: Json = spec): T {
   let current = node as Json;
   for (let i = 0; i < 10 && current && typeof current.$ref === 'string'; i++) {
     current = (current.$ref as string)
       .replace(/^#\//, '')
       .split('/')
       .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
-      .reduce<unknown>((acc, k) => (acc as Json)[k], spec) as Json;
+      .reduce<unknown>((acc, k) => (acc as Json)[k], doc) as Json;
   }
   return current as T;
 }
@@ -53,6 +53,10 @@ export interface Operation {
   bodyPointer?: string;
   /** The kind of id the path takes (`user`, `session`, ...), from the path's first segment. */
   idKind?: string;
+  /** The document the operation comes from (its `$ref`s resolve there). */
+  doc: Json;
+  /** JSON pointer of each parameter's schema, by `in:name` (for ajv validation of a generated value). */
+  paramPointers: Map<string, string>;
 }
 
 /** The resource kind of a path template (`/configs/storage/{id}` → storage_config): the pipeline's own naming. */
@@ -62,26 +66,37 @@ export function kindOfPath(path: string): string | undefined {
 
 const escapePointer = (t: string) => t.replaceAll('~', '~0').replaceAll('/', '~1');
 
-/** Every operation of the spec, in document order. */
-export function specOperations(): Operation[] {
+/** Every operation of a spec (the ricloud spec unless told), in document order. */
+export function specOperations(doc: Json = spec): Operation[] {
   const out: Operation[] = [];
-  for (const [path, item] of Object.entries(spec.paths as Record<string, Json>)) {
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
     for (const method of METHODS) {
       const op = item[method] as Json | undefined;
       if (!op) continue;
-      const params = [...((item.parameters as Json[]) ?? []), ...((op.parameters as Json[]) ?? [])].map(
-        (p) => {
-          const d = deref<Json>(p);
-          return {
-            name: String(d.name),
-            in: d.in as Param['in'],
-            required: Boolean(d.required),
-            schema: deref<Json>(d.schema ?? {}),
-          };
-        },
-      );
+      const paramPointers = new Map<string, string>();
+      const raw = [
+        ...((item.parameters as Json[]) ?? []).map((p, i) => [
+          p,
+          `#/paths/${escapePointer(path)}/parameters/${i}`,
+        ]),
+        ...((op.parameters as Json[]) ?? []).map((p, i) => [
+          p,
+          `#/paths/${escapePointer(path)}/${method}/parameters/${i}`,
+        ]),
+      ] as [Json, string][];
+      const params = raw.map(([p, at]) => {
+        const d = deref<Json>(p, doc);
+        const base = typeof p.$ref === 'string' ? (p.$ref as string) : at;
+        paramPointers.set(`${d.in}:${d.name}`, `${base}/schema`);
+        return {
+          name: String(d.name),
+          in: d.in as Param['in'],
+          required: Boolean(d.required),
+          schema: deref<Json>(d.schema ?? {}, doc),
+        };
+      });
       const rbRaw = op.requestBody as Json | undefined;
-      const rb = rbRaw ? deref<Json>(rbRaw) : undefined;
+      const rb = rbRaw ? deref<Json>(rbRaw, doc) : undefined;
       const content = (rb?.content as Json | undefined)?.['application/json'] as Json | undefined;
       const bodyPointer = content
         ? typeof rbRaw?.$ref === 'string'
@@ -93,10 +108,12 @@ export function specOperations(): Operation[] {
         method: method.toUpperCase(),
         path,
         params,
-        body: content ? deref<Json>(content.schema) : undefined,
+        body: content ? deref<Json>(content.schema, doc) : undefined,
         bodyRequired: Boolean(rb?.required),
         bodyPointer,
         idKind: path.includes('{') ? kindOfPath(path) : undefined,
+        doc,
+        paramPointers,
       });
     }
   }
@@ -203,6 +220,10 @@ export interface GenContext {
   /** The property name of the value being generated. */
   field?: string;
   depth: number;
+  /** The document `$ref`s resolve in (default: the operation's, else the ricloud spec). */
+  doc?: Json;
+  /** Per-field generators that take precedence (the property test's bounds, e.g. how far the clock may move). */
+  overrides?: Record<string, fc.Arbitrary<unknown>>;
 }
 
 function safeUrlFor(op: Operation | undefined): fc.Arbitrary<string> | undefined {
@@ -228,8 +249,12 @@ function safeUrlFor(op: Operation | undefined): fc.Arbitrary<string> | undefined
  * bounds, arrays, objects with required/optional properties and additionalProperties maps.
  */
 export function validArb(schemaIn: Schema, g: GenContext = { depth: 0 }): fc.Arbitrary<unknown> {
-  const schema = deref<Schema>(schemaIn);
+  const doc = g.doc ?? g.op?.doc ?? spec;
+  const schema = deref<Schema>(schemaIn, doc);
   const field = g.field;
+  const override = field ? g.overrides?.[`${g.op?.id}.${field}`] : undefined;
+  if (override) return override;
+  if (doc !== spec) return schemaArb(schema, g);
   if (field === 'url') {
     const safe = safeUrlFor(g.op);
     if (safe) return safe;
@@ -253,7 +278,11 @@ export function validArb(schemaIn: Schema, g: GenContext = { depth: 0 }): fc.Arb
   if (field === 'info_types') return fc.array(fc.constantFrom(...INFO_TYPES), { maxLength: 2 });
   if (field === 'ids') return fc.array(idRef('result'), { minLength: 1, maxLength: 3 });
   if (field === 'interval') return fc.constantFrom(3600, 86400, 7200.5);
+  return schemaArb(schema, g);
+}
 
+/** A valid value from the schema alone (no field-specific choices above this level). */
+function schemaArb(schema: Schema, g: GenContext): fc.Arbitrary<unknown> {
   if ('const' in schema) return fc.constant(schema.const);
   if (Array.isArray(schema.enum)) return fc.constantFrom(...(schema.enum as unknown[]));
   const alts = (schema.anyOf ?? schema.oneOf) as Schema[] | undefined;
@@ -320,32 +349,76 @@ export function validArb(schemaIn: Schema, g: GenContext = { depth: 0 }): fc.Arb
   }
 }
 
+/** Real instants between 2000 and 2099 (so every generated date is a calendar date). */
+const instantArb = fc.date({
+  min: new Date('2000-01-01T00:00:00Z'),
+  max: new Date('2099-12-31T23:59:59Z'),
+  noInvalidDate: true,
+});
+
+/**
+ * The ways of writing an instant that RFC 3339 / ISO 8601 readers agree on: a date, a UTC date-time (with or without
+ * fractions), one with a numeric offset, and the space-separated minute form. A schema's pattern then filters them,
+ * so a tighter pattern (or a `format`) narrows what is generated without touching this list.
+ */
+const isoForms = (d: Date): string[] => {
+  const iso = d.toISOString(); // 2026-01-01T00:00:00.000Z
+  const day = iso.slice(0, 10);
+  const hm = iso.slice(11, 16);
+  const shifted = new Date(d.getTime() + 90 * 60_000).toISOString();
+  return [
+    day,
+    `${iso.slice(0, 19)}Z`,
+    iso,
+    `${shifted.slice(0, 19)}.123456+01:30`,
+    `${day} ${hm}`,
+    `${day}T${hm}Z`,
+  ];
+};
+
+/** Whether a pattern starts with an ISO 8601 calendar date (`^\d{4}-\d{2}-\d{2}`): its strings denote instants. */
+const isIsoDatePattern = (pattern: string) => pattern.startsWith('^\\d{4}-\\d{2}-\\d{2}');
+
+/** Strings matching a pattern (fast-check's regex generator), or a constant placeholder when there is none. */
+function fromPattern(pattern: string | undefined): fc.Arbitrary<string> {
+  if (!pattern) return fc.constant('x');
+  try {
+    return fc.stringMatching(new RegExp(pattern, 'u'), { size: 'small' });
+  } catch {
+    return fc.constant('x');
+  }
+}
+
 function stringArb(schema: Schema): fc.Arbitrary<string> {
   const pattern = schema.pattern as string | undefined;
+  const fits = (s: string) => !pattern || new RegExp(pattern, 'u').test(s);
   if (schema.format === 'uuid') return fc.uuid();
-  if (schema.format === 'date-time') {
-    return fc
-      .date({
-        min: new Date('2000-01-01T00:00:00Z'),
-        max: new Date('2099-12-31T00:00:00Z'),
-        noInvalidDate: true,
-      })
-      .map((d) => d.toISOString());
-  }
+  // Instants written in every form the schema's pattern (if any) admits; the pattern alone if it admits none.
+  const instants = (forms: (d: Date) => string[]) =>
+    instantArb.chain((d) => {
+      const ok = forms(d).filter(fits);
+      return ok.length ? fc.constantFrom(...ok) : fromPattern(pattern);
+    });
+  if (schema.format === 'date') return instants((d) => [d.toISOString().slice(0, 10)]);
+  if (schema.format === 'date-time') return instants((d) => isoForms(d).slice(1, 4));
+  if (pattern && isIsoDatePattern(pattern)) return instants(isoForms);
   if (pattern === '^[1-9][0-9]*$') return fc.integer({ min: 1, max: 10_000 }).map(String);
-  if (pattern === '^[0-9]+(\\.[0-9]+)?$') return fc.constantFrom('0', '1', '10', '0.5', '3600', '007');
-  if (pattern?.startsWith('^\\d{4}-')) {
-    return fc.constantFrom(
-      '2026-01-01',
-      '2026-01-01T00:00:00Z',
-      '2025-12-31 23:59',
-      '2026-01-01T00:00:00.000001+01:00',
-    );
-  }
-  if (pattern === '^https?://') return fc.constant('http://127.0.0.1:9/hook');
   if (pattern) {
-    const examples = (schema.examples as string[] | undefined) ?? [];
-    return examples.length ? fc.constantFrom(...examples) : fc.constant('x');
+    const examples = ((schema.examples as string[] | undefined) ?? []).filter(fits);
+    let matching: fc.Arbitrary<string> | undefined;
+    try {
+      matching = fc.stringMatching(new RegExp(pattern, 'u'), { size: 'small' });
+      fc.sample(matching, { numRuns: 1, seed: 1 });
+    } catch {
+      // fast-check cannot generate from every regex (lookaheads): the schema's examples stand in.
+      matching = undefined;
+    }
+    const minLength = (schema.minLength as number | undefined) ?? 0;
+    const maxLength = (schema.maxLength as number | undefined) ?? Number.POSITIVE_INFINITY;
+    const sized = matching?.filter((s) => s.length >= minLength && s.length <= maxLength);
+    if (sized && examples.length) return fc.oneof(fc.constantFrom(...examples), sized);
+    if (sized) return sized;
+    return examples.length ? fc.constantFrom(...examples) : fc.constant('x').filter(fits);
   }
   const minLength = (schema.minLength as number | undefined) ?? 0;
   const maxLength = Math.min((schema.maxLength as number | undefined) ?? 40, 40);
