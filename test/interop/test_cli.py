@@ -68,16 +68,20 @@ def test_poll_create_then_download_with_cascade(ricloud):
         assert hashlib.md5(content).hexdigest() == by_name[name].checksum
 
 
-def test_poll_download_of_info_results(ricloud):
-    # Not --cascade true: over results that reference no file the client's cascade posts {"files": []}, which the
-    # mock refuses (400: a poll must ask for something); see the README's "Use it from Python".
+def test_poll_download_of_info_results_with_the_default_cascade(ricloud):
+    # `poll download` cascades by default: over results that reference no file the client posts {"files": []},
+    # which the mock completes at once with no tasks (README divergences); every result is still downloaded.
     created = run_cli("icloud", "session", "create", "info+no2fa@example.com", "--icloud-password", "x")
     session_id = first_id(created.stdout, "Session")
     polled = run_cli("icloud", "poll", "create", session_id, "--info-types", "account.info,account.devices")
     poll_id = first_id(polled.stdout, "Poll")
-    downloaded = run_cli("icloud", "poll", "download", poll_id, "--cascade", "false")
+    downloaded = run_cli("icloud", "poll", "download", poll_id)
     assert downloaded.returncode == 0, downloaded.stdout + downloaded.stderr
     assert sorted(os.listdir(str(OUTPUT_DIR / poll_id))) == ["info%3Aaccount.devices", "info%3Aaccount.info"]
+    # One cascade poll per JSON result, each completed with no tasks and no results.
+    cascade = [p for p in ricloud.Poll.list(session=session_id) if p.id != poll_id]
+    assert len(cascade) == 2
+    assert all(p.state == "completed" and len(p.results) == 0 for p in cascade)
 
 
 def test_config_init_then_view_and_use_the_ini_file(tmp_path):

@@ -46,9 +46,9 @@ def test_helpers_download_info_results_read_their_data(ricloud):
     poll = helpers.create_poll(
         helpers.build_poll_payload("account.info,account.devices,account.backups", None, None), session=session.id
     )
-    data, files = helpers.process_poll_results(poll, cascade=False)
+    data, files = helpers.process_poll_results(poll, cascade=True)
     assert sorted(data) == ["info:account.backups", "info:account.devices", "info:account.info"]
-    assert files == {}
+    assert files == {}  # the cascade polls ({"files": []}) complete with nothing to download
     assert data["info:account.info"]["data"][0]["apple_id"] == "info+no2fa@example.com"
     # What the cascade reads of every JSON result: its data entries (none of them references a file here).
     for result in data.values():
