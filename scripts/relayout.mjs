@@ -69,6 +69,7 @@ export const MOVES = {
   'server/control-webhooks.ts': 'server/control/webhook-routes.ts',
   'server/control-state.ts': 'server/control/state.ts',
   'server/control-client.ts': 'server/control/client.ts',
+  'server/control-inspect.ts': 'server/control/inspect.ts',
   'server/engine/faults.ts': 'server/control/faults.ts',
   'server/engine/journal.ts': 'server/control/journal.ts',
   'server/engine/rate-limit.ts': 'server/control/rate-limit.ts',
@@ -86,10 +87,12 @@ export const MOVES = {
 /** Whole folders that move (every file in them, present or added later). */
 export const FOLDER_MOVES = {
   'server/resources/': 'server/http/routes/',
+  // The web console is one more client of the control plane: its pages and bundle are served under /_mock/ui.
+  'server/console/': 'server/control/console/',
 };
 
 /** Folders that the layout dissolves: a file still there after the moves is one the mapping does not know. */
-const DISSOLVED = ['server/engine/', 'server/resources/'];
+const DISSOLVED = ['server/engine/', 'server/resources/', 'server/console/'];
 
 /** The only files that stay directly in server/: the library's entry points (the CLI is cli/). */
 const ENTRY_POINTS = new Set(['server/index.ts', 'server/app.ts', 'server/start.ts']);

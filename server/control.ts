@@ -300,6 +300,13 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
   // Readiness, before the guard: probes from a CI service network or a kubelet are not loopback peers and
   // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
   control.get('/health', (c) => {
+    // It takes no parameter: like every operation, an unknown one is a 400 (the spec never lies), checked without
+    // the validation pipeline so that the probe stays cheap.
+    const search = c.req.url.indexOf('?');
+    if (search >= 0 && search < c.req.url.length - 1) {
+      const names = [...new URLSearchParams(c.req.url.slice(search + 1)).keys()];
+      throw Errors.invalidParameters(Object.fromEntries(names.map((name) => [name, 'is not a known field'])));
+    }
     c.header('Cache-Control', 'no-store');
     return c.json({ status: 'ok' });
   });

@@ -45,7 +45,10 @@ export function testMock(options: MockOptions = {}): TestMock {
     else if (o.body !== undefined) body = JSON.stringify(o.body);
     if (body !== undefined) headers['Content-Type'] ??= 'application/json';
     const res = await mock.app.request(path, { method, headers, body });
-    const text = await res.text();
+    // A server-sent-events stream (GET /_mock/changes) never ends: keep its status and headers, drop its body.
+    const streaming = (res.headers.get('content-type') ?? '').startsWith('text/event-stream');
+    if (streaming) await res.body?.cancel();
+    const text = streaming ? '' : await res.text();
     let parsed: unknown;
     try {
       parsed = text ? JSON.parse(text) : undefined;
