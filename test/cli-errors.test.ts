@@ -64,7 +64,7 @@ describe.concurrent('command-line mistakes: one line on stderr and an exit code'
     [['check-pacts'], "ricloud-mock: missing required argument 'paths'"],
     [
       ['verfy', '--pact', 'x.json'],
-      "ricloud-mock: unknown command 'verfy' (commands: serve, verify, check-pacts)",
+      "ricloud-mock: unknown command 'verfy' (commands: serve, verify, check-pacts, conformance)",
     ],
     [['verify'], 'ricloud-mock: verify needs --pact <file|dir|url> (repeatable) or --broker-url <url>'],
   ])('%j is a usage error (exit 2)', async (args, message) => {

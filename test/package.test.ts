@@ -19,7 +19,7 @@ const ALLOWED = [
   /^LICENSE$/,
   /^bin\/ricloud-mock\.js$/,
   /^dist\/[\w-]+\.js(\.map)?$/,
-  /^dist\/types\/(server|fixtures|openapi|contracts\/client)\/[\w/-]+\.d\.ts$/,
+  /^dist\/types\/(server|fixtures|openapi|contracts\/(client|conformance))\/[\w/.-]+\.d\.ts$/,
   /^openapi\/(ricloud-v3|control)\.(yaml|json)$/,
   /^fixtures\/scenarios\/[\w-]+\.json$/,
 ];

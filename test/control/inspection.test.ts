@@ -145,6 +145,7 @@ describe('GET /_mock/machines', () => {
     ]);
     expect(res.body.session).toMatchObject({ initial: 'pending', final: ['failed', 'expired'] });
     expect(edges(res.body.poll)).toEqual([
+      'pending -all-finished-> completed',
       'pending -task-started-> processing',
       'processing -all-finished-> completed',
       'processing -task-started-> processing',
