@@ -7,7 +7,7 @@ const reportDir = process.env.CI_REPORT_DIR;
 // (TZ must be set before the engine starts: assigning process.env.TZ inside a test is too late for some). Its
 // guard file proves the zone took effect; the date tests prove that no date reads the machine's zone.
 const tzRun = process.env.DATES_TZ_RUN === '1';
-const TZ_FILES = ['server/engine/dates.test.ts', 'test/dates.test.ts', 'test/dates-tz.test.ts'];
+const TZ_FILES = ['server/runtime/dates.test.ts', 'test/dates.test.ts', 'test/dates-tz.test.ts'];
 
 export default defineConfig({
   test: {

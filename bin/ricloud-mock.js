@@ -5,7 +5,7 @@
 // build is never what runs.
 import { existsSync } from 'node:fs';
 
-const inClone = existsSync(new URL('../server/main.ts', import.meta.url));
+const inClone = existsSync(new URL('../cli/main.ts', import.meta.url));
 if (!inClone) {
   await import('../dist/main.js');
 } else {
@@ -15,6 +15,6 @@ if (!inClone) {
   } else {
     const { register } = await import('tsx/esm/api');
     register();
-    await import('../server/main.ts');
+    await import('../cli/main.ts');
   }
 }

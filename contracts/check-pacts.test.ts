@@ -1,6 +1,6 @@
 // check-pacts' rules, one interaction at a time: given a request and an expected response, want these findings.
 import { describe, expect, it } from 'vitest';
-import { checkInteraction } from '../server/check-pacts.ts';
+import { checkInteraction } from './cli/check-pacts.ts';
 
 const auth = { Authorization: ['Token t'] };
 const json = { ...auth, 'Content-Type': ['application/json'] };

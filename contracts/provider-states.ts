@@ -1,7 +1,7 @@
 // The provider states shipped with the mock: a catalogue of named worlds that a consumer's pact can ask for.
 import type { Mock } from '../server/app.ts';
-import { createOrganisation, PERMISSIVE_SCOPES } from '../server/presets.ts';
-import type { OrgState } from '../server/store.ts';
+import { createOrganisation, PERMISSIVE_SCOPES } from '../server/domain/presets.ts';
+import type { OrgState } from '../server/domain/store.ts';
 import { signWebhook } from './client/signature.ts';
 
 type Json = Record<string, unknown>;

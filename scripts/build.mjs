@@ -15,9 +15,9 @@ import { buildIsFresh, DIST, ROOT, STAMP_FILE, sourceStamp } from './build-stamp
  * @type {{ name: string, source: string, subpath?: string }[]}
  */
 export const ENTRY_POINTS = [
-  { name: 'main', source: 'server/main.ts' },
+  { name: 'main', source: 'cli/main.ts' },
   { name: 'index', source: 'server/index.ts', subpath: '.' },
-  { name: 'control-client', source: 'server/control-client.ts', subpath: './control-client' },
+  { name: 'control-client', source: 'server/control/client.ts', subpath: './control-client' },
   { name: 'client', source: 'contracts/client/index.ts', subpath: './client' },
   { name: 'wire', source: 'openapi/types.ts', subpath: './wire' },
 ];
@@ -152,7 +152,7 @@ async function main() {
   rmSync(DIST, { recursive: true, force: true });
   mkdirSync(DIST, { recursive: true });
   // The bundle reads the package's files (the spec's JSON copy, fixtures/scenarios) by looking for the folder
-  // with openapi/ above itself (server/spec.ts packageFile), the same from dist/ as from the sources. Splitting keeps
+  // with openapi/ above itself (server/spec/compile.ts packageFile), the same from dist/ as from the sources. Splitting keeps
   // one copy of shared code, so a class (ControlError, RicloudError) is the same from '.' as from its own subpath,
   // and lazy imports (verify) stay lazy.
   await build({

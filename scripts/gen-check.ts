@@ -2,7 +2,7 @@
  * Regenerates the TypeScript types and the JSON copy of every OpenAPI spec and fails when a committed `.d.ts` or
  * `.json` differs (`npm run gen:check`), or rewrites them (`npm run gen`, which passes `--write`).
  *
- * The JSON copy (`openapi/<name>.json`) is what the server loads at start (server/spec.ts `loadSpecDocument`):
+ * The JSON copy (`openapi/<name>.json`) is what the server loads at start (server/spec/compile.ts `loadSpecDocument`):
  * JSON.parse is ~100× faster than parsing the YAML. It records the sha256 of its YAML, so a copy that is stale
  * is ignored at run time (the YAML is parsed instead) and reported here.
  *
@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { VERIFY_SNIPPET } from '../server/control-webhooks.ts';
-import { SOURCE_HASH_KEY, sourceHash } from '../server/spec.ts';
+import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
+import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
 import { consoleAssetsModule } from './console-assets.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
@@ -83,8 +83,8 @@ function main(): number {
   outputs.push({ spec: 'VERIFY_SNIPPET', out: 'README.md', fresh: generateReadme });
   // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).
   outputs.push({
-    spec: 'server/console/client',
-    out: 'server/console/assets.gen.ts',
+    spec: 'server/control/console/client',
+    out: 'server/control/console/assets.gen.ts',
     fresh: consoleAssetsModule,
   });
   for (const { spec, out, fresh: make } of outputs) {

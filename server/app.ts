@@ -2,28 +2,28 @@
 import { Hono } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { type Logger, pino } from 'pino';
-import { CONSOLE_PATH, consoleRoutes } from './console/index.ts';
+import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
+import { controlRoutes } from './control/routes.ts';
+import { type ControlEnv, type ControlHost, type ControlOptions, requestHooks } from './control/state.ts';
 import {
   DEFAULT_TIMINGS,
   type MockContext,
   type ResolvedOptions,
   type RicloudEnv,
   type Timings,
-} from './context.ts';
-import { controlRoutes } from './control.ts';
-import { type ControlEnv, type ControlHost, type ControlOptions, requestHooks } from './control-state.ts';
-import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './engine/clock.ts';
-import { IdSource } from './engine/ids.ts';
-import { registerJobs } from './engine/jobs.ts';
-import { type AdvanceReport, Scheduler } from './engine/scheduler.ts';
-import { ApiError, Errors } from './errors.ts';
-import { assertInstalled, S3_FEATURE, S3_SDK } from './optional-deps.ts';
-import { ricloudPipeline } from './pipeline.ts';
-import { applyPreset } from './presets.ts';
-import { registerResources } from './resources/index.ts';
-import { signedUrlRoutes } from './resources/results.ts';
-import { compileSpec } from './spec.ts';
-import { World } from './store.ts';
+} from './domain/context.ts';
+import { ApiError, Errors } from './domain/errors.ts';
+import { registerJobs } from './domain/jobs.ts';
+import { applyPreset } from './domain/presets.ts';
+import { World } from './domain/store.ts';
+import { ricloudPipeline } from './http/pipeline.ts';
+import { registerResources } from './http/routes/index.ts';
+import { signedUrlRoutes } from './http/routes/results.ts';
+import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './runtime/clock.ts';
+import { IdSource } from './runtime/ids.ts';
+import { assertInstalled, S3_FEATURE, S3_SDK } from './runtime/optional-deps.ts';
+import { type AdvanceReport, Scheduler } from './runtime/scheduler.ts';
+import { compileSpec } from './spec/compile.ts';
 
 /** Options of `createMock` / `createApp`; every field has a default. */
 export interface MockOptions {

@@ -9,13 +9,13 @@ export {
   runReceiverConformance,
 } from '../contracts/conformance/index.ts';
 export { createApp, createMock, type Mock, type MockOptions } from './app.ts';
-export type { MockContext, Timings } from './context.ts';
-export { DEFAULT_TIMINGS } from './context.ts';
-export { type ControlClient, ControlError, createControlClient } from './control-client.ts';
-export type { ControlOptions, TenantInput } from './control-state.ts';
-export { type Clock, type ClockMode, type ClockOptions, createClock } from './engine/clock.ts';
-export type { FaultInput, FaultRule, LatencySpec } from './engine/faults.ts';
-export type { JournalEntry } from './engine/journal.ts';
-export type { RateLimitConfig } from './engine/rate-limit.ts';
-export type { MockState } from './snapshot.ts';
+export { type ControlClient, ControlError, createControlClient } from './control/client.ts';
+export type { FaultInput, FaultRule, LatencySpec } from './control/faults.ts';
+export type { JournalEntry } from './control/journal.ts';
+export type { RateLimitConfig } from './control/rate-limit.ts';
+export type { MockState } from './control/snapshot.ts';
+export type { ControlOptions, TenantInput } from './control/state.ts';
+export type { MockContext, Timings } from './domain/context.ts';
+export { DEFAULT_TIMINGS } from './domain/context.ts';
+export { type Clock, type ClockMode, type ClockOptions, createClock } from './runtime/clock.ts';
 export { type MockServer, type StartOptions, startMockServer } from './start.ts';

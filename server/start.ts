@@ -2,8 +2,8 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createMock, type Mock, type MockOptions } from './app.ts';
-import { type ControlClient, createControlClient } from './control-client.ts';
-import type { AdvanceReport } from './engine/scheduler.ts';
+import { type ControlClient, createControlClient } from './control/client.ts';
+import type { AdvanceReport } from './runtime/scheduler.ts';
 
 export interface StartOptions extends MockOptions {
   /** Port to listen on (default 0: any free port). */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../server/cli-errors.ts';
+import { EXIT } from '../server/runtime/cli-errors.ts';
 import { type CliRun, runCli } from './helpers/spawn-mock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ricloud-mock-cli-errors-'));

@@ -3,11 +3,11 @@
 // offset in the machine's zone would shift every filter by 9 hours.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CONTROL_SPEC_PATH } from '../server/control.ts';
-import { parseDateInput } from '../server/engine/dates.ts';
-import { emitEvent } from '../server/engine/events.ts';
-import { importState, type MockState } from '../server/snapshot.ts';
-import { compileSpec } from '../server/spec.ts';
+import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';
+import { importState, type MockState } from '../server/control/snapshot.ts';
+import { emitEvent } from '../server/domain/events.ts';
+import { parseDateInput } from '../server/runtime/dates.ts';
+import { compileSpec } from '../server/spec/compile.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
 /** Four events: a at 00:00:00Z, b at 00:00:10Z, c and d at 00:00:20Z (2026-01-01, the manual clock's start). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { emitEvent } from '../server/engine/events.ts';
-import { createOrganisation } from '../server/presets.ts';
+import { emitEvent } from '../server/domain/events.ts';
+import { createOrganisation } from '../server/domain/presets.ts';
 import { testMock } from './helpers/api.ts';
 
 function setup() {

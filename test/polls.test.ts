@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_TYPES, INFO_TYPES, infoTypesFor } from '../fixtures/index.ts';
-import { createOrganisation, PERMISSIVE_SCOPES } from '../server/presets.ts';
+import { createOrganisation, PERMISSIVE_SCOPES } from '../server/domain/presets.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
 const NO2FA = 'jane+no2fa@example.com';

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { containedPath, parseStorageUrl } from '../server/engine/publish.ts';
+import { containedPath, parseStorageUrl } from '../server/domain/publish.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
 const dirs: string[] = [];

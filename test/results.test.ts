@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOrganisation } from '../server/presets.ts';
+import { createOrganisation } from '../server/domain/presets.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
 /** An active +no2fa session and a completed poll of the given data types; returns the poll's results. */

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Scopes } from '../openapi/types.ts';
-import { forceSessionOutcome, listScenarios } from '../server/engine/scenarios.ts';
-import { expireSession, touchSession } from '../server/engine/session.ts';
-import { createOrganisation, GETTING_STARTED_SCOPES } from '../server/presets.ts';
+import { createOrganisation, GETTING_STARTED_SCOPES } from '../server/domain/presets.ts';
+import { expireSession, touchSession } from '../server/domain/session.ts';
+import { forceSessionOutcome, listScenarios } from '../server/domain/session-outcomes.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
 const NO2FA = 'jane+no2fa@example.com';

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseSignatureHeader, signPayload, verifySignature } from '../server/engine/signature.ts';
+import { parseSignatureHeader, signPayload, verifySignature } from '../server/runtime/signature.ts';
 
 /** An independent implementation of the documented scheme, straight from node:crypto. */
 function independent(secret: string, body: string, t: number): string {

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStorageUrl } from '../server/engine/publish.ts';
-import { validateWebhookUrl } from '../server/engine/webhook-config.ts';
-import { exportOrg } from '../server/store.ts';
+import { parseStorageUrl } from '../server/domain/publish.ts';
+import { exportOrg } from '../server/domain/store.ts';
+import { validateWebhookUrl } from '../server/domain/webhook-config.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 import { spec, validateAtPointer } from './helpers/spec.ts';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOrganisation } from '../server/presets.ts';
+import { createOrganisation } from '../server/domain/presets.ts';
 import { testMock } from './helpers/api.ts';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 // Two tenants in one mock: nothing of one is visible to, or changeable by, the other, on every endpoint.
 import { describe, expect, it } from 'vitest';
-import { createOrganisation } from '../server/presets.ts';
+import { createOrganisation } from '../server/domain/presets.ts';
 import { type ApiResponse, type TestMock, testMock } from './helpers/api.ts';
 
 const MISSING_SEQ = '999999';

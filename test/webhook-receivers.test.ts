@@ -4,7 +4,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emitEvent } from '../server/engine/events.ts';
+import { emitEvent } from '../server/domain/events.ts';
 import { testMock } from './helpers/api.ts';
 
 interface SeenRequest {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockOptions } from '../server/app.ts';
-import { emitEvent } from '../server/engine/events.ts';
+import { emitEvent } from '../server/domain/events.ts';
 import { testMock } from './helpers/api.ts';
 import { type Behaviour, type ReceivedRequest, type Receiver, startReceiver } from './helpers/receiver.ts';
 

@@ -1,7 +1,8 @@
 // The catalogue of client checks (contracts/CONFORMANCE.md): what each prepares, what its driver must do, and the
 // rule it judges from the mock's journal and world once the driver has exited.
-import type { Timings } from '../../server/context.ts';
-import type { ControlClient } from '../../server/control-client.ts';
+
+import type { ControlClient } from '../../server/control/client.ts';
+import type { Timings } from '../../server/domain/context.ts';
 import type { DriverRun } from './driver.ts';
 import { describe, type Line, responseOf, timeMs } from './journal.ts';
 

@@ -1,8 +1,8 @@
 // Provider verification: the project's own consumer pacts (written by the consumer run) against the real mock.
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { checkPacts } from '../../server/check-pacts.ts';
-import { verifyPacts } from '../../server/verify.ts';
+import { checkPacts } from '../cli/check-pacts.ts';
+import { verifyPacts } from '../cli/verify.ts';
 import { PACT_DIR } from '../consumer/pact.ts';
 
 describe('ricloud-mock as the provider', () => {

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { APP_JS } from '../../server/console/assets.gen.ts';
+import { APP_JS } from '../../server/control/console/assets.gen.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 
 async function ctl(

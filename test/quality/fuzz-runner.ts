@@ -1,6 +1,6 @@
 // Runs generated requests against one tenant of an in-process mock and checks the quality properties on each.
 import { expect } from 'vitest';
-import { exportOrg } from '../../server/store.ts';
+import { exportOrg } from '../../server/domain/store.ts';
 import type { TestMock } from '../helpers/api.ts';
 import { validateAtPointer } from '../helpers/spec.ts';
 import { isIdRef, type Operation } from './spec-arbitraries.ts';

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createOrganisation } from '../../server/presets.ts';
+import { createOrganisation } from '../../server/domain/presets.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { dumpTenant } from './fuzz-runner.ts';
 import { type Operation, specOperations, validArb } from './spec-arbitraries.ts';

@@ -1,6 +1,6 @@
 // fast-check arbitraries generated from openapi/ricloud-v3.yaml: valid inputs per operation, and ways to break them.
 import fc from 'fast-check';
-import { resourceOfPath } from '../../server/pipeline.ts';
+import { resourceOfPath } from '../../server/http/pipeline.ts';
 import { spec } from '../helpers/spec.ts';
 
 type Json = Record<string, unknown>;

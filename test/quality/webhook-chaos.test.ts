@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { deliveryLog } from '../../server/engine/delivery.ts';
-import { emitEvent } from '../../server/engine/events.ts';
+import { deliveryLog } from '../../server/domain/delivery.ts';
+import { emitEvent } from '../../server/domain/events.ts';
 import { testMock } from '../helpers/api.ts';
 
 const EVENTS = Number(process.env.CHAOS_EVENTS ?? 1000);

@@ -1,0 +1,414 @@
+// /_mock routes that let a client (the web console, a test) see the world: per-organisation records with filters
+// and paging, the scheduler's queue, the state machines as data, and one server-sent-events stream of changes.
+import type { Hono, MiddlewareHandler } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { PollState, TaskState } from '../../openapi/types.ts';
+import type { MockContext } from '../domain/context.ts';
+import { Errors } from '../domain/errors.ts';
+import { type PollEvent, pollTransition, type TaskEvent, taskTransition } from '../domain/poll.ts';
+import {
+  presentEvent,
+  presentKey,
+  presentPermissions,
+  presentPoll,
+  presentResult,
+  presentSession,
+  presentSource,
+  presentStorageConfig,
+  presentSubscription,
+  presentTask,
+  presentUser,
+  presentWebhookConfig,
+} from '../domain/presenters.ts';
+import { readPublished } from '../domain/publish.ts';
+import { type SessionEvent, type SessionState, transition as sessionTransition } from '../domain/session.ts';
+import type { OrgState, Table } from '../domain/store.ts';
+import { toIso } from '../runtime/clock.ts';
+import type { JournalEntry } from './journal.ts';
+import { type ControlEnv, type ControlHost, controlStateOf } from './state.ts';
+import { requireTenant } from './tenants.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The change stream
+
+/** One control-plane change, as `GET /_mock/changes` sends it (`event: change`). */
+interface Change {
+  seq: number;
+  /** Mock-clock time of the change. */
+  time: string;
+  kind: 'request' | 'jobs' | 'control';
+  /** `request`: the journal entry of a ricloud request. */
+  request?: Omit<JournalEntry, 'at'>;
+  /** `control`: the control call that changed something. */
+  method?: string;
+  path?: string;
+}
+
+/** Fans changes out to every open stream; `jobs` changes are coalesced per microtask (an advance runs many). */
+export class ChangeFeed {
+  private seq = 0;
+  private listeners = new Set<(change: Change) => void>();
+  private jobsQueued = false;
+
+  constructor(private readonly ctx: MockContext) {}
+
+  get last(): number {
+    return this.seq;
+  }
+
+  /** Whether any stream is open (the journal hook does no work per request otherwise). */
+  get active(): boolean {
+    return this.listeners.size > 0;
+  }
+
+  subscribe(listener: (change: Change) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  emit(change: Omit<Change, 'seq' | 'time'>): void {
+    if (!this.listeners.size) return;
+    const full: Change = { seq: ++this.seq, time: toIso(this.ctx.clock.now()), ...change };
+    for (const l of this.listeners) l(full);
+  }
+
+  jobsRan(): void {
+    if (this.jobsQueued || !this.listeners.size) return;
+    this.jobsQueued = true;
+    queueMicrotask(() => {
+      this.jobsQueued = false;
+      this.emit({ kind: 'jobs' });
+    });
+  }
+}
+
+/** Records every successful control call that changes something as a `control` change. */
+export function controlChanges(feed: ChangeFeed): MiddlewareHandler<ControlEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.res.status < 300) {
+      feed.emit({ kind: 'control', method: c.req.method, path: new URL(c.req.url).pathname });
+    }
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Records of one organisation
+
+type AnyRecord = { id: string; state?: string; [k: string]: unknown };
+
+interface Collection {
+  table: (org: OrgState) => Table<AnyRecord>;
+  present: (ctx: MockContext, org: OrgState, r: AnyRecord) => unknown;
+  /** Fields that `q` searches (besides the id). */
+  search: string[];
+}
+
+const as = <T>(r: AnyRecord) => r as unknown as T;
+const table = (name: keyof OrgState) => (org: OrgState) => org[name] as unknown as Table<AnyRecord>;
+
+/** The collections of `GET /_mock/organisations/{id}/records/{collection}`, named as ricloud's URL segments. */
+const COLLECTIONS: Record<string, Collection> = {
+  keys: { table: table('keys'), present: (ctx, _o, r) => presentKey(ctx, as(r)), search: ['name'] },
+  users: { table: table('users'), present: (ctx, _o, r) => presentUser(ctx, as(r)), search: ['identifier'] },
+  sources: {
+    table: table('sources'),
+    present: (ctx, o, r) => presentSource(ctx, o, as(r)),
+    search: ['identifier', 'type'],
+  },
+  sessions: {
+    table: table('sessions'),
+    present: (ctx, o, r) => presentSession(ctx, o, as(r)),
+    search: ['source', 'error'],
+  },
+  polls: { table: table('polls'), present: (ctx, o, r) => presentPoll(ctx, o, as(r)), search: ['session'] },
+  tasks: { table: table('tasks'), present: (ctx, o, r) => presentTask(ctx, o, as(r)), search: ['type'] },
+  results: {
+    table: table('results'),
+    present: (ctx, _o, r) => presentResult(ctx, as(r)),
+    search: ['identifier', 'type'],
+  },
+  events: {
+    table: table('events'),
+    present: (ctx, _o, r) => presentEvent(ctx, as(r)),
+    search: ['type', 'action'],
+  },
+  subscriptions: {
+    table: table('subscriptions'),
+    present: (ctx, _o, r) => presentSubscription(ctx, as(r)),
+    search: ['source'],
+  },
+  storage_configs: {
+    table: table('storageConfigs'),
+    present: (ctx, _o, r) => presentStorageConfig(ctx, as(r)),
+    search: ['url'],
+  },
+  webhook_configs: {
+    table: table('webhookConfigs'),
+    present: (ctx, _o, r) => presentWebhookConfig(ctx, as(r)),
+    search: ['url'],
+  },
+  permissions: {
+    table: table('permissionSets'),
+    present: (ctx, _o, r) => presentPermissions(ctx, as(r)),
+    search: [],
+  },
+};
+
+function collectionOf(name: string): Collection {
+  const collection = COLLECTIONS[name];
+  if (!collection) throw Errors.notFound('collection', name);
+  return collection;
+}
+
+/** A transition in a record's history: the state it entered and when (mock clock), derived from its dates. */
+interface HistoryStep {
+  state: string;
+  time: string;
+}
+
+/**
+ * A session's, poll's or task's transitions, read from the dates the records keep (no second log to drift):
+ * created → pending; the init task's completion → active/failed; date_expired → expired; and so on.
+ */
+function historyOf(org: OrgState, collection: string, r: AnyRecord): HistoryStep[] {
+  const steps: HistoryStep[] = [];
+  const at = (state: string, time: unknown) => {
+    if (typeof time === 'string') steps.push({ state, time });
+  };
+  if (collection === 'sessions') {
+    at('pending', r.date_created);
+    const init = org.tasks.get((r.x as { initTask?: string } | undefined)?.initTask);
+    if (init?.date_completed && init.error !== 'session-expired') {
+      at(init.state === 'succeeded' ? 'active' : 'failed', init.date_completed);
+    }
+    at('expired', r.date_expired);
+  } else if (collection === 'polls') {
+    at('pending', r.date_created);
+    at('processing', r.date_started);
+    at('completed', r.date_completed);
+  } else if (collection === 'tasks') {
+    at('pending', r.date_created);
+    at('processing', r.date_started);
+    if (r.state === 'succeeded' || r.state === 'failed') at(r.state, r.date_completed);
+  }
+  return steps;
+}
+
+const RELATIONS = ['session', 'poll', 'source', 'task', 'user', 'key'] as const;
+
+// ---------------------------------------------------------------------------------------------------------------
+// State machines as data
+
+/** One edge of a state machine: `from` --event--> `to`. */
+interface MachineEdge {
+  from: string;
+  event: string;
+  to: string;
+}
+
+interface Machine {
+  initial: string;
+  states: string[];
+  final: string[];
+  edges: MachineEdge[];
+}
+
+/** Calls a transition function on every (state, event) pair and keeps the legal ones: the diagram is the code. */
+function machineOf<S extends string, E>(
+  initial: S,
+  states: S[],
+  events: [string, E][],
+  legal: (state: S, event: E) => S | undefined,
+): Machine {
+  const edges: MachineEdge[] = [];
+  for (const from of states) {
+    for (const [name, event] of events) {
+      const to = legal(from, event);
+      if (to !== undefined) edges.push({ from, event: name, to });
+    }
+  }
+  const final = states.filter((s) => !edges.some((e) => e.from === s && e.to !== s));
+  return { initial, states, final, edges };
+}
+
+/** The session, poll and task machines of server/engine, enumerated from their transition functions. */
+function machines(): Record<'session' | 'poll' | 'task', Machine> {
+  const sessionEvents: [string, SessionEvent][] = [
+    ['init-succeeded', { type: 'init-succeeded' }],
+    ['init-failed', { type: 'init-failed', error: 'code-required' }],
+    ['expire', { type: 'expire', trigger: 'admin' }],
+    ['use', { type: 'use' }],
+  ];
+  return {
+    session: machineOf<SessionState, SessionEvent>(
+      'pending',
+      ['pending', 'active', 'failed', 'expired'],
+      sessionEvents,
+      (s, e) => {
+        const t = sessionTransition(s, e);
+        return t.effects.some((x) => x.type === 'reject') ? undefined : t.state;
+      },
+    ),
+    poll: machineOf<PollState, PollEvent>(
+      'pending',
+      ['pending', 'processing', 'completed'],
+      [
+        ['task-started', 'task-started'],
+        ['all-finished', 'all-finished'],
+      ],
+      (s, e) => {
+        const t = pollTransition(s, e);
+        return t.ok ? t.state : undefined;
+      },
+    ),
+    task: machineOf<TaskState, TaskEvent>(
+      'pending',
+      ['pending', 'suspended', 'processing', 'succeeded', 'failed'],
+      [
+        ['start', 'start'],
+        ['succeed', 'succeed'],
+        ['fail', 'fail'],
+      ],
+      (s, e) => {
+        const t = taskTransition(s, e);
+        return t.ok ? t.state : undefined;
+      },
+    ),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Routes
+
+/**
+ * Adds the inspection routes to the control app (called from control.ts after its guard and validation).
+ * `GET /changes`, `GET /clock/jobs`, `GET /machines`, `GET /organisations/{id}/records[/{collection}[/{record}]]`.
+ */
+export function inspectionRoutes(mock: ControlHost, control: Hono<ControlEnv>, feed: ChangeFeed): void {
+  const ctx = mock.ctx;
+  const journal = controlStateOf(ctx).journal;
+  journal.subscribe((entry) => {
+    if (!feed.active) return;
+    if (!entry.time) entry.time = toIso(entry.at);
+    const { at: _at, ...request } = entry;
+    feed.emit({ kind: 'request', request });
+  });
+  ctx.scheduler.onRun(() => feed.jobsRan());
+
+  control.get('/changes', (c) =>
+    streamSSE(c, async (stream) => {
+      let closed = false;
+      let wake: (() => void) | undefined;
+      const queue: Change[] = [];
+      const unsubscribe = feed.subscribe((change) => {
+        // Bounded: a client that stops reading loses the oldest changes, never the mock's memory.
+        if (queue.length >= 1000) queue.shift();
+        queue.push(change);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        closed = true;
+        wake?.();
+      });
+      try {
+        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ seq: feed.last }) });
+        while (!closed) {
+          const change = queue.shift();
+          if (change) {
+            await stream.writeSSE({ event: 'change', id: String(change.seq), data: JSON.stringify(change) });
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
+        }
+      } finally {
+        unsubscribe();
+      }
+    }),
+  );
+
+  control.get('/clock/jobs', (c) => {
+    const q = c.get('query');
+    const limit = (q.limit as number | undefined) ?? 100;
+    const org = q.organisation as number | undefined;
+    const jobs = ctx.scheduler.pending().filter((j) => org === undefined || j.org === org);
+    return c.json({
+      data: jobs.slice(0, limit).map((j) => ({
+        id: j.id,
+        kind: j.kind,
+        due: toIso(j.due),
+        organisation: j.org,
+        args: j.args,
+      })),
+      total_count: jobs.length,
+    });
+  });
+
+  control.get('/machines', (c) => c.json(machines()));
+
+  control.get('/organisations/:id/records', (c) => {
+    const org = requireTenant(ctx, Number(c.get('params').id));
+    const counts: Record<string, number> = {};
+    for (const [name, col] of Object.entries(COLLECTIONS)) counts[name] = col.table(org).size;
+    return c.json({ organisation: org.id, counts });
+  });
+
+  control.get('/organisations/:id/records/:collection', (c) => {
+    const params = c.get('params');
+    const org = requireTenant(ctx, Number(params.id));
+    const name = params.collection ?? '';
+    const col = collectionOf(name);
+    const q = c.get('query');
+    const limit = (q.limit as number | undefined) ?? 50;
+    const offset = (q.offset as number | undefined) ?? 0;
+    const state = q.state as string | undefined;
+    const text = (q.q as string | undefined)?.toLowerCase();
+    const relations = RELATIONS.filter((k) => q[k] !== undefined).map((k) => [k, String(q[k])] as const);
+    const rows = col.table(org).newestFirst();
+    const matches =
+      state === undefined && text === undefined && relations.length === 0
+        ? rows
+        : rows.filter((r) => {
+            if (state !== undefined && r.state !== state) return false;
+            for (const [k, v] of relations) if (String(r[k] ?? '') !== v) return false;
+            if (text !== undefined) {
+              const hay = [r.id, ...col.search.map((f) => r[f])].map((v) => String(v ?? '').toLowerCase());
+              if (!hay.some((h) => h.includes(text))) return false;
+            }
+            return true;
+          });
+    return c.json({
+      data: matches.slice(offset, offset + limit).map((r) => col.present(ctx, org, r)),
+      total_count: matches.length,
+      offset,
+      limit,
+    });
+  });
+
+  control.get('/organisations/:id/records/:collection/:record', (c) => {
+    const params = c.get('params');
+    const org = requireTenant(ctx, Number(params.id));
+    const name = params.collection ?? '';
+    const col = collectionOf(name);
+    const r = col.table(org).get(params.record);
+    if (!r) throw Errors.notFound(name.replace(/s$/, ''), params.record ?? '');
+    return c.json({ data: col.present(ctx, org, r), history: historyOf(org, name, r) });
+  });
+
+  control.get('/organisations/:id/records/results/:record/content', async (c) => {
+    const params = c.get('params');
+    const org = requireTenant(ctx, Number(params.id));
+    const result = org.results.get(params.record);
+    if (!result) throw Errors.notFound('result', params.record ?? '');
+    const published = result.state === 'expired' ? undefined : await readPublished(ctx, org, result.url);
+    if (!published) throw Errors.notFound('result', result.id);
+    return c.body(published.bytes as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': published.contentType,
+      'Content-Length': String(published.bytes.byteLength),
+      'Content-Disposition': `inline; filename="${result.id}.${result.url.split('.').pop() ?? 'bin'}"`,
+    });
+  });
+}

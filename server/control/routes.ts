@@ -1,0 +1,453 @@
+// The /_mock control API (openapi/control.yaml): time, reset, tenants, scenarios, faults, journal and snapshots.
+import { readdirSync, readFileSync } from 'node:fs';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { deriveRelayPairing } from '../../fixtures/index.ts';
+import { ApiError, Errors } from '../domain/errors.ts';
+import { presentSession } from '../domain/presenters.ts';
+import { type ExpiryTrigger, expireSession } from '../domain/session.ts';
+import { forceSessionOutcome } from '../domain/session-outcomes.ts';
+import type { OrgState } from '../domain/store.ts';
+import { clearTaskFailures, forceTaskFailure } from '../domain/task-failures.ts';
+import { describeJsonError } from '../http/pipeline.ts';
+import { toIso } from '../runtime/clock.ts';
+import { parseDateInput } from '../runtime/dates.ts';
+import { ajvErrorsToParams, compileSpec, packageFile } from '../spec/compile.ts';
+import type { FaultInput } from './faults.ts';
+import { globToRegex } from './faults.ts';
+import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
+import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
+import { exportState, importState, type MockState } from './snapshot.ts';
+import { type ControlEnv, type ControlHost, type ControlOptions, controlStateOf } from './state.ts';
+import {
+  createTenant,
+  deleteTenant,
+  presentTenant,
+  rememberAllCreations,
+  requireTenant,
+  resetTenant,
+} from './tenants.ts';
+import { webhookControlRoutes } from './webhook-routes.ts';
+
+/** Location of the control API's spec. */
+export const CONTROL_SPEC_PATH = packageFile('openapi/control.yaml');
+
+/** Where named scenarios live (`<name>.json`). */
+export const SCENARIOS_DIR = packageFile('fixtures/scenarios/');
+
+/** A named scenario: a description and steps that are control API calls. */
+export interface NamedScenario {
+  name: string;
+  description: string;
+  steps: ScenarioStep[];
+}
+
+export type ScenarioStep =
+  | { session: Record<string, unknown> }
+  | { task: Record<string, unknown> }
+  | { fault: FaultInput }
+  | { rate_limit: Record<string, unknown> }
+  | { relay_code: { devices: number; prefix?: string } };
+
+/** Reads a JSON body; any content type is accepted (curl -d sends a form type). */
+async function readJson(req: Request): Promise<Record<string, unknown>> {
+  const text = await req.text();
+  if (!text.trim()) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(text) as unknown;
+  } catch (err) {
+    const { message, params } = describeJsonError(text, err);
+    throw Errors.malformedRequest(message, params);
+  }
+  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  throw Errors.malformedRequest('The body must be a JSON object.');
+}
+
+/** The cookie that carries the control token in a browser (set by `/_mock/ui?token=`). */
+export const CONTROL_COOKIE = 'ricloud-mock-control';
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
+
+interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string } };
+}
+
+/**
+ * Who may call the control API: with a control token, whoever sends it; without one, loopback peers only.
+ * In-process requests (`app.request()`, no socket) are always local.
+ */
+export function controlGuard(token: string | undefined): MiddlewareHandler {
+  return async (c, next) => {
+    if (token) {
+      const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      // The cookie is how a browser (the web console, server/control/console) sends it, EventSource included.
+      const given = bearer ?? c.req.header('x-mock-control-token') ?? getCookie(c, CONTROL_COOKIE);
+      if (given !== token) {
+        throw Errors.unauthorized(
+          'The control API needs the control token: send Authorization: Bearer <control token> or X-Mock-Control-Token.',
+        );
+      }
+      return next();
+    }
+    const peer = (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+    if (peer && !LOOPBACK.test(peer)) {
+      throw new ApiError(
+        403,
+        'permission-denied',
+        'The control API answers loopback peers only; start the mock with --control-token to allow others.',
+        { peer },
+      );
+    }
+    return next();
+  };
+}
+
+/** Validates control requests against openapi/control.yaml; routes it does not describe pass through untouched. */
+function validateControl(): MiddlewareHandler<ControlEnv> {
+  const spec = compileSpec(CONTROL_SPEC_PATH);
+  return async (c, next) => {
+    const url = new URL(c.req.url);
+    const match = spec.match(c.req.method, url.pathname);
+    if (match.kind === 'none') return next();
+    if (match.kind === 'method-not-allowed')
+      throw Errors.methodNotAllowed(c.req.method, url.pathname, match.allowed);
+    const { op, params } = match;
+    if (!op.validatePath(params)) {
+      const name = op.pathParams[0] ?? 'id';
+      throw Errors.notFound(url.pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource', params[name] ?? '');
+    }
+    // A null-prototype object, as in the ricloud pipeline: `?__proto__=1` must be an unknown parameter (a 400), not
+    // a prototype swap that validation never sees; `?constructor=1` must not be skipped as already present.
+    const query: Record<string, unknown> = Object.create(null);
+    for (const [k, v] of url.searchParams) if (!Object.hasOwn(query, k)) query[k] = v;
+    if (!op.validateQuery(query)) throw Errors.invalidParameters(ajvErrorsToParams(op.validateQuery.errors));
+    let body: Record<string, unknown> = {};
+    if (op.body !== 'none') {
+      body = await readJson(c.req.raw);
+      if (
+        op.validateBody &&
+        (Object.keys(body).length > 0 || op.body === 'required') &&
+        !op.validateBody(body)
+      ) {
+        throw Errors.invalidParameters(ajvErrorsToParams(op.validateBody.errors));
+      }
+    }
+    c.set('body', body);
+    c.set('query', query);
+    c.set('params', params);
+    await next();
+  };
+}
+
+let scenarioCache: Map<string, NamedScenario> | undefined;
+
+/** The named scenarios of fixtures/scenarios, read once. */
+export function namedScenarios(): Map<string, NamedScenario> {
+  if (scenarioCache) return scenarioCache;
+  const out = new Map<string, NamedScenario>();
+  let files: string[] = [];
+  try {
+    files = readdirSync(SCENARIOS_DIR).filter((f) => f.endsWith('.json'));
+  } catch {
+    files = [];
+  }
+  for (const f of files.sort()) {
+    const s = JSON.parse(readFileSync(`${SCENARIOS_DIR}${f}`, 'utf8')) as NamedScenario;
+    out.set(s.name ?? f.replace(/\.json$/, ''), s);
+  }
+  scenarioCache = out;
+  return out;
+}
+
+/** The organisation a control call targets: the given id, else the first organisation (the preset's). */
+function targetOrg(mock: ControlHost, id: unknown): OrgState {
+  if (typeof id === 'number') return requireTenant(mock.ctx, id);
+  const first = mock.ctx.world.orgs.values().next().value;
+  if (!first) throw Errors.notFound('organisation', 'default');
+  return first;
+}
+
+function findSessionAnywhere(mock: ControlHost, id: string, orgId?: number) {
+  const orgs = orgId === undefined ? [...mock.ctx.world.orgs.values()] : [requireTenant(mock.ctx, orgId)];
+  for (const org of orgs) {
+    const session = org.sessions.get(id);
+    if (session) return { org, session };
+  }
+  throw Errors.notFound('session', id);
+}
+
+/** POST /_mock/scenarios/sessions: a forced outcome for a source identifier or a session. */
+function applySessionScenario(mock: ControlHost, body: Record<string, unknown>) {
+  const sourceIdentifier = body.source_identifier as string | undefined;
+  const sessionId = body.session as string | undefined;
+  if (sourceIdentifier === undefined && sessionId === undefined) {
+    throw Errors.invalidParameters({ source_identifier: 'or session is required' });
+  }
+  const org =
+    sessionId !== undefined
+      ? findSessionAnywhere(mock, sessionId, body.organisation as number | undefined).org
+      : targetOrg(mock, body.organisation);
+  const error = body.error as string | null | undefined;
+  const state = (body.state as 'active' | 'failed' | undefined) ?? (error ? 'failed' : 'active');
+  const outcome: { state: 'active' | 'failed'; error?: string; delayMs?: number; sourceState?: 'locked' } = {
+    state,
+  };
+  if (state === 'failed') outcome.error = error ?? 'service-unavailable';
+  if (typeof body.delay_seconds === 'number') outcome.delayMs = body.delay_seconds * 1000;
+  if (body.source_state === 'locked') outcome.sourceState = 'locked';
+  const match: { sourceIdentifier?: string; sessionId?: string } = {};
+  if (sourceIdentifier !== undefined) match.sourceIdentifier = sourceIdentifier;
+  if (sessionId !== undefined) match.sessionId = sessionId;
+  const entry = forceSessionOutcome(mock.ctx, org, {
+    match,
+    outcome,
+    remaining: body.count as number | undefined,
+  });
+  return {
+    organisation: org.id,
+    source_identifier: entry.match.sourceIdentifier ?? null,
+    session: entry.match.sessionId ?? null,
+    state: entry.outcome.state,
+    error: entry.outcome.error ?? null,
+    delay_seconds: (entry.outcome.delayMs ?? 0) / 1000,
+    source_state: entry.outcome.sourceState ?? null,
+    remaining: entry.remaining,
+  };
+}
+
+/** POST /_mock/scenarios/tasks. */
+function applyTaskScenario(mock: ControlHost, body: Record<string, unknown>) {
+  const org = targetOrg(mock, body.organisation);
+  return forceTaskFailure(mock.ctx, org.id, {
+    type: String(body.type),
+    error: body.error as string | undefined,
+    message: body.message as string | undefined,
+    count: body.count as number | undefined,
+    source_identifier: body.source_identifier as string | undefined,
+    expire_session: body.expire_session as ExpiryTrigger | undefined,
+  });
+}
+
+/** Finds the first pairing code `<prefix><n>` whose Relay instance exposes `devices` devices (seed-dependent). */
+function relayCodeWith(mock: ControlHost, devices: number, prefix: string) {
+  for (let n = 1; n < 1000; n++) {
+    const code = `${prefix}${n}`;
+    const pairing = deriveRelayPairing(mock.ctx.options.seed, code);
+    if (pairing.devices.length === devices) {
+      return { relay_code: code, instance: pairing.instanceIdentifier, devices: pairing.devices };
+    }
+  }
+  throw Errors.invalidParameters({ devices: 'no pairing code found' });
+}
+
+/** Loads a named scenario into an organisation: each step is one control call. */
+export function loadScenario(
+  mock: ControlHost,
+  name: string,
+  organisation?: number,
+  sourceIdentifier?: string,
+) {
+  const scenario = namedScenarios().get(name);
+  if (!scenario) throw Errors.notFound('scenario', name);
+  const org = targetOrg(mock, organisation);
+  const state = controlStateOf(mock.ctx);
+  const applied: Record<string, unknown>[] = [];
+  for (const step of scenario.steps) {
+    if ('session' in step) {
+      const body: Record<string, unknown> = { ...step.session, organisation: org.id };
+      if (sourceIdentifier !== undefined && body.source_identifier !== undefined)
+        body.source_identifier = sourceIdentifier;
+      applied.push({ session: applySessionScenario(mock, body) });
+    } else if ('task' in step) {
+      applied.push({ task: applyTaskScenario(mock, { ...step.task, organisation: org.id }) });
+    } else if ('fault' in step) {
+      applied.push({ fault: state.faults.add({ ...step.fault, organisation: org.id }) });
+    } else if ('rate_limit' in step) {
+      applied.push({ rate_limit: state.rateLimiter.configure(step.rate_limit) });
+    } else if ('relay_code' in step) {
+      applied.push(relayCodeWith(mock, step.relay_code.devices, step.relay_code.prefix ?? `${name}-`));
+    }
+  }
+  return { name, organisation: org.id, applied };
+}
+
+/** Re-applies the start-up configuration after the preset: tenants, faults, rate limit, scenarios. */
+function applyStartup(mock: ControlHost, options: ControlOptions): void {
+  const state = controlStateOf(mock.ctx);
+  state.faults.clear();
+  for (const f of options.faults ?? []) state.faults.add(f);
+  state.rateLimiter.configure({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+  state.journal.clear();
+  clearTaskFailures(mock.ctx);
+  for (const t of options.tenants ?? []) createTenant(mock.ctx, t);
+  rememberAllCreations(mock.ctx);
+  for (const name of options.scenarios ?? []) loadScenario(mock, name);
+}
+
+function json(c: Context, body: unknown, status = 200) {
+  return c.json(body as object, status as 200);
+}
+
+/** The control API's routes, mounted at /_mock. */
+export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): Hono<ControlEnv> {
+  const control = new Hono<ControlEnv>({ strict: false });
+  const state = controlStateOf(mock.ctx, options);
+  applyStartup(mock, options);
+  // A full reset also restores the control plane's start-up configuration.
+  mock.onReset(() => applyStartup(mock, options));
+
+  // Readiness, before the guard: probes from a CI service network or a kubelet are not loopback peers and
+  // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
+  control.get('/health', (c) => {
+    // It takes no parameter: like every operation, an unknown one is a 400 (the spec never lies), checked without
+    // the validation pipeline so that the probe stays cheap.
+    const search = c.req.url.indexOf('?');
+    if (search >= 0 && search < c.req.url.length - 1) {
+      const names = [...new URLSearchParams(c.req.url.slice(search + 1)).keys()];
+      throw Errors.invalidParameters(Object.fromEntries(names.map((name) => [name, 'is not a known field'])));
+    }
+    c.header('Cache-Control', 'no-store');
+    return c.json({ status: 'ok' });
+  });
+  control.use('*', controlGuard(options.token));
+  control.use('*', validateControl());
+  const feed = new ChangeFeed(mock.ctx);
+  control.use('*', controlChanges(feed));
+  inspectionRoutes(mock, control, feed);
+
+  control.get('/clock', (c) => {
+    const { clock, scheduler } = mock.ctx;
+    const next = scheduler.nextDue();
+    return c.json({
+      now: toIso(clock.now()),
+      mode: clock.mode,
+      scale: clock.scale,
+      pending_jobs: scheduler.pending().length,
+      next_due: next === undefined ? null : toIso(next),
+    });
+  });
+
+  control.post('/clock/advance', async (c) => {
+    const report = await mock.advance(c.get('body').seconds as number);
+    return c.json({
+      now: toIso(report.to),
+      from: toIso(report.from),
+      ran: report.ran.map((j) => ({ id: j.id, kind: j.kind, due: toIso(j.due), organisation: j.org })),
+    });
+  });
+
+  control.post('/reset', (c) => {
+    mock.reset();
+    return c.json({
+      now: toIso(mock.ctx.clock.now()),
+      organisations: mock.ctx.world.orgs.size,
+      token: mock.token,
+    });
+  });
+
+  control.get('/organisations', (c) =>
+    c.json({ data: [...mock.ctx.world.orgs.values()].map((o) => presentTenant(mock.ctx, o)) }),
+  );
+  control.post('/organisations', (c) => {
+    const body = c.get('body') as unknown as Parameters<typeof createTenant>[1];
+    const { org } = createTenant(mock.ctx, body);
+    return json(c, presentTenant(mock.ctx, org), 201);
+  });
+  control.get('/organisations/:id', (c) =>
+    c.json(presentTenant(mock.ctx, requireTenant(mock.ctx, Number(c.get('params').id)))),
+  );
+  control.delete('/organisations/:id', (c) => {
+    const org = deleteTenant(mock.ctx, Number(c.get('params').id));
+    return c.json(presentTenant(mock.ctx, org));
+  });
+  control.post('/organisations/:id/reset', (c) =>
+    c.json(presentTenant(mock.ctx, resetTenant(mock.ctx, Number(c.get('params').id)))),
+  );
+
+  control.get('/scenarios', (c) =>
+    c.json({
+      data: [...namedScenarios().values()].map((s) => ({ name: s.name, description: s.description })),
+    }),
+  );
+  control.post('/scenarios/sessions', (c) => json(c, applySessionScenario(mock, c.get('body')), 201));
+  control.post('/scenarios/tasks', (c) => json(c, applyTaskScenario(mock, c.get('body')), 201));
+  control.post('/scenarios/load', (c) => {
+    const body = c.get('body');
+    return c.json(
+      loadScenario(
+        mock,
+        String(body.name),
+        body.organisation as number | undefined,
+        body.source_identifier as string | undefined,
+      ),
+    );
+  });
+  control.post('/sessions/:id/expire', (c) => {
+    const trigger = (c.get('body').trigger as ExpiryTrigger | undefined) ?? 'admin';
+    const { org, session } = findSessionAnywhere(mock, c.get('params').id ?? '');
+    if (!expireSession(mock.ctx, org, session, trigger)) {
+      throw Errors.invalidState(
+        'session',
+        session.id,
+        session.state,
+        `The session ${session.id} is ${session.state}: only pending or active sessions expire.`,
+      );
+    }
+    return c.json(presentSession(mock.ctx, org, session));
+  });
+
+  control.get('/faults', (c) => c.json({ data: state.faults.list() }));
+  control.post('/faults', (c) => json(c, state.faults.add(c.get('body') as unknown as FaultInput), 201));
+  control.delete('/faults', (c) => {
+    const removed = state.faults.list().length;
+    state.faults.clear();
+    return c.json({ removed });
+  });
+  control.delete('/faults/:id', (c) => {
+    const id = c.get('params').id ?? '';
+    if (!state.faults.remove(id)) throw Errors.notFound('fault', id);
+    return c.json({ removed: 1 });
+  });
+
+  control.get('/rate-limit', (c) => c.json(state.rateLimiter.config));
+  control.put('/rate-limit', (c) => c.json(state.rateLimiter.configure(c.get('body'))));
+
+  control.get('/requests', (c) => {
+    const q = c.get('query');
+    let since: number | undefined;
+    if (q.since !== undefined) {
+      since = parseDateInput(String(q.since), 'date-or-date-time');
+      if (since === undefined)
+        throw Errors.invalidParameters({ since: 'must match format "date-or-date-time"' });
+    }
+    const path = q.path === undefined ? undefined : globToRegex(String(q.path));
+    const data = state.journal.query({
+      path,
+      status: q.status as string | undefined,
+      since,
+      method: q.method as string | undefined,
+      organisation: q.organisation as number | undefined,
+      limit: q.limit as number | undefined,
+    });
+    return c.json({
+      data: data.map(({ at: _at, ...e }) => e),
+      total_count: state.journal.length,
+      capacity: state.journal.size,
+    });
+  });
+  control.delete('/requests', (c) => {
+    const removed = state.journal.length;
+    state.journal.clear();
+    return c.json({ removed });
+  });
+
+  control.get('/state', (c) => c.json(exportState(mock.ctx)));
+  control.put('/state', (c) => {
+    importState(mock.ctx, c.get('body') as unknown as MockState);
+    return c.json({ organisations: mock.ctx.world.orgs.size, now: toIso(mock.ctx.clock.now()) });
+  });
+
+  control.route('/', webhookControlRoutes(mock));
+  return control;
+}

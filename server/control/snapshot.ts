@@ -1,0 +1,72 @@
+// State snapshots: the whole mock (world, ids, scheduler, clock, tenants' creation states) as JSON, and back.
+import type { MockContext } from '../domain/context.ts';
+import { Errors } from '../domain/errors.ts';
+import { exportOrg, importOrg, type OrgSnapshot, World } from '../domain/store.ts';
+import { toIso } from '../runtime/clock.ts';
+import { parseDateTime } from '../runtime/dates.ts';
+import { type IdSnapshot, IdSource } from '../runtime/ids.ts';
+import type { SchedulerSnapshot } from '../runtime/scheduler.ts';
+import { controlStateOf } from './state.ts';
+
+/** The JSON of `GET /_mock/state` and `PUT /_mock/state` (and of `--state-file`). */
+export interface MockState {
+  version: 1;
+  seed: string;
+  clock: { now: string; ms: number };
+  ids: IdSnapshot;
+  scheduler: SchedulerSnapshot;
+  organisations: OrgSnapshot[];
+  creation?: OrgSnapshot[];
+}
+
+/**
+ * Exports everything the ricloud API's answers depend on. Same seed + same requests = byte-identical export.
+ * @see ../openapi/control.yaml exportState
+ */
+export function exportState(ctx: MockContext): MockState {
+  const now = ctx.clock.now();
+  return {
+    version: 1,
+    seed: ctx.ids.seed,
+    clock: { now: toIso(now), ms: now },
+    ids: ctx.ids.snapshot(),
+    scheduler: ctx.scheduler.snapshot(),
+    organisations: [...ctx.world.orgs.values()].map(exportOrg),
+    creation: [...controlStateOf(ctx).creation.values()].map((s) => structuredClone(s)),
+  };
+}
+
+/**
+ * Replaces the mock's state with an exported one. Everything is rebuilt first and swapped in at the end, so an
+ * invalid state (400) changes nothing.
+ */
+export function importState(ctx: MockContext, state: MockState): void {
+  let world: World;
+  let creation: Map<number, OrgSnapshot>;
+  let ids: IdSource;
+  let ms: number | undefined;
+  try {
+    world = new World();
+    for (const snap of state.organisations) {
+      if (world.orgs.has(snap.id)) throw new Error(`organisation ${snap.id} appears twice`);
+      world.addOrg(importOrg(snap));
+    }
+    creation = new Map((state.creation ?? state.organisations).map((s) => [s.id, structuredClone(s)]));
+    for (const s of creation.values()) importOrg(s);
+    ids = new IdSource(state.seed, state.ids);
+    // A state file written by hand may give only `now`; it is read strictly, as every date from outside.
+    ms = Number.isFinite(state.clock?.ms) ? state.clock.ms : parseDateTime(String(state.clock?.now));
+    if (ms === undefined) throw new Error('clock.now is not an RFC 3339 date-time (and clock.ms is missing)');
+  } catch (err) {
+    throw Errors.invalidParameters({ state: `is not an exported state: ${(err as Error).message}` });
+  }
+  ctx.scheduler.cancel(() => true);
+  ctx.world = world;
+  ctx.ids = ids;
+  ctx.clock.reset();
+  ctx.clock.set(ms);
+  ctx.scheduler.restore(state.scheduler);
+  const control = controlStateOf(ctx);
+  control.creation = creation;
+  control.rateLimiter.clear();
+}

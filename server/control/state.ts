@@ -1,0 +1,229 @@
+// Per-mock state of the control plane (faults, journal, rate limit, tenants' creation states) and its request hook.
+import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
+import type { MockContext } from '../domain/context.ts';
+import { ApiError, Errors } from '../domain/errors.ts';
+import type { OrgSnapshot } from '../domain/store.ts';
+import { requestTarget } from '../http/pipeline.ts';
+import type { AdvanceReport } from '../runtime/scheduler.ts';
+import { type FaultInput, FaultRegistry, waitWall } from './faults.ts';
+import { Journal, type JournalOptions } from './journal.ts';
+import { type RateLimitConfig, RateLimiter } from './rate-limit.ts';
+
+/** A tenant to create at start (config file, library options). */
+export interface TenantInput {
+  name: string;
+  preset?: 'default' | 'getting-started' | undefined;
+  scopes?:
+    | Record<string, { level: 'organisation' | 'key' | 'user'; type: 'count'; value: number }[]>
+    | undefined;
+  /** true: a valid config at the mock's storage url; a url: a valid config there; false: unconfigured. */
+  storage?: boolean | string | undefined;
+  token?: string | undefined;
+}
+
+/** Options of the control plane (MockOptions.control). */
+export interface ControlOptions {
+  /** When set, every control request must send it (Authorization: Bearer, or X-Mock-Control-Token). */
+  token?: string | undefined;
+  journal?: JournalOptions | undefined;
+  /** Fault rules present from the start (and after every reset). */
+  faults?: FaultInput[] | undefined;
+  rateLimit?: Partial<RateLimitConfig> | undefined;
+  /** Tenants created after the preset (and again after every reset). */
+  tenants?: TenantInput[] | undefined;
+  /** Named scenarios loaded at start (and after every reset). */
+  scenarios?: string[] | undefined;
+}
+
+/** Hono variables of a control request that matched an operation of openapi/control.yaml. */
+export type ControlEnv = {
+  Variables: {
+    body: Record<string, unknown>;
+    query: Record<string, unknown>;
+    params: Record<string, string>;
+  };
+};
+
+/**
+ * What the control plane drives: the mock's state and time, its full reset, and a hook to re-apply the control
+ * plane's start-up configuration after every reset (createMock owns reset; nothing replaces it from outside).
+ */
+export interface ControlHost {
+  ctx: MockContext;
+  /** The preset key's token. */
+  readonly token: string;
+  advance(seconds: number): Promise<AdvanceReport>;
+  reset(): void;
+  /** Runs `hook` after every full reset, once the preset is back. */
+  onReset(hook: () => void): void;
+}
+
+export interface ControlState {
+  options: ControlOptions;
+  faults: FaultRegistry;
+  journal: Journal;
+  rateLimiter: RateLimiter;
+  /** Each organisation's state right after its creation (tenant reset). */
+  creation: Map<number, OrgSnapshot>;
+}
+
+const states = new WeakMap<MockContext, ControlState>();
+
+/** The control state of a mock (created with defaults on first use). */
+export function controlStateOf(ctx: MockContext, options?: ControlOptions): ControlState {
+  let s = states.get(ctx);
+  if (!s) {
+    const opts = options ?? {};
+    s = {
+      options: opts,
+      faults: new FaultRegistry(ctx.options.seed),
+      journal: new Journal(opts.journal),
+      rateLimiter: new RateLimiter(opts.rateLimit),
+      creation: new Map(),
+    };
+    for (const f of opts.faults ?? []) s.faults.add(f);
+    states.set(ctx, s);
+  }
+  return s;
+}
+
+/** The organisation a request's token belongs to, without side effects (the pipeline authenticates later). */
+function tenantOf(ctx: MockContext, header: string | undefined): number | undefined {
+  const m = /^\s*Token\s+(\S+)\s*$/i.exec(header ?? '');
+  return m?.[1] ? ctx.world.findByToken(m[1])?.org.id : undefined;
+}
+
+function errorResponse(err: ApiError, extra: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(err.toBody()), {
+    status: err.status,
+    headers: { 'content-type': 'application/json', ...err.headers, ...extra },
+  });
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The request body as JSON, read through Hono's cached `arrayBuffer()` so that the pipeline can read it again. */
+async function requestJson(req: HonoRequest): Promise<unknown> {
+  try {
+    return parseJson(new TextDecoder().decode(await req.arrayBuffer()));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The response body as JSON; the response is read and put back unchanged (same status, headers and bytes).
+ * Not `Response.clone()`: Node 20's bundled undici never frees a cloned body (~4.7 KB a request; a regression
+ * from nodejs/undici#3458; `Request.clone()` ~1 KB), which grew the heap by 138 MB over 30k unknown-route 404s.
+ */
+async function responseJson(c: Context): Promise<unknown> {
+  const res = c.res;
+  const text = await res.text();
+  c.res = new Response(text, { status: res.status, statusText: res.statusText, headers: res.headers });
+  return parseJson(text);
+}
+
+/** Wall milliseconds, only to measure how long the mock took (journal, logs): never part of a response. */
+function wallMs(): number {
+  return performance.now();
+}
+
+interface NodeBindings {
+  incoming?: { socket?: { destroy(): void } };
+}
+
+/**
+ * The hook around every ricloud request (mounted before the pipeline): injected faults, the rate limit, the
+ * journal and the per-request log line (method, path, status, ms, tenant; never credentials).
+ */
+export function requestHooks(ctx: MockContext): MiddlewareHandler {
+  return async (c, next) => {
+    const { pathname, search } = requestTarget(c.req.url);
+    if (pathname.startsWith('/_mock')) return next();
+    const state = controlStateOf(ctx);
+    const started = wallMs();
+    const at = ctx.clock.now();
+    const method = c.req.method;
+    const tenant = tenantOf(ctx, c.req.header('authorization'));
+    const requestBody = state.journal.bodies && method !== 'GET' ? await requestJson(c.req) : undefined;
+
+    const decision = state.faults.decide(method, pathname, tenant);
+    const extra: Record<string, string> = {};
+    if (decision.fired.length) extra['X-Mock-Fault'] = decision.fired.join(', ');
+    if (decision.latencyMs > 0) {
+      extra['X-Mock-Latency'] = String(decision.latencyMs);
+      await waitWall(decision.latencyMs);
+    }
+    let response: Response | undefined;
+    if (decision.reset) {
+      const socket = (c.env as NodeBindings | undefined)?.incoming?.socket;
+      if (socket) {
+        socket.destroy();
+        response = new Response(null, { status: 499 });
+      } else {
+        // DIVERGENCE: in-process (app.request, no socket) a reset cannot cut a connection: 502 server-error instead.
+        response = errorResponse(
+          Errors.serverError(502, 'Injected fault: connection reset (no socket in-process).'),
+          extra,
+        );
+      }
+    } else if (decision.error) {
+      response = errorResponse(decision.error, extra);
+    } else {
+      const limited = tenant === undefined ? undefined : state.rateLimiter.check(tenant, at);
+      if (limited) response = errorResponse(limited, extra);
+    }
+    if (response) c.res = response;
+    else {
+      await next();
+      for (const [k, v] of Object.entries(extra)) c.res.headers.set(k, v);
+    }
+
+    const status = c.res.status;
+    // The headers are read only when the body is wanted (an error's code, or journal bodies): materialising them
+    // on every 2xx cost the served hot path a Headers object per request.
+    // A thrown ApiError answered by onError names its code itself: no need to read the body back (the 4xx path).
+    const apiError = c.error instanceof ApiError && c.error.status === status ? c.error : undefined;
+    const wantBody = state.journal.bodies || (status >= 400 && !apiError);
+    const isJson = wantBody && (c.res.headers.get('content-type') ?? '').includes('json');
+    const responseBody = isJson ? await responseJson(c) : undefined;
+    const orgVar = (c.get as (k: string) => { id: number } | undefined)('org');
+    const organisation = orgVar?.id ?? tenant ?? null;
+    const durationMs = Math.round((wallMs() - started) * 1000) / 1000;
+    const errorCode =
+      status < 400
+        ? null
+        : apiError
+          ? apiError.code
+          : responseBody && typeof responseBody === 'object'
+            ? String((responseBody as { error?: unknown }).error ?? '') || null
+            : null;
+    const query: Record<string, string> = {};
+    if (search) for (const [k, v] of new URLSearchParams(search)) if (!(k in query)) query[k] = v;
+    state.journal.record({
+      at,
+      method,
+      path: pathname,
+      query,
+      status: decision.reset && !response?.body ? 0 : status,
+      organisation,
+      duration_ms: durationMs,
+      error: decision.reset ? 'connection-reset' : errorCode,
+      faults: decision.fired,
+      request_body: requestBody,
+      response_body: responseBody,
+    });
+    // The line is built only when it will be written (`--log-level silent`/`warn` skip the formatting).
+    if (ctx.logger.isLevelEnabled('info'))
+      ctx.logger.info(
+        { method, path: pathname, status, ms: Math.round(durationMs), tenant: organisation },
+        `${method} ${pathname} ${status} ${Math.round(durationMs)}ms`,
+      );
+  };
+}

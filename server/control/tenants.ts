@@ -1,0 +1,100 @@
+// Tenants of the control API: isolated organisations created, listed, deleted and reset to their creation state.
+import type { MockContext } from '../domain/context.ts';
+import { Errors } from '../domain/errors.ts';
+import { presentOrganisation } from '../domain/presenters.ts';
+import { createOrganisation, GETTING_STARTED_SCOPES, PERMISSIVE_SCOPES } from '../domain/presets.ts';
+import { exportOrg, importOrg, type KeyRecord, type OrgState } from '../domain/store.ts';
+import { clearTaskFailures } from '../domain/task-failures.ts';
+import { controlStateOf, type TenantInput } from './state.ts';
+
+/** A tenant as the control API shows it: the organisation, its keys and their tokens. */
+export interface TenantView {
+  organisation: ReturnType<typeof presentOrganisation>;
+  token?: string;
+  keys: { id: string; state: string; token: string }[];
+}
+
+/** Presents a tenant (tokens included: the control API is a loopback or token-protected test tool). */
+export function presentTenant(ctx: MockContext, org: OrgState): TenantView {
+  const keys = org.keys.values().map((k) => ({ id: k.id, state: k.state, token: k.token }));
+  const active = keys.find((k) => k.state === 'active');
+  return { organisation: presentOrganisation(ctx, org), ...(active ? { token: active.token } : {}), keys };
+}
+
+/** Records an organisation's current state as its creation state (what a tenant reset returns to). */
+export function rememberCreation(ctx: MockContext, org: OrgState): void {
+  controlStateOf(ctx).creation.set(org.id, exportOrg(org));
+}
+
+/** Records every current organisation's creation state (after a preset or a full reset). */
+export function rememberAllCreations(ctx: MockContext): void {
+  const creation = controlStateOf(ctx).creation;
+  creation.clear();
+  for (const org of ctx.world.orgs.values()) creation.set(org.id, exportOrg(org));
+}
+
+/**
+ * Creates an isolated organisation with an active key (POST /_mock/organisations): parallel test files each take
+ * one and never see each other's records.
+ */
+export function createTenant(ctx: MockContext, input: TenantInput): { org: OrgState; key: KeyRecord } {
+  const preset = input.preset ?? 'default';
+  const storage = input.storage ?? preset === 'default';
+  const storageUrl = storage === true ? ctx.options.storageUrl : storage === false ? undefined : storage;
+  if (input.token && ctx.world.findByToken(input.token)) {
+    throw Errors.invalidParameters({ token: 'is already used by another key' });
+  }
+  const created = createOrganisation(ctx, {
+    name: input.name,
+    scopes: input.scopes ?? (preset === 'getting-started' ? GETTING_STARTED_SCOPES : PERMISSIVE_SCOPES),
+    token: input.token,
+    storageUrl,
+  });
+  rememberCreation(ctx, created.org);
+  return created;
+}
+
+/** The organisation with this id, or a 404 in the error shape. */
+export function requireTenant(ctx: MockContext, id: number): OrgState {
+  const org = ctx.world.orgs.get(id);
+  if (!org) throw Errors.notFound('organisation', id);
+  return org;
+}
+
+/** Deletes a tenant with its keys (their tokens stop working at once) and its pending jobs. */
+export function deleteTenant(ctx: MockContext, id: number): OrgState {
+  const org = requireTenant(ctx, id);
+  ctx.world.removeOrg(id);
+  ctx.scheduler.cancel((j) => j.org === id);
+  const state = controlStateOf(ctx);
+  state.creation.delete(id);
+  state.rateLimiter.forget(id);
+  clearTaskFailures(ctx, id);
+  return org;
+}
+
+/**
+ * Puts one tenant back to its creation state: same records, keys and tokens, no pending jobs; other tenants and
+ * the shared id counters are untouched. A map swap: well under 5 ms for any tenant a test builds.
+ */
+export function resetTenant(ctx: MockContext, id: number): OrgState {
+  requireTenant(ctx, id);
+  const state = controlStateOf(ctx);
+  const snap = state.creation.get(id);
+  if (!snap) throw Errors.notFound('organisation', id);
+  const fresh = importOrg(snap);
+  const order = [...ctx.world.orgs.keys()];
+  ctx.world.removeOrg(id);
+  ctx.world.addOrg(fresh);
+  // Keep the organisations' order (snapshots compare byte for byte).
+  const byId = new Map(ctx.world.orgs);
+  ctx.world.orgs.clear();
+  for (const orgId of order) {
+    const o = byId.get(orgId);
+    if (o) ctx.world.orgs.set(orgId, o);
+  }
+  ctx.scheduler.cancel((j) => j.org === id);
+  state.rateLimiter.forget(id);
+  clearTaskFailures(ctx, id);
+  return fresh;
+}

@@ -1,0 +1,83 @@
+// The dependencies every handler and engine function shares, and the Hono variables of a ricloud request.
+import type { Logger } from 'pino';
+import type { Clock } from '../runtime/clock.ts';
+import type { IdSource } from '../runtime/ids.ts';
+import type { Scheduler } from '../runtime/scheduler.ts';
+import type { CompiledSpec } from '../spec/compile.ts';
+import type { KeyRecord, OrgState, World } from './store.ts';
+
+/** Durations of the mock's asynchronous steps, in mock-clock milliseconds (configurable per app). */
+export interface Timings {
+  /** POST /sessions → active/failed. */
+  sessionInitMs: number;
+  /** A poll's task waits this long in `pending` before it starts processing. */
+  taskStartMs: number;
+  /** A task processes for this long before it succeeds or fails. */
+  taskProcessMs: number;
+  /** Storage and webhook config tests. */
+  configTestMs: number;
+  /** An active session unused for this long expires with error `api` (null: never). */
+  sessionIdleMs: number | null;
+  /** A Relay subscription is allowed by the app user after this long (null: only via the control API). */
+  relayAutoAllowMs: number | null;
+  /** Results expire (`expired`, `date_deleted`) this long after publication (null: never). */
+  resultRetentionMs: number | null;
+  /** A webhook receiver that does not answer within this many wall ms counts as failed. */
+  webhookTimeoutMs: number;
+}
+
+export const DEFAULT_TIMINGS: Timings = {
+  sessionInitMs: 2_000,
+  taskStartMs: 500,
+  taskProcessMs: 1_500,
+  configTestMs: 1_000,
+  sessionIdleMs: 60 * 60 * 1000,
+  relayAutoAllowMs: null,
+  resultRetentionMs: null,
+  webhookTimeoutMs: 10_000,
+};
+
+/** The options an app is built from after defaults are applied. */
+export interface ResolvedOptions {
+  seed: string;
+  preset: string;
+  /** Token of the preset's first key (fixed by --token, else seeded). */
+  token: string | undefined;
+  /** The url of the preset's storage config. */
+  storageUrl: string;
+  /** S3-compatible endpoint for s3:// configs (else they go to the blob store). */
+  s3Endpoint: string | undefined;
+  /** Public base url of the mock (signed urls point here). */
+  publicUrl: string;
+  /** Largest request body, bytes. */
+  bodyLimit: number;
+  timings: Timings;
+  /** Entries kept in the webhook delivery log (GET /_mock/deliveries), oldest dropped first. */
+  deliveryLogSize: number;
+}
+
+/** Everything shared by one app: world state, time, ids and configuration. */
+export interface MockContext {
+  world: World;
+  clock: Clock;
+  scheduler: Scheduler;
+  ids: IdSource;
+  spec: CompiledSpec;
+  options: ResolvedOptions;
+  logger: Logger;
+}
+
+/** Hono variables set by the request pipeline for every ricloud operation. */
+export interface RicloudEnv {
+  Variables: {
+    mock: MockContext;
+    org: OrgState;
+    key: KeyRecord;
+    operationId: string;
+    body: Record<string, unknown>;
+    query: Record<string, unknown>;
+    params: Record<string, string>;
+    /** Seconds from a valid Ricloud-Await header (0 when absent). */
+    awaitSeconds: number;
+  };
+}

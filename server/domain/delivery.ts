@@ -1,0 +1,385 @@
+// Webhook deliveries: signed HTTP POSTs of events, retried with back-off on the mock's clock, in order per receiver.
+import type { components } from '../../openapi/control.d.ts';
+import type { EventState } from '../../openapi/types.ts';
+import { toIso } from '../runtime/clock.ts';
+import type { Job } from '../runtime/scheduler.ts';
+import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
+import { postOnce } from '../runtime/webhook-transport.ts';
+import type { MockContext } from './context.ts';
+import { presentEvent } from './presenters.ts';
+import type { EventRecord, OrgState, WebhookConfigRecord, World } from './store.ts';
+
+/** Delay before retry n+1 after a failed attempt n (reference §2.10, D): 1 min, 5 min, 30 min, 2 h, 4 h. */
+export const RETRY_BACKOFF_MS = [60_000, 300_000, 1_800_000, 7_200_000, 14_400_000] as const;
+
+/** Retries after the first attempt; the event is `failed` when the last one fails. */
+export const MAX_RETRIES = RETRY_BACKOFF_MS.length;
+
+export const DELIVER_JOB = 'webhook.deliver';
+
+/** The outcome of one attempt, or a decision about the event, fed to `transition`. */
+export type DeliveryEvent =
+  | { kind: 'succeeded' }
+  | { kind: 'failed' }
+  /** Its webhook config was deleted or deactivated: nothing more is sent. */
+  | { kind: 'abandoned' }
+  /** A manual redelivery (control API) got a 2xx. */
+  | { kind: 'redelivered' };
+
+export type DeliveryEffect =
+  | { type: 'mark-delivered' }
+  | { type: 'schedule-retry'; retry: number; delayMs: number }
+  | { type: 'cancel-retries' }
+  /** The receiver's queue moves on to the next event. */
+  | { type: 'release-queue' };
+
+export interface DeliveryState {
+  state: EventState;
+  retries: number;
+}
+
+/**
+ * The delivery state machine, pure: an event is `pending` until an attempt succeeds (`delivered`) or the fifth
+ * retry fails (`failed`). Results arriving for a finished event change nothing, so no event is delivered twice.
+ * @see ../shared/api/docs/events.md
+ */
+export function transition(
+  s: DeliveryState,
+  e: DeliveryEvent,
+): { state: DeliveryState; effects: DeliveryEffect[] } {
+  switch (s.state) {
+    case 'pending':
+      switch (e.kind) {
+        case 'succeeded':
+          return {
+            state: { ...s, state: 'delivered' },
+            effects: [{ type: 'mark-delivered' }, { type: 'release-queue' }],
+          };
+        case 'failed': {
+          const delay = RETRY_BACKOFF_MS[s.retries];
+          if (delay === undefined)
+            return { state: { ...s, state: 'failed' }, effects: [{ type: 'release-queue' }] };
+          return { state: s, effects: [{ type: 'schedule-retry', retry: s.retries + 1, delayMs: delay }] };
+        }
+        case 'abandoned':
+          return {
+            state: { ...s, state: 'failed' },
+            effects: [{ type: 'cancel-retries' }, { type: 'release-queue' }],
+          };
+        case 'redelivered':
+          return {
+            state: { ...s, state: 'delivered' },
+            effects: [{ type: 'mark-delivered' }, { type: 'cancel-retries' }, { type: 'release-queue' }],
+          };
+        default:
+          return assertNever(e);
+      }
+    case 'delivered':
+      return { state: s, effects: [] };
+    case 'failed':
+      // A receiver fixed after the last retry can still get the event through a manual redelivery.
+      if (e.kind === 'redelivered')
+        return { state: { ...s, state: 'delivered' }, effects: [{ type: 'mark-delivered' }] };
+      return { state: s, effects: [] };
+    default:
+      return assertNever(s.state);
+  }
+}
+
+function assertNever(x: never): never {
+  throw new Error(`unexpected ${JSON.stringify(x)}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The delivery log (control API): a capped ring buffer per world, so that a reset empties it.
+
+/** One HTTP attempt, as `GET /_mock/deliveries` shows it (the control spec's schema). */
+export type DeliveryAttempt = components['schemas']['DeliveryAttempt'];
+
+/** A fixed-size ring of delivery attempts; the oldest entry is dropped first. */
+export class DeliveryLog {
+  private entries: DeliveryAttempt[] = [];
+  private seq = 0;
+
+  constructor(readonly capacity: number) {}
+
+  add(entry: Omit<DeliveryAttempt, 'id'>): DeliveryAttempt {
+    const full = { id: ++this.seq, ...entry };
+    this.entries.push(full);
+    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
+    return full;
+  }
+
+  /** Newest first, optionally for one event and/or one outcome (`ok`, `failed`, or an HTTP status). */
+  list(filter: { event?: string; status?: string } = {}): DeliveryAttempt[] {
+    const out: DeliveryAttempt[] = [];
+    for (let i = this.entries.length - 1; i >= 0; i--) {
+      const e = this.entries[i] as DeliveryAttempt;
+      if (filter.event && e.event !== filter.event) continue;
+      if (filter.status && !matchesStatus(e, filter.status)) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  get size(): number {
+    return this.entries.length;
+  }
+}
+
+function matchesStatus(e: DeliveryAttempt, status: string): boolean {
+  if (status === 'ok') return e.ok;
+  if (status === 'failed') return !e.ok;
+  if (/^\d+$/.test(status)) return e.status === Number(status);
+  return e.error === status;
+}
+
+const logs = new WeakMap<World, DeliveryLog>();
+
+/** The delivery log of the mock's current world. */
+export function deliveryLog(ctx: MockContext): DeliveryLog {
+  let log = logs.get(ctx.world);
+  if (!log) {
+    log = new DeliveryLog(ctx.options.deliveryLogSize);
+    logs.set(ctx.world, log);
+  }
+  return log;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Sending.
+
+/** `<config url>/<event id>`: the event id is appended to the path (query kept), trailing slashes collapsed. */
+export function eventUrl(configUrl: string, eventId: string): string {
+  const u = new URL(configUrl);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/${eventId}`;
+  return u.toString();
+}
+
+/** What one HTTP attempt returned. */
+export interface SendResult {
+  ok: boolean;
+  status: number | null;
+  error: string | null;
+  durationMs: number;
+  /** The Ricloud-Signature header that was sent. */
+  signature: string;
+}
+
+function describeFetchError(err: unknown): string {
+  const e = err as { name?: string; code?: string; cause?: { code?: string; name?: string } };
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError')
+    return 'timeout';
+  const code = e?.cause?.code ?? e?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection-refused';
+    case 'ECONNRESET':
+    case 'UND_ERR_SOCKET':
+      return 'connection-reset';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'dns-error';
+    default:
+      return code ? String(code).toLowerCase() : 'network-error';
+  }
+}
+
+/**
+ * POSTs a signed body once. Never throws: a refusal, reset or timeout is a failed result. The timeout is wall time
+ * because a real socket is waiting (`timings.webhookTimeoutMs`).
+ */
+export async function sendSigned(
+  ctx: MockContext,
+  url: string,
+  secret: string,
+  body: string,
+): Promise<SendResult> {
+  const t = Math.floor(ctx.clock.now() / 1000);
+  const started = performance.now(); // allow-ambient: network timing (duration_ms in the delivery log)
+  const signature = signPayload(secret, body, t);
+  try {
+    const status = await postOnce(
+      url,
+      {
+        'Content-Type': 'application/json',
+        'User-Agent': 'ricloud-mock',
+        [SIGNATURE_HEADER]: signature,
+      },
+      body,
+      // node:http never follows a redirect: a 3xx is not a 2xx, so it counts as a failed attempt.
+      AbortSignal.timeout(ctx.options.timings.webhookTimeoutMs), // allow-ambient: network timeout
+    );
+    const ok = status >= 200 && status < 300;
+    return { ok, status, error: null, durationMs: elapsed(started), signature };
+  } catch (err) {
+    return {
+      ok: false,
+      status: null,
+      error: describeFetchError(err),
+      durationMs: elapsed(started),
+      signature,
+    };
+  }
+}
+
+function elapsed(started: number): number {
+  return Math.round(performance.now() - started); // allow-ambient: network timing
+}
+
+/** The exact bytes sent for an event: the event as `GET /events/{id}` presents it at that moment. */
+export function eventBody(ctx: MockContext, event: EventRecord): string {
+  return JSON.stringify(presentEvent(ctx, event));
+}
+
+/** Sends an event to a config once and writes the attempt to the delivery log. */
+export async function sendEvent(
+  ctx: MockContext,
+  org: OrgState,
+  event: EventRecord,
+  config: WebhookConfigRecord,
+  kind: DeliveryAttempt['kind'],
+  attempt: number,
+): Promise<{ result: SendResult; entry: DeliveryAttempt }> {
+  const url = eventUrl(config.url, event.id);
+  const date = toIso(ctx.clock.now());
+  const result = await sendSigned(ctx, url, config.secret, eventBody(ctx, event));
+  const entry = deliveryLog(ctx).add({
+    event: event.id,
+    organisation: org.id,
+    event_type: `${event.type}.${event.action}`,
+    kind,
+    url,
+    attempt,
+    ok: result.ok,
+    status: result.status,
+    error: result.error,
+    duration_ms: result.durationMs,
+    date,
+    signature: result.signature,
+  });
+  return { result, entry };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-receiver queues: while an event waits for its retries, later events to the same config wait behind it, so a
+// receiver sees events in the order they happened.
+// DIVERGENCE: the docs promise no order; the mock guarantees it per webhook config, at the price that a dead
+// receiver holds later events back until the earlier one is delivered or has failed (about 6.6 h of retries). Queues are derived from the events table (pending events with
+// a target), so a restored snapshot rebuilds them.
+
+const queues = new WeakMap<OrgState, Map<string, string[]>>();
+
+function queuesOf(org: OrgState): Map<string, string[]> {
+  let q = queues.get(org);
+  if (!q) {
+    q = new Map();
+    for (const e of org.events.values()) {
+      const config = e.x?.config;
+      if (e.state !== 'pending' || !config || e.type === 'webhook_config') continue;
+      const list = q.get(config) ?? [];
+      list.push(e.id);
+      q.set(config, list);
+    }
+    queues.set(org, q);
+  }
+  return q;
+}
+
+/** Queues an event for its webhook config; the first in line is attempted at once (as a job, never inline). */
+export function enqueueDelivery(ctx: MockContext, org: OrgState, event: EventRecord): void {
+  const config = event.x?.config;
+  if (!config) return;
+  const all = queuesOf(org);
+  const queue = all.get(config) ?? [];
+  if (!queue.includes(event.id)) queue.push(event.id);
+  all.set(config, queue);
+  if (queue[0] === event.id) scheduleAttempt(ctx, org, event.id, 0, 0);
+}
+
+function scheduleAttempt(
+  ctx: MockContext,
+  org: OrgState,
+  eventId: string,
+  retry: number,
+  delayMs: number,
+): void {
+  ctx.scheduler.schedule(DELIVER_JOB, org.id, { event: eventId, retry }, delayMs);
+}
+
+/** Drops a finished event from its queue and starts the next pending one. */
+function releaseQueue(ctx: MockContext, org: OrgState, event: EventRecord): void {
+  const config = event.x?.config;
+  if (!config) return;
+  const all = queuesOf(org);
+  const queue = (all.get(config) ?? []).filter((id) => id !== event.id);
+  while (queue.length && org.events.get(queue[0])?.state !== 'pending') queue.shift();
+  if (queue.length) all.set(config, queue);
+  else all.delete(config);
+  const head = queue[0];
+  if (head && !ctx.scheduler.pending().some((j) => j.kind === DELIVER_JOB && j.args.event === head)) {
+    scheduleAttempt(ctx, org, head, org.events.get(head)?.retries ?? 0, 0);
+  }
+}
+
+/** Applies a transition and runs its effects. */
+export function applyDelivery(ctx: MockContext, org: OrgState, event: EventRecord, e: DeliveryEvent): void {
+  const { state, effects } = transition({ state: event.state, retries: event.retries }, e);
+  event.state = state.state;
+  event.retries = state.retries;
+  for (const effect of effects) {
+    switch (effect.type) {
+      case 'mark-delivered':
+        event.date_delivered = toIso(ctx.clock.now());
+        break;
+      case 'schedule-retry':
+        scheduleAttempt(ctx, org, event.id, effect.retry, effect.delayMs);
+        break;
+      case 'cancel-retries':
+        ctx.scheduler.cancel((j) => j.kind === DELIVER_JOB && j.org === org.id && j.args.event === event.id);
+        break;
+      case 'release-queue':
+        releaseQueue(ctx, org, event);
+        break;
+      default:
+        assertNever(effect);
+    }
+  }
+}
+
+/** The job: one attempt (retry 0 is the first) of a pending event. */
+function runAttempt(ctx: MockContext, job: Job): Promise<void> | undefined {
+  const org = job.org === null ? undefined : ctx.world.orgs.get(job.org);
+  const event = org?.events.get(String(job.args.event));
+  if (!org || !event || event.state !== 'pending') return;
+  const config = org.webhookConfigs.get(event.x?.config);
+  if (!config || config.state === 'deactivated') {
+    applyDelivery(ctx, org, event, { kind: 'abandoned' });
+    return;
+  }
+  event.retries = Number(job.args.retry) || 0;
+  return sendEvent(ctx, org, event, config, 'delivery', event.retries + 1).then(({ result }) => {
+    applyDelivery(ctx, org, event, { kind: result.ok ? 'succeeded' : 'failed' });
+  });
+}
+
+/** Registers the delivery job with the scheduler. */
+export function registerDeliveryJobs(ctx: MockContext): void {
+  ctx.scheduler.register(DELIVER_JOB, (job) => runAttempt(ctx, job));
+}
+
+/**
+ * Sends an event again now (control API), to the config it was meant for (else the one that applies now).
+ * A 2xx marks a pending or failed event delivered; a failure changes nothing but the log.
+ */
+export async function redeliverEvent(
+  ctx: MockContext,
+  org: OrgState,
+  event: EventRecord,
+  config: WebhookConfigRecord,
+): Promise<DeliveryAttempt> {
+  const attempts = deliveryLog(ctx).list({ event: event.id }).length;
+  const { result, entry } = await sendEvent(ctx, org, event, config, 'redelivery', attempts + 1);
+  if (result.ok) applyDelivery(ctx, org, event, { kind: 'redelivered' });
+  return entry;
+}

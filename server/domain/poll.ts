@@ -1,0 +1,527 @@
+// Polls and their tasks: pure transitions, task creation, processing on the clock and publication of results.
+import {
+  dataTypesFor,
+  encodeJson,
+  generateData,
+  generateInfo,
+  infoTypesFor,
+  md5Hex,
+  resolveFile,
+  UnknownTypeError,
+} from '../../fixtures/index.ts';
+import type { PollState, TaskState } from '../../openapi/types.ts';
+import { toIso } from '../runtime/clock.ts';
+import { parseDateTime } from '../runtime/dates.ts';
+import type { MockContext } from './context.ts';
+import { Errors } from './errors.ts';
+import { emitEvent } from './events.ts';
+import { isAllowed } from './permissions.ts';
+import { presentPoll, presentTask } from './presenters.ts';
+import { contentTypeFor, publishBytes, resultUrl, unpublish } from './publish.ts';
+import { touchSession } from './session.ts';
+import { applicableStorageConfig } from './storage-config.ts';
+import type {
+  KeyRecord,
+  OrgState,
+  PollRecord,
+  ResultRecord,
+  SessionRecord,
+  SourceRecord,
+  StorageConfigRecord,
+  TaskRecord,
+} from './store.ts';
+import { takeTaskFailure } from './task-failures.ts';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Pure transitions
+
+/** What happens to a poll: one of its tasks starts, or every task has finished (and its results are published). */
+export type PollEvent = 'task-started' | 'all-finished';
+export type PollEffect = 'set-date-started' | 'set-date-completed' | 'emit-completed';
+export type Transition<S, E> = { ok: true; state: S; effects: E[] } | { ok: false; state: S; effects: [] };
+
+const illegal = <S, E>(state: S): Transition<S, E> => ({ ok: false, state, effects: [] });
+
+/**
+ * A poll's state machine: `pending` → `processing` (first task starts) → `completed` (every task finished).
+ * A poll never fails: failures live in its tasks (reference §2.6).
+ */
+export function pollTransition(state: PollState, event: PollEvent): Transition<PollState, PollEffect> {
+  switch (state) {
+    case 'pending':
+      if (event === 'task-started') return { ok: true, state: 'processing', effects: ['set-date-started'] };
+      // A poll with no task (an empty files list) finishes as it is created.
+      return {
+        ok: true,
+        state: 'completed',
+        effects: ['set-date-started', 'set-date-completed', 'emit-completed'],
+      };
+    case 'processing':
+      if (event === 'task-started') return { ok: true, state: 'processing', effects: [] };
+      return { ok: true, state: 'completed', effects: ['set-date-completed', 'emit-completed'] };
+    case 'completed':
+      return illegal(state);
+    default: {
+      const never: never = state;
+      return illegal(never);
+    }
+  }
+}
+
+/** What happens to a task: it starts, it succeeds (result published), or it fails (with an error). */
+export type TaskEvent = 'start' | 'succeed' | 'fail';
+export type TaskEffect = 'set-date-started' | 'set-date-completed' | 'emit-succeeded' | 'emit-failed';
+
+/**
+ * A poll task's state machine: `pending` → `processing` → `succeeded` | `failed`; a `suspended` task resumes
+ * into `processing` (or fails). Finished tasks accept nothing.
+ * @see ../shared/api/docs/tasks.md
+ */
+export function taskTransition(state: TaskState, event: TaskEvent): Transition<TaskState, TaskEffect> {
+  switch (state) {
+    case 'pending':
+    case 'suspended':
+      if (event === 'start') return { ok: true, state: 'processing', effects: ['set-date-started'] };
+      if (event === 'fail')
+        return { ok: true, state: 'failed', effects: ['set-date-completed', 'emit-failed'] };
+      return illegal(state);
+    case 'processing':
+      if (event === 'succeed') {
+        return { ok: true, state: 'succeeded', effects: ['set-date-completed', 'emit-succeeded'] };
+      }
+      if (event === 'fail')
+        return { ok: true, state: 'failed', effects: ['set-date-completed', 'emit-failed'] };
+      return illegal(state);
+    case 'succeeded':
+    case 'failed':
+      return illegal(state);
+    default: {
+      const never: never = state;
+      return illegal(never);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Creating polls
+
+export const TASK_START_JOB = 'poll.task.start';
+export const TASK_RUN_JOB = 'poll.task.run';
+export const RESULT_EXPIRE_JOB = 'result.expire';
+
+type Kind = 'info' | 'data' | 'files';
+
+/** What a poll asks for, after `*` is expanded. */
+export interface PollPayload {
+  info_types?: string[];
+  data_types?: string[];
+  files?: string[];
+}
+
+export interface NewPoll {
+  key: KeyRecord;
+  session?: string;
+  subscription?: string;
+  /** A child source of the session's source (sequential id as string or number). */
+  source?: string | number;
+  payload: PollPayload;
+  requestor?: 'user' | 'subscription';
+}
+
+function unique(items: readonly string[]): string[] {
+  return [...new Set(items)];
+}
+
+function pollSource(
+  org: OrgState,
+  session: SessionRecord,
+  requested: string | number | undefined,
+): SourceRecord {
+  const own = org.sources.get(session.source);
+  if (requested === undefined) {
+    if (!own) throw Errors.notFound('source', session.source);
+    return own;
+  }
+  const id = String(requested);
+  const source = org.sources.get(id);
+  if (!source) throw Errors.notFound('source', id);
+  // DIVERGENCE: the docs only say "a child source"; the session's own source is accepted too, anything else is a 400.
+  if (source.id !== session.source && source.parent !== session.source) {
+    throw Errors.invalidParameters({ source: `is not the session's source or one of its children` });
+  }
+  return source;
+}
+
+/**
+ * Whether a poll payload asks for nothing: no info or data type and no `files` list at all. An explicit empty
+ * `files` list is a request too (a poll that completes at once with no tasks).
+ * DIVERGENCE: the docs are silent; the official client (ricloud-py 3.2.0, samples/helpers.py download_results with
+ * cascade=True, the default of `ricloud icloud poll download`) posts `{"files": []}` after every JSON result that
+ * references no file, so rejecting it would break the client's own download command.
+ */
+export function asksForNothing(p: PollPayload): boolean {
+  return !p.info_types?.length && !p.data_types?.length && p.files === undefined;
+}
+
+/**
+ * POST /polls: checks (in order) that something is asked for (400), that the session/subscription exists (404)
+ * and is active (409 invalid-state), that the source is the session's or a child (404/400) and that a valid
+ * storage config applies (409 organisation-unconfigured); then creates one task per item.
+ * @see ../shared/api/ricloud-v3.md §2.6
+ */
+export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): PollRecord {
+  const p = input.payload;
+  if (asksForNothing(p)) {
+    throw Errors.invalidParameters(
+      { payload: 'must ask for at least one of info_types, data_types or files' },
+      'Nothing to retrieve: give info_types, data_types or files in the payload.',
+    );
+  }
+  let sessionId = input.session;
+  let subscriptionId: string | null = null;
+  let requestedSource = input.source;
+  if (input.subscription !== undefined) {
+    const sub = org.subscriptions.get(input.subscription);
+    if (!sub) throw Errors.notFound('subscription', input.subscription);
+    if (sessionId !== undefined && sessionId !== sub.session) {
+      throw Errors.invalidParameters({ session: 'is not the session of the subscription' });
+    }
+    if (sub.state !== 'active') throw Errors.invalidState('subscription', sub.id, sub.state);
+    sessionId = sub.session;
+    subscriptionId = sub.id;
+    // A subscription on a Relay device polls that device unless the request names another source.
+    requestedSource ??= sub.source;
+  }
+  if (sessionId === undefined)
+    throw Errors.invalidParameters({ session: 'is required unless subscription is given' });
+  const session = org.sessions.get(sessionId);
+  if (!session) throw Errors.notFound('session', sessionId);
+  if (session.state !== 'active') throw Errors.invalidState('session', session.id, session.state);
+  const source = pollSource(org, session, requestedSource);
+  if (!applicableStorageConfig(org, input.key)) throw Errors.organisationUnconfigured();
+
+  const items: { kind: Kind; target: string }[] = [];
+  const infoTypes = unique(p.info_types ?? []).flatMap((t) =>
+    t === '*' ? [...infoTypesFor(source.type)] : [t],
+  );
+  for (const t of unique(infoTypes)) items.push({ kind: 'info', target: t });
+  for (const t of unique(p.data_types ?? [])) items.push({ kind: 'data', target: t });
+  for (const f of unique(p.files ?? [])) items.push({ kind: 'files', target: f });
+  // DIVERGENCE: an explicit empty `files` list is a poll with nothing to fetch, completed at once (see asksForNothing).
+  const nothingToFetch = !items.length && p.files !== undefined && !p.info_types?.length;
+  if (!items.length && !nothingToFetch) {
+    // DIVERGENCE: "*" on a source type without info types (rirelay.instance) leaves nothing to do: a 400.
+    throw Errors.invalidParameters({
+      'payload.info_types': `source type ${source.type} offers no info types`,
+    });
+  }
+
+  const now = ctx.clock.now();
+  const poll: PollRecord = {
+    id: ctx.ids.uuid(),
+    resource: 'poll',
+    organisation: String(org.id),
+    key: input.key.id,
+    user: session.user,
+    source: source.id,
+    session: session.id,
+    subscription: subscriptionId,
+    requestor: input.requestor ?? 'user',
+    tasks_pending: [],
+    tasks_processing: [],
+    tasks_succeeded: [],
+    tasks_failed: [],
+    tasks_suspended: [],
+    errors: [],
+    state: 'pending',
+    date_created: toIso(now),
+    date_started: null,
+    date_completed: null,
+  } as PollRecord;
+  org.polls.insert(poll);
+  touchSession(ctx, org, session.id);
+  emitEvent(ctx, org, {
+    type: 'poll',
+    action: 'created',
+    data: presentPoll(ctx, org, poll),
+    keyId: poll.key,
+  });
+
+  if (nothingToFetch) {
+    applyPoll(ctx, org, poll, 'all-finished');
+    return poll;
+  }
+
+  const { taskStartMs, taskProcessMs } = ctx.options.timings;
+  // Tasks start one after another, half a processing time apart, so results appear while the poll runs.
+  const step = taskProcessMs / 2;
+  items.forEach((item, i) => {
+    const task: TaskRecord = {
+      id: ctx.ids.uuid(),
+      resource: 'task',
+      organisation: String(org.id),
+      key: input.key.id,
+      user: session.user,
+      source: source.id,
+      session: session.id,
+      poll: poll.id,
+      source_type: source.type,
+      type: `${source.type}.${item.kind}`,
+      target: item.target,
+      state: 'pending',
+      error: null,
+      date_created: toIso(now),
+      date_started: null,
+      date_completed: null,
+    } as TaskRecord;
+    org.tasks.insert(task);
+    poll.tasks_pending.push(task.id);
+    emitEvent(ctx, org, {
+      type: 'task',
+      action: 'created',
+      data: presentTask(ctx, org, task),
+      keyId: poll.key,
+    });
+    ctx.scheduler.schedule(TASK_START_JOB, org.id, { task: task.id }, taskStartMs + i * step);
+  });
+  return poll;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Running tasks
+
+function moveTask(poll: PollRecord, taskId: string, to: TaskState): void {
+  for (const list of [
+    'tasks_pending',
+    'tasks_processing',
+    'tasks_suspended',
+    'tasks_succeeded',
+    'tasks_failed',
+  ] as const) {
+    const i = poll[list].indexOf(taskId);
+    if (i >= 0) poll[list].splice(i, 1);
+  }
+  poll[`tasks_${to}`].push(taskId);
+}
+
+function applyPoll(ctx: MockContext, org: OrgState, poll: PollRecord, event: PollEvent): void {
+  const t = pollTransition(poll.state, event);
+  if (!t.ok) return;
+  poll.state = t.state;
+  const now = toIso(ctx.clock.now());
+  for (const effect of t.effects) {
+    if (effect === 'set-date-started') poll.date_started = now;
+    else if (effect === 'set-date-completed') poll.date_completed = now;
+    else
+      emitEvent(ctx, org, {
+        type: 'poll',
+        action: 'completed',
+        data: presentPoll(ctx, org, poll),
+        keyId: poll.key,
+      });
+  }
+}
+
+function applyTask(
+  ctx: MockContext,
+  org: OrgState,
+  task: TaskRecord,
+  event: TaskEvent,
+  error?: string,
+): boolean {
+  const t = taskTransition(task.state, event);
+  if (!t.ok) return false;
+  task.state = t.state;
+  if (event === 'fail') task.error = error ?? 'failed';
+  const now = toIso(ctx.clock.now());
+  const poll = org.polls.get(task.poll);
+  if (poll) moveTask(poll, task.id, t.state);
+  for (const effect of t.effects) {
+    if (effect === 'set-date-started') task.date_started = now;
+    else if (effect === 'set-date-completed') task.date_completed = now;
+    else {
+      const action = effect === 'emit-succeeded' ? 'succeeded' : 'failed';
+      emitEvent(ctx, org, { type: 'task', action, data: presentTask(ctx, org, task), keyId: task.key });
+    }
+  }
+  return true;
+}
+
+function checkCompleted(ctx: MockContext, org: OrgState, poll: PollRecord): void {
+  if (poll.tasks_pending.length || poll.tasks_processing.length || poll.tasks_suspended.length) return;
+  applyPoll(ctx, org, poll, 'all-finished');
+}
+
+const MESSAGES: Record<string, (task: TaskRecord) => string> = {
+  'unsupported-type': (t) =>
+    `Source type ${t.source_type} does not offer ${t.type.split('.').pop()} ${t.target}.`,
+  'permission-denied': (t) => `The key's permissions do not allow ${t.target}.`,
+  'file-not-found': (t) => `No file ${t.target} in the data of this source.`,
+  'session-expired': (t) => `The session ${t.session} expired before the task ran.`,
+  'organisation-unconfigured': () => 'No valid storage config applied when the result was to be published.',
+  'publish-failed': () => 'Publishing the result to the storage config failed.',
+};
+
+function failTask(ctx: MockContext, org: OrgState, task: TaskRecord, error: string, message?: string): void {
+  if (!applyTask(ctx, org, task, 'fail', error)) return;
+  const poll = org.polls.get(task.poll);
+  if (!poll) return;
+  poll.errors.push({ task: task.id, error, message: message ?? (MESSAGES[error] ?? (() => error))(task) });
+  checkCompleted(ctx, org, poll);
+}
+
+interface Produced {
+  bytes: Uint8Array;
+  ext: string;
+  contentType: string;
+  identifier: string;
+}
+
+/** The bytes a task publishes, or the task error that stops it. */
+function produce(
+  ctx: MockContext,
+  org: OrgState,
+  task: TaskRecord,
+  poll: PollRecord,
+  source: SourceRecord,
+): Produced | { error: string } {
+  const key = org.keys.get(task.key);
+  const kind = task.type.slice(task.type.lastIndexOf('.') + 1) as Kind;
+  const gen = {
+    seed: ctx.options.seed,
+    sourceType: source.type,
+    sourceIdentifier: source.identifier,
+    // The poll's creation time, not the task's: a result is the same whenever its task happens to run.
+    refDate: new Date(Math.floor(parseDateTime(poll.date_created) ?? Number.NaN)),
+  };
+  const allowed = (family: 'info_type' | 'data_type' | 'file_type', id: string) =>
+    key !== undefined &&
+    isAllowed(org, key, 'task_type', task.type, source.type) &&
+    isAllowed(org, key, family, id, source.type);
+  try {
+    if (kind === 'files') {
+      const file = resolveFile(gen, task.target);
+      if (!file) return { error: 'file-not-found' };
+      if (!allowed('file_type', file.extension)) return { error: 'permission-denied' };
+      const ext = file.extension.toLowerCase().replace(/[^a-z0-9]/g, '') || 'bin';
+      return { bytes: file.bytes, ext, contentType: file.mimeType, identifier: `file:${task.target}` };
+    }
+    if (kind === 'info') {
+      if (!infoTypesFor(source.type).includes(task.target)) return { error: 'unsupported-type' };
+      if (!allowed('info_type', task.target)) return { error: 'permission-denied' };
+      const bytes = encodeJson(generateInfo(gen, task.target));
+      return { bytes, ext: 'json', contentType: 'application/json', identifier: `info:${task.target}` };
+    }
+    if (!dataTypesFor(source.type).includes(task.target)) return { error: 'unsupported-type' };
+    if (!allowed('data_type', task.target)) return { error: 'permission-denied' };
+    const bytes = encodeJson(generateData(gen, task.target));
+    return { bytes, ext: 'json', contentType: 'application/json', identifier: `data:${task.target}` };
+  } catch (err) {
+    if (err instanceof UnknownTypeError) return { error: 'unsupported-type' };
+    throw err;
+  }
+}
+
+function signedUrlFor(ctx: MockContext, config: StorageConfigRecord): ResultRecord['signed_url'] {
+  if (!config.signed_urls_enabled) return null;
+  const expiry = (config.signed_urls_expiry ?? 3600) * 1000;
+  return {
+    url: `${ctx.options.publicUrl}/_signed/${ctx.ids.token()}`,
+    date_expires: toIso(ctx.clock.now() + expiry),
+  };
+}
+
+function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Promise<void> {
+  const poll = org.polls.get(task.poll);
+  const session = org.sessions.get(task.session);
+  const source = org.sources.get(task.source);
+  if (!poll || !source) return failTask(ctx, org, task, 'unsupported-type');
+  if (session?.state !== 'active') return failTask(ctx, org, task, 'session-expired');
+  const produced = produce(ctx, org, task, poll, source);
+  if ('error' in produced) return failTask(ctx, org, task, produced.error);
+  const forced = takeTaskFailure(ctx, org, task);
+  if (forced) return failTask(ctx, org, task, forced.error, forced.message);
+  const config = applicableStorageConfig(org, org.keys.get(task.key));
+  if (!config) return failTask(ctx, org, task, 'organisation-unconfigured');
+
+  // Everything drawn from the seeded ids happens now, before any upload, so ids never depend on upload timing.
+  const resultId = ctx.ids.uuid();
+  const objectPath = `${poll.id}/${resultId}.${produced.ext}`;
+  const signed = signedUrlFor(ctx, config);
+  const finish = () => {
+    const result: ResultRecord = {
+      id: resultId,
+      resource: 'result',
+      organisation: String(org.id),
+      poll: poll.id,
+      task: task.id,
+      identifier: produced.identifier,
+      url: resultUrl(config.url, poll.id, resultId, produced.ext),
+      type: produced.ext,
+      checksum: md5Hex(produced.bytes),
+      size: produced.bytes.byteLength,
+      signed_url: signed,
+      state: 'available',
+      date_created: toIso(ctx.clock.now()),
+      date_consumed: null,
+      date_deleted: null,
+    } as ResultRecord;
+    org.results.insert(result);
+    const retention = ctx.options.timings.resultRetentionMs;
+    if (retention !== null)
+      ctx.scheduler.schedule(RESULT_EXPIRE_JOB, org.id, { result: resultId }, retention);
+    applyTask(ctx, org, task, 'succeed');
+    checkCompleted(ctx, org, poll);
+  };
+  let published: void | Promise<void>;
+  try {
+    published = publishBytes(ctx, org, config, objectPath, produced.bytes, contentTypeFor(produced.ext));
+  } catch (err) {
+    ctx.logger.warn({ org: org.id, task: task.id, err: (err as Error).message }, 'publication failed');
+    return failTask(ctx, org, task, 'publish-failed');
+  }
+  if (published instanceof Promise) {
+    return published.then(finish, (err: Error) => {
+      ctx.logger.warn({ org: org.id, task: task.id, err: err.message }, 'publication failed');
+      failTask(ctx, org, task, 'publish-failed');
+    });
+  }
+  finish();
+}
+
+/**
+ * Expires a result (retention): `expired`, `date_deleted`, and its published bytes removed.
+ * DIVERGENCE: the docs say expiry does not apply to client-owned buckets; the mock owns no bucket of its own, so
+ * when retention is configured it applies to every result, wherever it was published.
+ */
+export function expireResult(ctx: MockContext, org: OrgState, result: ResultRecord): void | Promise<void> {
+  if (result.state === 'expired') return;
+  result.state = 'expired';
+  result.date_deleted = toIso(ctx.clock.now());
+  return unpublish(ctx, org, result.url);
+}
+
+/** Registers the task and retention jobs. */
+export function registerPollJobs(ctx: MockContext): void {
+  const lookup = (job: { org: number | null; args: Record<string, unknown> }) => {
+    const org = ctx.world.orgs.get(job.org ?? -1);
+    return { org, task: org?.tasks.get(String(job.args.task)) };
+  };
+  ctx.scheduler.register(TASK_START_JOB, (job) => {
+    const { org, task } = lookup(job);
+    if (!org || !task || !applyTask(ctx, org, task, 'start')) return;
+    const poll = org.polls.get(task.poll);
+    if (poll) applyPoll(ctx, org, poll, 'task-started');
+    ctx.scheduler.schedule(TASK_RUN_JOB, org.id, { task: task.id }, ctx.options.timings.taskProcessMs);
+  });
+  ctx.scheduler.register(TASK_RUN_JOB, (job) => {
+    const { org, task } = lookup(job);
+    if (!org || !task || task.state !== 'processing') return;
+    return runTask(ctx, org, task);
+  });
+  ctx.scheduler.register(RESULT_EXPIRE_JOB, (job) => {
+    const org = ctx.world.orgs.get(job.org ?? -1);
+    const result = org?.results.get(String(job.args.result));
+    if (org && result) return expireResult(ctx, org, result);
+  });
+}

@@ -1,0 +1,213 @@
+// Presenters: the only code that turns stored records into wire JSON (nested objects and lists included).
+import type {
+  Event,
+  Key,
+  Organisation,
+  Permissions,
+  Poll,
+  Result,
+  Session,
+  Source,
+  StorageConfig,
+  Subscription,
+  Task,
+  User,
+  WebhookConfig,
+} from '../../openapi/types.ts';
+import { parseDateTime } from '../runtime/dates.ts';
+import type { MockContext } from './context.ts';
+import { listOf } from './lists.ts';
+import type {
+  EventRecord,
+  KeyRecord,
+  OrgState,
+  PermissionsRecord,
+  PollRecord,
+  ResultRecord,
+  SessionRecord,
+  SourceRecord,
+  StorageConfigRecord,
+  SubscriptionRecord,
+  Table,
+  TaskRecord,
+  UserRecord,
+  WebhookConfigRecord,
+} from './store.ts';
+
+/** Rows of a table grouped by one of their fields, oldest first; rebuilt only when the table changes. */
+class GroupIndex<T extends { id: string }> {
+  private built = new WeakMap<Table<T>, { revision: number; groups: Map<string, T[]> }>();
+  constructor(private readonly keyOf: (row: T) => string | null | undefined) {}
+
+  /** The rows whose key is `key`, oldest first (a shared array: callers copy before changing it). */
+  of(table: Table<T>, key: string): readonly T[] {
+    let index = this.built.get(table);
+    if (!index || index.revision !== table.revision) {
+      const groups = new Map<string, T[]>();
+      for (const row of table.values()) {
+        const k = this.keyOf(row);
+        if (k === null || k === undefined) continue;
+        const group = groups.get(k);
+        if (group) group.push(row);
+        else groups.set(k, [row]);
+      }
+      index = { revision: table.revision, groups };
+      this.built.set(table, index);
+    }
+    return index.groups.get(key) ?? [];
+  }
+}
+
+// Presenting a source, poll or task scanned every source/result of the organisation (O(n) per record, O(n²) per
+// list page); parents never change, so grouping once per table change makes each lookup O(1).
+const childrenByParent = new GroupIndex<SourceRecord>((s) => s.parent);
+const resultsByPoll = new GroupIndex<ResultRecord>((r) => r.poll);
+const resultsByTask = new GroupIndex<ResultRecord>((r) => r.task);
+
+/** GET /organisation: nested permissions and config lists. */
+export function presentOrganisation(ctx: MockContext, org: OrgState): Organisation {
+  const o = org.organisation;
+  return {
+    id: o.id,
+    resource: 'organisation',
+    type: o.type,
+    name: o.name,
+    slug: o.slug,
+    config: { ...o.config },
+    permissions: { ...org.permissions, scopes: structuredClone(org.permissions.scopes) },
+    storage_configs: listOf(
+      org.storageConfigs.newestFirst().map((s) => presentStorageConfig(ctx, s)),
+      '/configs/storage',
+    ),
+    storage_config_default: o.storage_config_default,
+    webhook_configs: listOf(
+      org.webhookConfigs.newestFirst().map((w) => presentWebhookConfig(ctx, w)),
+      '/configs/webhook',
+    ),
+    webhook_config_default: o.webhook_config_default,
+    state: o.state,
+    date_created: o.date_created,
+  } as Organisation;
+}
+
+export function presentKey(_ctx: MockContext, k: KeyRecord): Key {
+  return { ...k, config: structuredClone(k.config) };
+}
+
+export function presentUser(_ctx: MockContext, u: UserRecord): User {
+  return { ...u };
+}
+
+/** A source with its children as a nested list. */
+export function presentSource(ctx: MockContext, org: OrgState, s: SourceRecord): Source {
+  const children = [...childrenByParent.of(org.sources, s.id)].reverse();
+  return {
+    id: s.id,
+    resource: 'source',
+    user: s.user,
+    type: s.type,
+    identifier: s.identifier,
+    info: s.info === null ? null : structuredClone(s.info),
+    parent: s.parent,
+    children: listOf(
+      children.map((c) => presentSource(ctx, org, c)),
+      `/sources/${s.id}/children`,
+    ),
+    state: s.state,
+    date_created: s.date_created,
+  } as Source;
+}
+
+/** A session with its source nested (DOC). */
+export function presentSession(ctx: MockContext, org: OrgState, s: SessionRecord): Session {
+  const source = org.sources.get(s.source);
+  const { x: _internal, ...wire } = s;
+  return {
+    ...wire,
+    source: source ? presentSource(ctx, org, source) : (null as unknown as Source),
+  } as Session;
+}
+
+/** The signed url while it is valid; null once it has expired (reference §2.9). */
+function liveSignedUrl(ctx: MockContext, r: ResultRecord): Result['signed_url'] {
+  if (!r.signed_url) return null;
+  return (parseDateTime(r.signed_url.date_expires) ?? Number.NaN) > ctx.clock.now()
+    ? { ...r.signed_url }
+    : null;
+}
+
+export function presentResult(ctx: MockContext, r: ResultRecord): Result {
+  return { ...r, signed_url: liveSignedUrl(ctx, r) };
+}
+
+/** A poll with its results and errors as nested lists. */
+export function presentPoll(ctx: MockContext, org: OrgState, p: PollRecord): Poll {
+  const results = resultsByPoll
+    .of(org.results, p.id)
+    .filter((r) => r.state !== 'expired')
+    .reverse();
+  // Built field by field so that the order is the documented one (results and errors before state).
+  return {
+    id: p.id,
+    resource: p.resource,
+    organisation: p.organisation,
+    key: p.key,
+    user: p.user,
+    source: p.source,
+    session: p.session,
+    subscription: p.subscription,
+    requestor: p.requestor,
+    tasks_pending: [...p.tasks_pending],
+    tasks_processing: [...p.tasks_processing],
+    tasks_succeeded: [...p.tasks_succeeded],
+    tasks_failed: [...p.tasks_failed],
+    tasks_suspended: [...p.tasks_suspended],
+    results: listOf(
+      results.map((r) => presentResult(ctx, r)),
+      `/polls/${p.id}/results`,
+    ),
+    errors: listOf(
+      p.errors.map((e) => ({ ...e })),
+      `/polls/${p.id}/errors`,
+    ),
+    state: p.state,
+    date_created: p.date_created,
+    date_started: p.date_started,
+    date_completed: p.date_completed,
+  };
+}
+
+export function presentTask(ctx: MockContext, org: OrgState, t: TaskRecord): Task {
+  const results = [...resultsByTask.of(org.results, t.id)].reverse();
+  return {
+    ...t,
+    results: listOf(
+      results.map((r) => presentResult(ctx, r)),
+      `/tasks/${t.id}/results`,
+    ),
+  } as Task;
+}
+
+export function presentEvent(_ctx: MockContext, e: EventRecord): Event {
+  const { x: _internal, ...wire } = e;
+  return structuredClone(wire) as Event;
+}
+
+/** Credentials are never echoed back (reference §2.9). */
+export function presentStorageConfig(_ctx: MockContext, s: StorageConfigRecord): StorageConfig {
+  const { x: _secret, ...wire } = s;
+  return { ...wire, credentials: null } as StorageConfig;
+}
+
+export function presentWebhookConfig(_ctx: MockContext, w: WebhookConfigRecord): WebhookConfig {
+  return { ...w };
+}
+
+export function presentPermissions(_ctx: MockContext, p: PermissionsRecord): Permissions {
+  return structuredClone(p);
+}
+
+export function presentSubscription(_ctx: MockContext, s: SubscriptionRecord): Subscription {
+  const { x: _internal, ...wire } = s;
+  return structuredClone(wire) as Subscription;
+}

@@ -1,0 +1,39 @@
+// /organisation (singular): the calling key's organisation; update is POST.
+import { Hono } from 'hono';
+import type { RequestBody } from '../../../openapi/types.ts';
+import type { RicloudEnv } from '../../domain/context.ts';
+import { Errors } from '../../domain/errors.ts';
+import { presentOrganisation } from '../../domain/presenters.ts';
+import { slugify } from '../../domain/presets.ts';
+
+/** @see ../shared/api/docs/organisations.md */
+export const organisationRoutes = new Hono<RicloudEnv>();
+
+organisationRoutes.get('/', (c) => c.json(presentOrganisation(c.get('mock'), c.get('org'))));
+
+organisationRoutes.post('/', (c) => {
+  const org = c.get('org');
+  const body = c.get('body') as RequestBody<'updateOrganisation'>;
+  const o = org.organisation;
+  // Check every reference before changing anything: a rejected update changes nothing.
+  const storageDefault =
+    body.storage_config_default === undefined || body.storage_config_default === null
+      ? body.storage_config_default
+      : String(body.storage_config_default);
+  const webhookDefault =
+    body.webhook_config_default === undefined || body.webhook_config_default === null
+      ? body.webhook_config_default
+      : String(body.webhook_config_default);
+  if (storageDefault && !org.storageConfigs.get(storageDefault))
+    throw Errors.notFound('storage_config', storageDefault);
+  if (webhookDefault && !org.webhookConfigs.get(webhookDefault))
+    throw Errors.notFound('webhook_config', webhookDefault);
+  if (body.name !== undefined) {
+    o.name = body.name;
+    o.slug = slugify(body.name);
+  }
+  if (storageDefault !== undefined) o.storage_config_default = storageDefault;
+  if (webhookDefault !== undefined) o.webhook_config_default = webhookDefault;
+  if (body.config) o.config = { ...o.config, ...body.config };
+  return c.json(presentOrganisation(c.get('mock'), org));
+});

@@ -1,0 +1,51 @@
+// /polls: create (one task per requested item; 409 unless the session is active and storage is configured), list, retrieve.
+import { Hono } from 'hono';
+import type { Query, RequestBody } from '../../../openapi/types.ts';
+import type { RicloudEnv } from '../../domain/context.ts';
+import { Errors } from '../../domain/errors.ts';
+import { paginate } from '../../domain/lists.ts';
+import { createPoll } from '../../domain/poll.ts';
+import { presentPoll } from '../../domain/presenters.ts';
+
+/** @see ../shared/api/docs/polls.md */
+export const pollsRoutes = new Hono<RicloudEnv>();
+
+pollsRoutes.post('/', (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const body = c.get('body') as RequestBody<'createPoll'>;
+  // The legacy `type` field (the walkthrough's "data") is accepted by the spec and ignored here.
+  const poll = createPoll(ctx, org, {
+    key: c.get('key'),
+    session: body.session,
+    subscription: body.subscription,
+    source: body.source,
+    payload: body.payload,
+  });
+  return c.json(presentPoll(ctx, org, poll), 201);
+});
+
+pollsRoutes.get('/', (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const q = c.get('query') as Query<'listPolls'>;
+  const items = org.polls
+    .newestFirst()
+    .filter(
+      (p) =>
+        (q.session === undefined || p.session === q.session) &&
+        (q.source === undefined || p.source === String(q.source)) &&
+        (q.subscription === undefined || p.subscription === q.subscription) &&
+        (q.requestor === undefined || p.requestor === q.requestor) &&
+        (q.state === undefined || p.state === q.state),
+    );
+  return c.json(paginate(items, q, '/polls', (p) => presentPoll(ctx, org, p)));
+});
+
+pollsRoutes.get('/:id', (c) => {
+  const org = c.get('org');
+  const id = c.req.param('id');
+  const poll = org.polls.get(id);
+  if (!poll) throw Errors.notFound('poll', id);
+  return c.json(presentPoll(c.get('mock'), org, poll));
+});

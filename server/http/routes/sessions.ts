@@ -1,0 +1,134 @@
+// /sessions: create (always pending; honours Ricloud-Await), list, retrieve, and DELETE (expiry by the organisation).
+import { Hono } from 'hono';
+import { isSourceType } from '../../../fixtures/catalogue.ts';
+import type { Query, RequestBody } from '../../../openapi/types.ts';
+import type { RicloudEnv } from '../../domain/context.ts';
+import { Errors } from '../../domain/errors.ts';
+import { paginate } from '../../domain/lists.ts';
+import { assertScope, assertSourceLimits } from '../../domain/permissions.ts';
+import { presentSession } from '../../domain/presenters.ts';
+import { expireSession, relayPairing, startSession, testAccountOutcome } from '../../domain/session.ts';
+import type { SourceRecord } from '../../domain/store.ts';
+import { awaitCondition } from '../../runtime/await.ts';
+import { toIso } from '../../runtime/clock.ts';
+
+/** @see ../shared/api/docs/sessions.md */
+export const sessionRoutes = new Hono<RicloudEnv>();
+
+/** Source types a client can open a session on (Relay devices come from pairing, not from sessions). */
+const SESSION_SOURCE_TYPES = ['icloud.account', 'rirelay.instance', 'mocks.mock'];
+
+sessionRoutes.post('/', async (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const key = c.get('key');
+  const body = c.get('body') as RequestBody<'createSession'>;
+  const payload = body.payload ?? {};
+  const userId = String(body.source.user);
+  const type = body.source.type;
+
+  // Check every reference, scope and limit before creating anything: a rejected request changes nothing.
+  const user = org.users.get(userId);
+  // DIVERGENCE: the docs do not say how an unknown user is reported; the mock answers 400 invalid-parameters
+  // naming `source.user` (the id is a field of the body, not of the path).
+  if (!user) throw Errors.invalidParameters({ 'source.user': 'no such user' });
+  // DIVERGENCE: a deactivated or blocked user cannot open sessions (409), like a deactivated source.
+  if (user.state !== 'active') throw Errors.invalidState('user', user.id, user.state);
+  if (!isSourceType(type) || !SESSION_SOURCE_TYPES.includes(type)) {
+    throw Errors.invalidParameters({
+      'source.type': `cannot open a session on ${JSON.stringify(type)}; use one of ${SESSION_SOURCE_TYPES.join(', ')}`,
+    });
+  }
+  assertScope(org, key, 'source_type', type);
+
+  let identifier: string;
+  let relayDevices: { identifier: string; info: Record<string, unknown> }[] | undefined;
+  if (type === 'rirelay.instance') {
+    // DIVERGENCE: a Relay instance's identifier is only known from pairing. The mock derives it from the code at
+    // once (the same code always pairs the same instance and devices), so the source exists from POST on; an
+    // identifier in the request is ignored. A missing code is a 400 (there is nothing to pair).
+    if (!payload.code) {
+      throw Errors.invalidParameters({
+        'payload.code': 'is required for rirelay.instance (the Relay pairing code)',
+      });
+    }
+    const pairing = relayPairing(ctx, payload.code);
+    identifier = pairing.instanceIdentifier;
+    relayDevices = pairing.devices.map((d) => ({ identifier: d.identifier, info: { ...d.info } }));
+  } else {
+    if (!body.source.identifier) {
+      throw Errors.invalidParameters({ 'source.identifier': `is required for ${type}` });
+    }
+    identifier = body.source.identifier;
+  }
+
+  let source = org.sources.find(
+    (s) => s.user === userId && s.type === type && s.identifier === identifier && s.parent === null,
+  );
+  if (source && (source.state === 'deactivated' || source.state === 'blocked')) {
+    // DIVERGENCE: a source the organisation deactivated (or an admin blocked) cannot open sessions: 409.
+    throw Errors.invalidState('source', source.id, source.state);
+  }
+  if (!source) assertSourceLimits(org, { key, userId }, type);
+
+  const outcome = testAccountOutcome(type, identifier, payload);
+  if (!source) {
+    source = org.sources.insert({
+      id: ctx.ids.next('source'),
+      resource: 'source',
+      user: userId,
+      type,
+      identifier,
+      info: null,
+      parent: null,
+      state: 'unvalidated',
+      date_created: toIso(ctx.clock.now()),
+    } as SourceRecord);
+  }
+  const session = startSession(ctx, org, {
+    keyId: key.id,
+    userId,
+    source,
+    outcome,
+    ...(relayDevices && outcome.state === 'active' ? { relayDevices } : {}),
+  });
+  await awaitCondition(ctx, c.get('awaitSeconds'), () => session.state !== 'pending');
+  return c.json(presentSession(ctx, org, session), 201);
+});
+
+sessionRoutes.get('/', (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const query = c.get('query') as Query<'listSessions'>;
+  const user = query.user === undefined ? undefined : String(query.user);
+  const source = query.source === undefined ? undefined : String(query.source);
+  const items = org.sessions
+    .newestFirst()
+    .filter(
+      (s) =>
+        (user === undefined || s.user === user) &&
+        (source === undefined || s.source === source) &&
+        (query.state === undefined || s.state === query.state),
+    );
+  return c.json(paginate(items, query, '/sessions', (s) => presentSession(ctx, org, s)));
+});
+
+sessionRoutes.get('/:id', (c) => {
+  const org = c.get('org');
+  const id = c.req.param('id');
+  const session = org.sessions.get(id);
+  if (!session) throw Errors.notFound('session', id);
+  return c.json(presentSession(c.get('mock'), org, session));
+});
+
+sessionRoutes.delete('/:id', (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const id = c.req.param('id');
+  const session = org.sessions.get(id);
+  if (!session) throw Errors.notFound('session', id);
+  // DIVERGENCE: deleting a session that is already failed or expired returns it unchanged (200), so that a
+  // client's cleanup can always delete.
+  expireSession(ctx, org, session, 'organisation');
+  return c.json(presentSession(ctx, org, session));
+});

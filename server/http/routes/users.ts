@@ -1,0 +1,75 @@
+// /users: the end users of an organisation (create or get by identifier, list, retrieve, update).
+import { Hono } from 'hono';
+import type { Query, RequestBody } from '../../../openapi/types.ts';
+import type { RicloudEnv } from '../../domain/context.ts';
+import { Errors } from '../../domain/errors.ts';
+import { paginate } from '../../domain/lists.ts';
+import { presentUser } from '../../domain/presenters.ts';
+import type { OrgState, UserRecord } from '../../domain/store.ts';
+import { toIso } from '../../runtime/clock.ts';
+
+function findUser(org: OrgState, id: string): UserRecord {
+  const user = org.users.get(id);
+  if (!user) throw Errors.notFound('user', id);
+  return user;
+}
+
+/** @see ../shared/api/docs/users.md */
+export const usersRoutes = new Hono<RicloudEnv>();
+
+usersRoutes.get('/', (c) => {
+  const org = c.get('org');
+  const query = c.get('query') as Query<'listUsers'>;
+  const items = org.users
+    .newestFirst()
+    .filter(
+      (u) =>
+        (query.identifier === undefined || u.identifier === query.identifier) &&
+        (query.state === undefined || u.state === query.state),
+    );
+  return c.json(paginate(items, query, '/users', (u) => presentUser(c.get('mock'), u)));
+});
+
+usersRoutes.post('/', (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const body = c.get('body') as RequestBody<'createUser'>;
+  // DIVERGENCE: an identifier that already exists in the organisation returns that user (200), unchanged, so that
+  // ricloud-py's get-or-create helper (which just calls create) works (reference §2.3, D).
+  const existing = org.users.find((u) => u.identifier === body.identifier);
+  if (existing) return c.json(presentUser(ctx, existing), 200);
+  const user = {
+    id: ctx.ids.next('user'),
+    resource: 'user',
+    organisation: String(org.id),
+    key: c.get('key').id,
+    identifier: body.identifier,
+    state: 'active',
+    date_created: toIso(ctx.clock.now()),
+  } as UserRecord;
+  org.users.insert(user);
+  return c.json(presentUser(ctx, user), 201);
+});
+
+usersRoutes.get('/:id', (c) => c.json(presentUser(c.get('mock'), findUser(c.get('org'), c.req.param('id')))));
+
+usersRoutes.post('/:id', (c) => {
+  const org = c.get('org');
+  const user = findUser(org, c.req.param('id'));
+  const body = c.get('body') as RequestBody<'updateUser'>;
+  if (body.identifier !== undefined && body.identifier !== user.identifier) {
+    const taken = org.users.find((u) => u.identifier === body.identifier);
+    // DIVERGENCE: identifiers are unique within an organisation (create returns the existing user); renaming a
+    // user onto another user's identifier is a 400 naming the field, not a silent merge.
+    if (taken) {
+      throw Errors.invalidParameters({ identifier: `is already used by user ${taken.id}` });
+    }
+  }
+  if (user.state === 'blocked' && body.state !== undefined) {
+    // Blocked is an API admin's decision: the organisation cannot lift it.
+    throw Errors.invalidState('user', user.id, user.state);
+  }
+  if (body.identifier !== undefined) user.identifier = body.identifier;
+  if (body.state !== undefined) user.state = body.state;
+  return c.json(presentUser(c.get('mock'), user));
+});
