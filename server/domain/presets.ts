@@ -5,7 +5,6 @@ import type { MockContext } from './context.ts';
 import { type KeyRecord, newOrgState, type OrgState, type StorageConfigRecord } from './store.ts';
 
 export const PRESET_NAMES = ['default', 'getting-started'] as const;
-export type PresetName = (typeof PRESET_NAMES)[number];
 
 /** Every source, task, data, info and file type: lets every documented flow run. */
 export const PERMISSIVE_SCOPES: Scopes = {
