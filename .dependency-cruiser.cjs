@@ -84,11 +84,11 @@ module.exports = {
       name: 'contracts-use-public-entries',
       severity: 'error',
       comment:
-        'The kit uses the mock through its entry points and the compiled spec (spec/, which check-pacts shares). Justified exception until provider states build tenants through the control plane: contracts/provider-states.ts takes createOrganisation (domain/presets.ts) and the OrgState type (domain/store.ts).',
+        'The kit uses the mock through its entry points (server/index.ts, start.ts, the control client), the compiled spec (spec/, which check-pacts shares) and the runtime floor (signatures, webhook transport, CLI errors, optional peers). Justified exception until provider states build tenants through the control plane: contracts/provider-states.ts takes createOrganisation (domain/presets.ts) and the OrgState type (domain/store.ts).',
       from: { path: '^contracts/', pathNot: '\\.test\\.ts$' },
       to: {
-        path: '^server/(http|control|domain|runtime)/',
-        pathNot: '^server/domain/(presets|store)\\.ts$',
+        path: '^server/(http|control|domain)/',
+        pathNot: ['^server/domain/(presets|store)\\.ts$', '^server/control/client\\.ts$'],
       },
     },
     {

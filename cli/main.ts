@@ -6,7 +6,7 @@ import { dirname, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Command, CommanderError, Option } from 'commander';
 import { pino } from 'pino';
-import { conformanceCommand } from '../contracts/conformance/cli.ts';
+import { conformanceCommand } from '../contracts/cli/conformance.ts';
 import { createMock } from '../server/app.ts';
 import { exportState, importState, type MockState } from '../server/control/snapshot.ts';
 import { PRESET_NAMES } from '../server/domain/presets.ts';

@@ -20,6 +20,9 @@ export const ENTRY_POINTS = [
   { name: 'control-client', source: 'server/control/client.ts', subpath: './control-client' },
   { name: 'client', source: 'contracts/client/index.ts', subpath: './client' },
   { name: 'wire', source: 'openapi/types.ts', subpath: './wire' },
+  // The conformance kit's library call (the CLI's `conformance` command): its own subpath, so the server's entry
+  // imports nothing of contracts/.
+  { name: 'conformance', source: 'contracts/conformance/index.ts', subpath: './conformance' },
 ];
 
 /** Files exported as they are (the specs and their generated JSON copies), and package.json. */

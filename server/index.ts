@@ -1,13 +1,5 @@
 // The library entry of ricloud-mock: `import { createApp, createMock, startMockServer } from 'ricloud-mock'`.
 
-export {
-  type ConformanceReport,
-  renderJson,
-  renderJUnit,
-  renderTable,
-  runClientConformance,
-  runReceiverConformance,
-} from '../contracts/conformance/index.ts';
 export { createApp, createMock, type Mock, type MockOptions } from './app.ts';
 export { type ControlClient, ControlError, createControlClient } from './control/client.ts';
 export type { FaultInput, FaultRule, LatencySpec } from './control/faults.ts';

@@ -1,8 +1,7 @@
 // The catalogue of client checks (contracts/CONFORMANCE.md): what each prepares, what its driver must do, and the
 // rule it judges from the mock's journal and world once the driver has exited.
 
-import type { ControlClient } from '../../server/control/client.ts';
-import type { Timings } from '../../server/domain/context.ts';
+import type { ControlClient, Timings } from '../../server/index.ts';
 import type { DriverRun } from './driver.ts';
 import { describe, type Line, responseOf, timeMs } from './journal.ts';
 

@@ -1,4 +1,5 @@
-// The conformance kit's library surface (re-exported by server/index.ts): run the catalogues, render reports.
+// The conformance kit's library surface (`import { runClientConformance } from 'ricloud-mock/conformance'`): run the
+// catalogues, render reports.
 
 export { type ClientConformanceOptions, runClientConformance, UsageError } from './client.ts';
 export { CLIENT_CHECK_NAMES, CLIENT_CHECKS, type ClientCheck, type TaskName } from './client-checks.ts';

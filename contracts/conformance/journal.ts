@@ -1,5 +1,5 @@
 // Reading the mock's request journal (GET /_mock/requests) the way the checks judge it: oldest first, one line each.
-import type { JournalEntry } from '../../server/control/journal.ts';
+import type { JournalEntry } from '../../server/index.ts';
 
 /** A journal entry as the control API serves it (`time` is ISO 8601 on the mock's clock). */
 export type Line = Omit<JournalEntry, 'at'> & { at?: number };

@@ -1,8 +1,8 @@
 // The webhook receiver checks: the kit POSTs deliveries signed as the mock signs them (same code) to the user's
 // receiver, at `<url>/<event id>` as the mock and the API do, and judges the statuses it answers.
 import { createHash } from 'node:crypto';
-import { eventUrl } from '../../server/domain/delivery.ts';
 import { SIGNATURE_HEADER, signPayload } from '../../server/runtime/signature.ts';
+import { eventUrl } from '../../server/runtime/webhook-transport.ts';
 import { UsageError } from './client.ts';
 import { buildReport, type CheckResult, type ConformanceReport } from './report.ts';
 

@@ -4,7 +4,7 @@ import type { EventState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
-import { postOnce } from '../runtime/webhook-transport.ts';
+import { eventUrl, postOnce } from '../runtime/webhook-transport.ts';
 import type { MockContext } from './context.ts';
 import { presentEvent } from './presenters.ts';
 import type { EventRecord, OrgState, WebhookConfigRecord, World } from './store.ts';
@@ -148,13 +148,6 @@ export function deliveryLog(ctx: MockContext): DeliveryLog {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Sending.
-
-/** `<config url>/<event id>`: the event id is appended to the path (query kept), trailing slashes collapsed. */
-export function eventUrl(configUrl: string, eventId: string): string {
-  const u = new URL(configUrl);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/${eventId}`;
-  return u.toString();
-}
 
 /** What one HTTP attempt returned. */
 export interface SendResult {

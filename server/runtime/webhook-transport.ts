@@ -45,3 +45,10 @@ export function postOnce(
     req.end(bytes);
   });
 }
+
+/** `<config url>/<event id>`: the event id is appended to the path (query kept), trailing slashes collapsed. */
+export function eventUrl(configUrl: string, eventId: string): string {
+  const u = new URL(configUrl);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/${eventId}`;
+  return u.toString();
+}

@@ -34,10 +34,10 @@ function exitTwoOnParseErrors(cmd: Command): Command {
 }
 
 async function finish(
-  report: import('./report.ts').ConformanceReport,
+  report: import('../conformance/report.ts').ConformanceReport,
   flags: { junit?: string; json?: string },
 ): Promise<void> {
-  const { renderJUnit, renderJson, renderTable } = await import('./report.ts');
+  const { renderJUnit, renderJson, renderTable } = await import('../conformance/report.ts');
   process.stdout.write(renderTable(report));
   try {
     if (flags.junit) writeFileSync(flags.junit, renderJUnit(report));
@@ -49,7 +49,7 @@ async function finish(
 }
 
 async function guarded(run: () => Promise<void>): Promise<void> {
-  const { UsageError } = await import('./client.ts');
+  const { UsageError } = await import('../conformance/client.ts');
   try {
     await run();
   } catch (err) {
@@ -85,7 +85,7 @@ export function conformanceCommand(): Command {
             jobs: number;
           }) =>
             guarded(async () => {
-              const { runClientConformance } = await import('./client.ts');
+              const { runClientConformance } = await import('../conformance/client.ts');
               const report = await runClientConformance({
                 client: flags.client,
                 checks: flags.check,
@@ -114,7 +114,7 @@ export function conformanceCommand(): Command {
         .action(
           async (flags: { url: string; secret: string; tolerance: number; junit?: string; json?: string }) =>
             guarded(async () => {
-              const { runReceiverConformance } = await import('./receiver.ts');
+              const { runReceiverConformance } = await import('../conformance/receiver.ts');
               const report = await runReceiverConformance({
                 url: flags.url,
                 secret: flags.secret,
