@@ -2,7 +2,7 @@
 // exactOptionalPropertyTypes and skipLibCheck false), type-checked, a consumer vitest suite run, and the bin started.
 // ESM only: the package does not claim CommonJS support (no `require` condition), so there is no CommonJS consumer.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +213,15 @@ describe('the installed command', () => {
     const res = run('npx', ['--no-install', 'ricloud-mock', '--help']);
     expect(res.status, res.stderr).toBe(0);
     expect(res.stdout).toContain('Usage: ricloud-mock');
+  });
+
+  it('npx ricloud-mock --version prints the installed package version', { timeout: SLOW }, () => {
+    const res = run('npx', ['--no-install', 'ricloud-mock', '--version']);
+    expect(res.status, res.stderr).toBe(0);
+    const installed = JSON.parse(
+      readFileSync(join(consumer, 'node_modules/ricloud-mock/package.json'), 'utf8'),
+    ) as { version: string };
+    expect(res.stdout.trim()).toBe(installed.version);
   });
 
   it('serve answers 200 from the compiled build', { timeout: SLOW }, async () => {
