@@ -240,3 +240,24 @@ function annotate(rc: RunContext, err: unknown): Error {
   e.message = `${e.message}\n--- last requests of this run ---\n${rc.transcript.slice(-8).join('\n')}`;
   return e;
 }
+
+/** The kind of record a list operation returns, from its last path segment: what its `after_id`/`before_id` pick from. */
+export function kindOfList(op: Operation): string {
+  const last = op.path.split('/').filter(Boolean).pop() ?? '';
+  const map: Record<string, string> = {
+    keys: 'key',
+    users: 'user',
+    sources: 'source',
+    children: 'source',
+    sessions: 'session',
+    polls: 'poll',
+    subscriptions: 'subscription',
+    tasks: 'task',
+    results: 'result',
+    events: 'event',
+    storage: 'storage_config',
+    webhook: 'webhook_config',
+    permissions: 'permissions',
+  };
+  return map[last] ?? 'user';
+}

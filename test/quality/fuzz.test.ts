@@ -14,6 +14,7 @@ import {
   type FuzzRequest,
   type FuzzStep,
   IdPool,
+  kindOfList,
   type RunContext,
   resolveRefs,
   runRequest,
@@ -125,26 +126,6 @@ function queryArb(op: Operation): fc.Arbitrary<[string, unknown][]> {
           )
         : fc.constant([] as [string, unknown][]),
     );
-}
-
-function kindOfList(op: Operation): string {
-  const last = op.path.split('/').filter(Boolean).pop() ?? '';
-  const map: Record<string, string> = {
-    keys: 'key',
-    users: 'user',
-    sources: 'source',
-    children: 'source',
-    sessions: 'session',
-    polls: 'poll',
-    subscriptions: 'subscription',
-    tasks: 'task',
-    results: 'result',
-    events: 'event',
-    storage: 'storage_config',
-    webhook: 'webhook_config',
-    permissions: 'permissions',
-  };
-  return map[last] ?? 'user';
 }
 
 const pathIdArb = fc.oneof(

@@ -21,7 +21,7 @@ import { controlStateOf } from '../../server/control/state.ts';
 import { addSpecFormats } from '../../server/spec/compile.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { spec as ricloudDoc } from '../helpers/spec.ts';
-import { encodeAny, IdPool, resolveRefs } from './fuzz-runner.ts';
+import { encodeAny, IdPool, kindOfList, resolveRefs } from './fuzz-runner.ts';
 import {
   FUZZ_LOCAL_ROOT,
   garbage,
@@ -134,29 +134,9 @@ const placeholder = (v: unknown) => resolveRefs(v, new IdPool());
 
 function paramArb(op: Operation, p: Param): fc.Arbitrary<unknown> {
   if (p.name === 'after_id' || p.name === 'before_id') {
-    return fc.nat({ max: 30 }).map((pick) => ({ $idref: listKind(op), pick }));
+    return fc.nat({ max: 30 }).map((pick) => ({ $idref: kindOfList(op), pick }));
   }
   return validArb(p.schema, { op, field: p.name, depth: 0, overrides: OVERRIDES });
-}
-
-function listKind(op: Operation): string {
-  const last = op.path.split('/').filter(Boolean).pop() ?? '';
-  const map: Record<string, string> = {
-    keys: 'key',
-    users: 'user',
-    sources: 'source',
-    children: 'source',
-    sessions: 'session',
-    polls: 'poll',
-    subscriptions: 'subscription',
-    tasks: 'task',
-    results: 'result',
-    events: 'event',
-    storage: 'storage_config',
-    webhook: 'webhook_config',
-    permissions: 'permissions',
-  };
-  return map[last] ?? 'user';
 }
 
 /** A valid request for an operation (path ids from the pool where it has seen some). */
