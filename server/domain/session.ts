@@ -4,7 +4,7 @@ import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { emitEvent } from './events.ts';
 import { presentSession } from './presenters.ts';
-import { type ForcedOutcome, takeSessionOutcome } from './session-outcomes.ts';
+import { type SessionOutcome, takeSessionOutcome } from './session-outcomes.ts';
 import type { OrgState, SessionRecord, SourceRecord, TaskRecord } from './store.ts';
 
 export type SessionState = 'pending' | 'active' | 'failed' | 'expired';
@@ -218,7 +218,7 @@ function findSession(
   return org && session ? { org, session } : undefined;
 }
 
-function forcedToInit(forced: ForcedOutcome): InitOutcome {
+function forcedToInit(forced: SessionOutcome): InitOutcome {
   if (forced.state === 'active') {
     return forced.sourceState
       ? { state: 'active', error: null, sourceState: forced.sourceState }
