@@ -1217,7 +1217,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description The recorded scenario */
+      /** @description The recorded forced session outcome */
       201: {
         headers: {
           [name: string]: unknown;
