@@ -849,13 +849,13 @@ export interface components {
         seq: number;
         rng: components['schemas']['RngState'];
         /** @description The rules as GET /_mock/faults lists them (FaultRule). */
-        rules: {
+        rules: ({
           id: string;
           /** @enum {string} */
           kind: 'error' | 'latency' | 'reset';
           hits: number;
           remaining: number | null;
-        }[];
+        } & (unknown & unknown))[];
       };
       /** @description The rate limit and each organisation's current window (mock time). */
       rate_limit?: {

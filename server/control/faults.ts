@@ -116,6 +116,24 @@ export function faultError(action: Extract<FaultAction, { kind: 'error' }>): Api
   return err;
 }
 
+/** What `add` accepted once: an exported rule that the request hook can act on (the schema is an outline). */
+function isRestorable(r: FaultRule): boolean {
+  if (typeof r?.id !== 'string' || !Number.isInteger(r.hits)) return false;
+  if (r.remaining !== null && !Number.isInteger(r.remaining)) return false;
+  switch (r.kind) {
+    case 'error':
+      return r.status === 429 || (Number.isInteger(r.status) && r.status >= 500 && r.status <= 599);
+    case 'latency':
+      return (
+        typeof r.latency === 'object' && r.latency !== null && typeof r.latency.distribution === 'string'
+      );
+    case 'reset':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
  * The fault rules of one mock. Rules are checked in creation order: every latency rule that fires adds its wait,
  * and the first error or reset rule that fires ends the request. A rule with `count` fires exactly that many times
@@ -169,6 +187,7 @@ export class FaultRegistry {
   prepareRestore(snap: FaultSnapshot): () => void {
     if (!Array.isArray(snap.rules) || !Number.isInteger(snap.seq)) throw new Error('faults is not exported');
     const rules = snap.rules.map((r) => {
+      if (!isRestorable(r)) throw new Error(`faults rule ${String(r?.id)} is not an exported fault rule`);
       const rule: FaultRule & { regex?: RegExp } = structuredClone(r);
       if (r.path) rule.regex = globToRegex(r.path);
       return rule;

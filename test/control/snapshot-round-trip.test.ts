@@ -2,6 +2,8 @@
 // full reset puts back: forced session outcomes, forced task failures, faults (with their seeded stream), the rate
 // limit (config and windows) and tenants with their creation states. The journal is an observation log: not carried.
 import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../server/domain/errors.ts';
+import { importState } from '../../server/domain/snapshot.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 
 async function ctl(t: TestMock, method: string, path: string, body?: unknown) {
@@ -161,5 +163,32 @@ describe('snapshot round trip', () => {
     await ctl(b, 'POST', '/faults', { kind: 'error', status: 503, path: '/keys' });
     expect((await ctl(b, 'PUT', '/state', exported)).status).toBe(200);
     expect((await b.get('/keys')).status).toBe(503);
+  });
+
+  it('refuses a state whose fault rule the mock could not act on, and changes nothing', async () => {
+    const a = testMock();
+    await ctl(a, 'POST', '/faults', { kind: 'error', status: 503, path: '/keys' });
+    const exported = (await ctl(a, 'GET', '/state')).body;
+    delete exported.faults.rules[0].status;
+    const b = testMock();
+    const before = (await ctl(b, 'GET', '/state')).text;
+    // Through the control API the schema refuses it ...
+    const res = await ctl(b, 'PUT', '/state', exported);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ error: 'invalid-parameters' });
+    expect((await ctl(b, 'GET', '/state')).text).toBe(before);
+    // ... and a --state-file (read without the schema) is refused by the import itself.
+    let refused: unknown;
+    try {
+      importState(b.mock.ctx, exported);
+    } catch (err) {
+      refused = err;
+    }
+    expect(refused).toBeInstanceOf(ApiError);
+    expect((refused as ApiError).toBody()).toMatchObject({
+      error: 'invalid-parameters',
+      params: { state: expect.stringContaining('fault rule') },
+    });
+    expect((await ctl(b, 'GET', '/state')).text).toBe(before);
   });
 });
