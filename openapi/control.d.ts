@@ -322,11 +322,14 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The whole state as JSON (world, ids, scheduler, clock, tenants' creation states) */
+    /**
+     * The whole state as JSON (world, ids, scheduler, clock, tenants' creation states, faults, rate limit)
+     * @description Carries everything a full reset puts back, so that an import answers every later request as the exporting mock would. Not carried are the two observation logs, the request journal and the webhook delivery log (what happened to this process, not state a later answer depends on).
+     */
     get: operations['exportState'];
     /**
      * Replaces the whole state with an exported one
-     * @description Atomic; an invalid state changes nothing. The journal and fault rules are kept. The schema gives the outline only; a state that GET /_mock/state did not export (its records do not fit together) is a 400 naming `state`.
+     * @description Atomic; an invalid state changes nothing. The request journal is kept; the webhook delivery log is emptied. `faults` and `rate_limit` replace the mock's when present (a state without them leaves them as they are). The schema gives the outline only; a state that GET /_mock/state did not export (its records do not fit together) is a 400 naming `state`.
      */
     put: operations['importState'];
     post?: never;
@@ -682,7 +685,7 @@ export interface components {
       }[];
     };
     /** @description Give `source_identifier` (the next sessions created for that source) or `session` (that pending session). */
-    SessionScenario: {
+    SessionOutcomeInput: {
       /** @description Tenant (default the first organisation). */
       organisation?: number;
       source_identifier?: string;
@@ -701,7 +704,7 @@ export interface components {
       /** @description How many sessions it applies to (default 1). */
       count?: number;
     };
-    TaskScenario: {
+    TaskFailureInput: {
       organisation?: number;
       /** @description The data, info or file type (task target) to fail, e.g. ios_messages.messages; * for any. */
       type: string;
@@ -718,7 +721,8 @@ export interface components {
        */
       expire_session?: 'service' | 'admin' | 'api' | 'organisation';
     };
-    TaskScenarioRecord: {
+    /** @description A forced task failure as recorded (and carried by snapshots, OrgSnapshot.taskFailures). */
+    TaskFailure: {
       id: string;
       organisation: number;
       type: string;
@@ -840,9 +844,56 @@ export interface components {
       organisations: components['schemas']['OrgSnapshot'][];
       /** @description Each tenant's state at creation (what a tenant reset returns to). */
       creation?: components['schemas']['OrgSnapshot'][];
+      /** @description The fault rules and the seeded stream their probabilities and latencies are drawn from. */
+      faults?: {
+        seq: number;
+        rng: components['schemas']['RngState'];
+        /** @description The rules as GET /_mock/faults lists them (FaultRule). */
+        rules: ({
+          id: string;
+          /** @enum {string} */
+          kind: 'error' | 'latency' | 'reset';
+          hits: number;
+          remaining: number | null;
+        } & (unknown & unknown))[];
+      };
+      /** @description The rate limit and each organisation's current window (mock time). */
+      rate_limit?: {
+        config: components['schemas']['RateLimit'];
+        windows: {
+          organisation: number;
+          start: number;
+          count: number;
+        }[];
+      };
+    };
+    RngState: {
+      s: number[];
+    };
+    /** @description What a forced session outcome makes the matching session init do (mock milliseconds). */
+    SessionOutcome: {
+      /** @enum {string} */
+      state: 'active' | 'failed';
+      error?: string;
+      delayMs?: number;
+      /** @enum {string} */
+      sourceState?: 'locked';
+    };
+    /** @description A pending forced session outcome, as snapshots carry it (OrgSnapshot.sessionOutcomes). */
+    SessionOutcomeEntry: {
+      match: {
+        sourceIdentifier?: string;
+        sessionId?: string;
+      };
+      outcome: components['schemas']['SessionOutcome'];
+      remaining: number;
     };
     /** @description One organisation's whole state (its records by table); opaque beyond these fields. */
     OrgSnapshot: {
+      /** @description Pending forced session outcomes (POST /_mock/scenarios/sessions), oldest first. */
+      sessionOutcomes?: components['schemas']['SessionOutcomeEntry'][];
+      /** @description Pending forced task failures (POST /_mock/scenarios/tasks), oldest first. */
+      taskFailures?: components['schemas']['TaskFailure'][];
       id: number;
       organisation: Record<string, never>;
       permissions: Record<string, never>;
@@ -1162,11 +1213,11 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['SessionScenario'];
+        'application/json': components['schemas']['SessionOutcomeInput'];
       };
     };
     responses: {
-      /** @description The recorded scenario */
+      /** @description The recorded forced session outcome */
       201: {
         headers: {
           [name: string]: unknown;
@@ -1226,7 +1277,7 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': components['schemas']['TaskScenario'];
+        'application/json': components['schemas']['TaskFailureInput'];
       };
     };
     responses: {
@@ -1236,7 +1287,7 @@ export interface operations {
           [name: string]: unknown;
         };
         content: {
-          'application/json': components['schemas']['TaskScenarioRecord'];
+          'application/json': components['schemas']['TaskFailure'];
         };
       };
       400: components['responses']['BadRequest'];

@@ -4,7 +4,13 @@ import { HTTPException } from 'hono/http-exception';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
 import { controlRoutes } from './control/routes.ts';
-import { type ControlEnv, type ControlHost, type ControlOptions, requestHooks } from './control/state.ts';
+import {
+  type ControlEnv,
+  type ControlHost,
+  type ControlOptions,
+  createControlState,
+  requestHooks,
+} from './control/state.ts';
 import {
   DEFAULT_TIMINGS,
   type MockContext,
@@ -12,8 +18,10 @@ import {
   type RicloudEnv,
   type Timings,
 } from './domain/context.ts';
+import { DeliveryLog } from './domain/delivery-log.ts';
 import { ApiError, Errors } from './domain/errors.ts';
 import { registerJobs } from './domain/jobs.ts';
+import { Lifecycle } from './domain/lifecycle.ts';
 import { applyPreset } from './domain/presets.ts';
 import { World } from './domain/store.ts';
 import { ricloudPipeline } from './http/pipeline.ts';
@@ -101,6 +109,9 @@ export function createMock(options: MockOptions = {}): Mock {
   );
   const ctx: MockContext = {
     world: new World(),
+    creation: new Map(),
+    deliveries: new DeliveryLog(resolved.deliveryLogSize),
+    lifecycle: new Lifecycle(),
     clock,
     scheduler,
     ids: new IdSource(resolved.seed),
@@ -110,8 +121,18 @@ export function createMock(options: MockOptions = {}): Mock {
   };
   registerJobs(ctx);
   let token = applyPreset(ctx, resolved.preset).key.token;
-  // The parts built on top of the world (the control plane) re-apply their start-up state after each reset.
-  const resetHooks: (() => void)[] = [];
+  // The one reset path: the world's own reset first, then every part's hook in registration order (the control
+  // plane's state, then its start-up tenants and named scenarios).
+  ctx.lifecycle.onReset(() => {
+    // Job ids restart too, so that a reset state is byte-identical to a fresh one.
+    scheduler.restore({ seq: 0, jobs: [] });
+    clock.reset();
+    ctx.world = new World();
+    ctx.ids = new IdSource(resolved.seed);
+    ctx.deliveries = new DeliveryLog(resolved.deliveryLogSize);
+    token = applyPreset(ctx, resolved.preset).key.token;
+  });
+  const control = createControlState(ctx, options.control);
 
   const app = new Hono({ strict: false });
   app.onError((err, c) => {
@@ -133,30 +154,21 @@ export function createMock(options: MockOptions = {}): Mock {
     get token() {
       return token;
     },
+    control,
     clock,
     advance: (seconds) => scheduler.advance(seconds * 1000),
-    reset() {
-      // Job ids restart too, so that a reset state is byte-identical to a fresh one.
-      scheduler.restore({ seq: 0, jobs: [] });
-      clock.reset();
-      ctx.world = new World();
-      ctx.ids = new IdSource(resolved.seed);
-      token = applyPreset(ctx, resolved.preset).key.token;
-      for (const hook of resetHooks) hook();
-    },
-    onReset: (hook) => {
-      resetHooks.push(hook);
-    },
+    reset: () => ctx.lifecycle.reset(),
+    onReset: (hook) => ctx.lifecycle.onReset(hook),
     close: () => scheduler.stop(),
   };
 
   app.route(CONSOLE_PATH, consoleRoutes({ token: options.control?.token }));
-  app.route('/_mock', controlRoutes(mock, options.control) as unknown as Hono<ControlEnv>);
+  app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
   // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
   app.route('/_signed', signedUrlRoutes(ctx));
   const ricloud = new Hono<RicloudEnv>({ strict: false });
   // Faults, rate limit and journal wrap every ricloud request, before the pipeline can reject it.
-  ricloud.use('*', requestHooks(ctx));
+  ricloud.use('*', requestHooks(ctx, control));
   ricloud.use('*', ricloudPipeline(ctx));
   registerResources(ricloud);
   app.route('/', ricloud as unknown as Hono);

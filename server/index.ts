@@ -5,9 +5,9 @@ export { type ControlClient, ControlError, createControlClient } from './control
 export type { FaultInput, FaultRule, LatencySpec } from './control/faults.ts';
 export type { JournalEntry } from './control/journal.ts';
 export type { RateLimitConfig } from './control/rate-limit.ts';
-export type { MockState } from './control/snapshot.ts';
 export type { ControlOptions, TenantInput } from './control/state.ts';
 export type { MockContext, Timings } from './domain/context.ts';
 export { DEFAULT_TIMINGS } from './domain/context.ts';
+export type { MockState } from './domain/snapshot.ts';
 export { type Clock, type ClockMode, type ClockOptions, createClock } from './runtime/clock.ts';
 export { type MockServer, type StartOptions, startMockServer } from './start.ts';

@@ -4,8 +4,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';
-import { importState, type MockState } from '../server/control/snapshot.ts';
 import { emitEvent } from '../server/domain/events.ts';
+import { importState, type MockState } from '../server/domain/snapshot.ts';
 import { parseDateInput } from '../server/runtime/dates.ts';
 import { compileSpec } from '../server/spec/compile.ts';
 import { type TestMock, testMock } from './helpers/api.ts';

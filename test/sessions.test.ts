@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Scopes } from '../openapi/types.ts';
 import { createOrganisation, GETTING_STARTED_SCOPES } from '../server/domain/presets.ts';
 import { expireSession, touchSession } from '../server/domain/session.ts';
-import { forceSessionOutcome, listScenarios } from '../server/domain/session-outcomes.ts';
+import { forceSessionOutcome, listSessionOutcomes } from '../server/domain/session-outcomes.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
 
 const NO2FA = 'jane+no2fa@example.com';
@@ -271,7 +271,7 @@ describe('forced scenarios', () => {
   it('overrides the test-accounts table for the next N sessions of a source identifier', async () => {
     const t = testMock();
     const user = await newUser(t);
-    forceSessionOutcome(t.mock.ctx, org1(t), {
+    forceSessionOutcome(org1(t), {
       match: { sourceIdentifier: NO2FA },
       outcome: { state: 'failed', error: 'service-unavailable' },
       remaining: 2,
@@ -285,7 +285,7 @@ describe('forced scenarios', () => {
       ['failed', 'service-unavailable'],
       ['active', null],
     ]);
-    expect(listScenarios(org1(t))).toEqual([]);
+    expect(listSessionOutcomes(org1(t))).toEqual([]);
   });
 
   it('can force a session by id, with a delay and a locked source', async () => {
@@ -293,7 +293,7 @@ describe('forced scenarios', () => {
     const user = await newUser(t);
     const created = await t.post('/sessions', sessionBody(user, 'code@x.com'));
     const other = await t.post('/sessions', sessionBody(user, 'code@x.com'));
-    forceSessionOutcome(t.mock.ctx, org1(t), {
+    forceSessionOutcome(org1(t), {
       match: { sessionId: created.body.id },
       outcome: { state: 'failed', error: 'account-locked', sourceState: 'locked', delayMs: 5_000 },
     });
@@ -309,7 +309,7 @@ describe('forced scenarios', () => {
   it('can force success for an account that would need a code', async () => {
     const t = testMock();
     const user = await newUser(t);
-    forceSessionOutcome(t.mock.ctx, org1(t), {
+    forceSessionOutcome(org1(t), {
       match: { sourceIdentifier: 'tim@x.com' },
       outcome: { state: 'active' },
     });
@@ -324,12 +324,12 @@ describe('forced scenarios', () => {
   it('keeps at most 100 entries per organisation', async () => {
     const t = testMock();
     for (let i = 0; i < 150; i++) {
-      forceSessionOutcome(t.mock.ctx, org1(t), {
+      forceSessionOutcome(org1(t), {
         match: { sourceIdentifier: `s${i}` },
         outcome: { state: 'active' },
       });
     }
-    const entries = listScenarios(org1(t));
+    const entries = listSessionOutcomes(org1(t));
     expect(entries).toHaveLength(100);
     expect(entries[0]?.match.sourceIdentifier).toBe('s50');
   });

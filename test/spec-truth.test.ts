@@ -370,8 +370,8 @@ describe('control spec inputs', () => {
     }
   });
 
-  it('a session scenario names a source identifier or a session, in the schema as in the server', async () => {
-    const schema = ((controlSpec.components as Json).schemas as Json).SessionScenario as Json;
+  it('a forced session outcome names a source identifier or a session, in the schema as in the server', async () => {
+    const schema = ((controlSpec.components as Json).schemas as Json).SessionOutcomeInput as Json;
     const then = schema.then as Json;
     expect(then.required).toEqual(['source_identifier']);
     const t = testMock();

@@ -28,7 +28,9 @@ export interface ControlClientOptions {
 /** Fields with a default in the spec are optional on input. */
 type WithDefaults<T, K extends keyof T> = Omit<T, K> & Partial<Pick<T, K>>;
 export type TenantInput = WithDefaults<Schemas['TenantInput'], 'preset'>;
-export type TaskScenarioInput = WithDefaults<Schemas['TaskScenario'], 'error'>;
+export type TaskFailureInput = WithDefaults<Schemas['TaskFailureInput'], 'error'>;
+/** @deprecated The earlier name of TaskFailureInput ("scenario" now names only the files of fixtures/scenarios). */
+export type TaskScenarioInput = TaskFailureInput;
 
 export type RequestQuery = NonNullable<operations['listRequests']['parameters']['query']>;
 
@@ -74,12 +76,12 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
     deleteOrganisation: (id: number) => call<Schemas['Tenant']>('DELETE', `/organisations/${id}`),
     resetOrganisation: (id: number) => call<Schemas['Tenant']>('POST', `/organisations/${id}/reset`),
     scenarios: () => call<JsonOf<'listScenarios'>>('GET', '/scenarios'),
-    forceSession: (input: Schemas['SessionScenario']) =>
+    forceSession: (input: Schemas['SessionOutcomeInput']) =>
       call<Record<string, unknown>>('POST', '/scenarios/sessions', input),
     expireSession: (id: string, trigger: 'service' | 'admin' | 'api' | 'organisation' = 'admin') =>
       call<Record<string, unknown>>('POST', `/sessions/${encodeURIComponent(id)}/expire`, { trigger }),
-    forceTaskFailure: (input: TaskScenarioInput) =>
-      call<Schemas['TaskScenarioRecord']>('POST', '/scenarios/tasks', input),
+    forceTaskFailure: (input: TaskFailureInput) =>
+      call<Schemas['TaskFailure']>('POST', '/scenarios/tasks', input),
     loadScenario: (name: string, organisation?: number) =>
       call<JsonOf<'loadScenario'>>(
         'POST',

@@ -1,7 +1,7 @@
 // Injected faults: seeded rules matched by method, path glob and tenant that fail, slow down or cut ricloud requests.
 import { ApiError, Errors } from '../domain/errors.ts';
 import { type Clock, realTimer } from '../runtime/clock.ts';
-import { Rng } from '../runtime/ids.ts';
+import { Rng, type RngState } from '../runtime/ids.ts';
 
 /** How long a latency fault waits, in wall milliseconds. */
 export type LatencySpec =
@@ -31,6 +31,13 @@ export type FaultInput = FaultAction & {
 
 /** A fault rule as listed by `GET /_mock/faults`. */
 export type FaultRule = FaultInput & { id: string; hits: number; remaining: number | null };
+
+/** The fault registry as a snapshot carries it (openapi/control.yaml MockState.faults). */
+export interface FaultSnapshot {
+  seq: number;
+  rng: RngState;
+  rules: FaultRule[];
+}
 
 /** What the request hook must do for a request. */
 export interface FaultDecision {
@@ -109,6 +116,24 @@ export function faultError(action: Extract<FaultAction, { kind: 'error' }>): Api
   return err;
 }
 
+/** What `add` accepted once: an exported rule that the request hook can act on (the schema is an outline). */
+function isRestorable(r: FaultRule): boolean {
+  if (typeof r?.id !== 'string' || !Number.isInteger(r.hits)) return false;
+  if (r.remaining !== null && !Number.isInteger(r.remaining)) return false;
+  switch (r.kind) {
+    case 'error':
+      return r.status === 429 || (Number.isInteger(r.status) && r.status >= 500 && r.status <= 599);
+    case 'latency':
+      return (
+        typeof r.latency === 'object' && r.latency !== null && typeof r.latency.distribution === 'string'
+      );
+    case 'reset':
+      return true;
+    default:
+      return false;
+  }
+}
+
 /**
  * The fault rules of one mock. Rules are checked in creation order: every latency rule that fires adds its wait,
  * and the first error or reset rule that fires ends the request. A rule with `count` fires exactly that many times
@@ -151,6 +176,28 @@ export class FaultRegistry {
     this.rules = [];
     this.seq = 0;
     this.rng = Rng.fromSeed(this.seed, 'faults');
+  }
+
+  /** The rules, their counter and the seeded stream, as JSON (snapshots). */
+  snapshot(): FaultSnapshot {
+    return { seq: this.seq, rng: this.rng.state(), rules: this.list() };
+  }
+
+  /** Builds the registry of a snapshot (throws on a malformed one) and returns the swap. */
+  prepareRestore(snap: FaultSnapshot): () => void {
+    if (!Array.isArray(snap.rules) || !Number.isInteger(snap.seq)) throw new Error('faults is not exported');
+    const rules = snap.rules.map((r) => {
+      if (!isRestorable(r)) throw new Error(`faults rule ${String(r?.id)} is not an exported fault rule`);
+      const rule: FaultRule & { regex?: RegExp } = structuredClone(r);
+      if (r.path) rule.regex = globToRegex(r.path);
+      return rule;
+    });
+    const rng = new Rng(snap.rng);
+    return () => {
+      this.rules = rules;
+      this.seq = snap.seq;
+      this.rng = rng;
+    };
   }
 
   /** Decides what happens to one request; consumes counts of the rules that fire. */

@@ -23,10 +23,10 @@ import {
 import { readPublished } from '../domain/publish.ts';
 import { type SessionEvent, type SessionState, transition as sessionTransition } from '../domain/session.ts';
 import type { OrgState, Table } from '../domain/store.ts';
+import { requireTenant } from '../domain/tenants.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { JournalEntry } from './journal.ts';
-import { type ControlEnv, type ControlHost, controlStateOf } from './state.ts';
-import { requireTenant } from './tenants.ts';
+import type { ControlEnv, ControlHost } from './state.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The change stream
@@ -287,7 +287,7 @@ function machines(): Record<'session' | 'poll' | 'task', Machine> {
  */
 export function inspectionRoutes(mock: ControlHost, control: Hono<ControlEnv>, feed: ChangeFeed): void {
   const ctx = mock.ctx;
-  const journal = controlStateOf(ctx).journal;
+  const journal = mock.control.journal;
   journal.subscribe((entry) => {
     if (!feed.active) return;
     if (!entry.time) entry.time = toIso(entry.at);

@@ -9,6 +9,12 @@ export interface RateLimitConfig {
   window_seconds: number;
 }
 
+/** The limiter as a snapshot carries it (openapi/control.yaml MockState.rate_limit). */
+export interface RateLimitSnapshot {
+  config: RateLimitConfig;
+  windows: { organisation: number; start: number; count: number }[];
+}
+
 // DIVERGENCE: the documented limit is off by default (tests would trip it); fixed windows on the mock clock.
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { enabled: false, limit: 10_000, window_seconds: 3600 };
 
@@ -54,6 +60,31 @@ export class RateLimiter {
     const w = this.windows.get(org);
     if (!w || now >= w.start + this.config.window_seconds * 1000) return this.config.limit;
     return Math.max(0, this.config.limit - w.count);
+  }
+
+  /** The config and every organisation's current window, as JSON (snapshots). */
+  snapshot(): RateLimitSnapshot {
+    const windows = [...this.windows].map(([organisation, w]) => ({
+      organisation,
+      start: w.start,
+      count: w.count,
+    }));
+    return { config: { ...this.config }, windows };
+  }
+
+  /**
+   * Builds the limiter of a snapshot and returns the swap. A state without one keeps the config and drops the
+   * windows (they counted another world's requests).
+   */
+  prepareRestore(snap: RateLimitSnapshot | undefined): () => void {
+    if (!snap) return () => this.windows.clear();
+    if (!Array.isArray(snap.windows)) throw new Error('rate_limit is not exported');
+    const config = { ...DEFAULT_RATE_LIMIT, ...snap.config };
+    const windows = new Map(snap.windows.map((w) => [w.organisation, { start: w.start, count: w.count }]));
+    return () => {
+      this.config = config;
+      this.windows = windows;
+    };
   }
 
   forget(org: number): void {

@@ -6,19 +6,10 @@ import { deriveRelayPairing } from '../../fixtures/index.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
 import { presentSession } from '../domain/presenters.ts';
 import { type ExpiryTrigger, expireSession } from '../domain/session.ts';
-import { forceSessionOutcome } from '../domain/session-outcomes.ts';
+import { forceSessionOutcome, type SessionOutcome } from '../domain/session-outcomes.ts';
+import { exportState, importState, type MockState } from '../domain/snapshot.ts';
 import type { OrgState } from '../domain/store.ts';
-import { clearTaskFailures, forceTaskFailure } from '../domain/task-failures.ts';
-import { describeJsonError } from '../http/pipeline.ts';
-import { toIso } from '../runtime/clock.ts';
-import { parseDateInput } from '../runtime/dates.ts';
-import { ajvErrorsToParams, compileSpec, packageFile } from '../spec/compile.ts';
-import type { FaultInput } from './faults.ts';
-import { globToRegex } from './faults.ts';
-import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
-import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
-import { exportState, importState, type MockState } from './snapshot.ts';
-import { type ControlEnv, type ControlHost, type ControlOptions, controlStateOf } from './state.ts';
+import { forceTaskFailure } from '../domain/task-failures.ts';
 import {
   createTenant,
   deleteTenant,
@@ -26,7 +17,15 @@ import {
   rememberAllCreations,
   requireTenant,
   resetTenant,
-} from './tenants.ts';
+} from '../domain/tenants.ts';
+import { describeJsonError } from '../http/pipeline.ts';
+import { toIso } from '../runtime/clock.ts';
+import { parseDateInput } from '../runtime/dates.ts';
+import { ajvErrorsToParams, compileSpec, packageFile } from '../spec/compile.ts';
+import type { FaultInput } from './faults.ts';
+import { globToRegex } from './faults.ts';
+import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
+import type { ControlEnv, ControlHost } from './state.ts';
 import { webhookControlRoutes } from './webhook-routes.ts';
 
 /** Location of the control API's spec. */
@@ -178,7 +177,7 @@ function findSessionAnywhere(mock: ControlHost, id: string, orgId?: number) {
 }
 
 /** POST /_mock/scenarios/sessions: a forced outcome for a source identifier or a session. */
-function applySessionScenario(mock: ControlHost, body: Record<string, unknown>) {
+function applySessionOutcome(mock: ControlHost, body: Record<string, unknown>) {
   const sourceIdentifier = body.source_identifier as string | undefined;
   const sessionId = body.session as string | undefined;
   if (sourceIdentifier === undefined && sessionId === undefined) {
@@ -190,16 +189,14 @@ function applySessionScenario(mock: ControlHost, body: Record<string, unknown>) 
       : targetOrg(mock, body.organisation);
   const error = body.error as string | null | undefined;
   const state = (body.state as 'active' | 'failed' | undefined) ?? (error ? 'failed' : 'active');
-  const outcome: { state: 'active' | 'failed'; error?: string; delayMs?: number; sourceState?: 'locked' } = {
-    state,
-  };
+  const outcome: SessionOutcome = { state };
   if (state === 'failed') outcome.error = error ?? 'service-unavailable';
   if (typeof body.delay_seconds === 'number') outcome.delayMs = body.delay_seconds * 1000;
   if (body.source_state === 'locked') outcome.sourceState = 'locked';
   const match: { sourceIdentifier?: string; sessionId?: string } = {};
   if (sourceIdentifier !== undefined) match.sourceIdentifier = sourceIdentifier;
   if (sessionId !== undefined) match.sessionId = sessionId;
-  const entry = forceSessionOutcome(mock.ctx, org, {
+  const entry = forceSessionOutcome(org, {
     match,
     outcome,
     remaining: body.count as number | undefined,
@@ -217,9 +214,9 @@ function applySessionScenario(mock: ControlHost, body: Record<string, unknown>) 
 }
 
 /** POST /_mock/scenarios/tasks. */
-function applyTaskScenario(mock: ControlHost, body: Record<string, unknown>) {
+function applyTaskFailure(mock: ControlHost, body: Record<string, unknown>) {
   const org = targetOrg(mock, body.organisation);
-  return forceTaskFailure(mock.ctx, org.id, {
+  return forceTaskFailure(mock.ctx, org, {
     type: String(body.type),
     error: body.error as string | undefined,
     message: body.message as string | undefined,
@@ -251,16 +248,16 @@ export function loadScenario(
   const scenario = namedScenarios().get(name);
   if (!scenario) throw Errors.notFound('scenario', name);
   const org = targetOrg(mock, organisation);
-  const state = controlStateOf(mock.ctx);
+  const state = mock.control;
   const applied: Record<string, unknown>[] = [];
   for (const step of scenario.steps) {
     if ('session' in step) {
       const body: Record<string, unknown> = { ...step.session, organisation: org.id };
       if (sourceIdentifier !== undefined && body.source_identifier !== undefined)
         body.source_identifier = sourceIdentifier;
-      applied.push({ session: applySessionScenario(mock, body) });
+      applied.push({ session: applySessionOutcome(mock, body) });
     } else if ('task' in step) {
-      applied.push({ task: applyTaskScenario(mock, { ...step.task, organisation: org.id }) });
+      applied.push({ task: applyTaskFailure(mock, { ...step.task, organisation: org.id }) });
     } else if ('fault' in step) {
       applied.push({ fault: state.faults.add({ ...step.fault, organisation: org.id }) });
     } else if ('rate_limit' in step) {
@@ -272,14 +269,12 @@ export function loadScenario(
   return { name, organisation: org.id, applied };
 }
 
-/** Re-applies the start-up configuration after the preset: tenants, faults, rate limit, scenarios. */
-function applyStartup(mock: ControlHost, options: ControlOptions): void {
-  const state = controlStateOf(mock.ctx);
-  state.faults.clear();
-  for (const f of options.faults ?? []) state.faults.add(f);
-  state.rateLimiter.configure({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
-  state.journal.clear();
-  clearTaskFailures(mock.ctx);
+/**
+ * Re-applies the start-up tenants and named scenarios after the preset (the control state's own reset, faults,
+ * rate limit and journal, is registered by createControlState and runs before).
+ */
+function applyStartup(mock: ControlHost): void {
+  const options = mock.control.options;
   for (const t of options.tenants ?? []) createTenant(mock.ctx, t);
   rememberAllCreations(mock.ctx);
   for (const name of options.scenarios ?? []) loadScenario(mock, name);
@@ -290,12 +285,13 @@ function json(c: Context, body: unknown, status = 200) {
 }
 
 /** The control API's routes, mounted at /_mock. */
-export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): Hono<ControlEnv> {
+export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
   const control = new Hono<ControlEnv>({ strict: false });
-  const state = controlStateOf(mock.ctx, options);
-  applyStartup(mock, options);
-  // A full reset also restores the control plane's start-up configuration.
-  mock.onReset(() => applyStartup(mock, options));
+  const state = mock.control;
+  const options = state.options;
+  applyStartup(mock);
+  // A full reset also restores the control plane's start-up tenants and scenarios.
+  mock.onReset(() => applyStartup(mock));
 
   // Readiness, before the guard: probes from a CI service network or a kubelet are not loopback peers and
   // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
@@ -370,8 +366,8 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
       data: [...namedScenarios().values()].map((s) => ({ name: s.name, description: s.description })),
     }),
   );
-  control.post('/scenarios/sessions', (c) => json(c, applySessionScenario(mock, c.get('body')), 201));
-  control.post('/scenarios/tasks', (c) => json(c, applyTaskScenario(mock, c.get('body')), 201));
+  control.post('/scenarios/sessions', (c) => json(c, applySessionOutcome(mock, c.get('body')), 201));
+  control.post('/scenarios/tasks', (c) => json(c, applyTaskFailure(mock, c.get('body')), 201));
   control.post('/scenarios/load', (c) => {
     const body = c.get('body');
     return c.json(

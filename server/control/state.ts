@@ -1,25 +1,20 @@
-// Per-mock state of the control plane (faults, journal, rate limit, tenants' creation states) and its request hook.
+// The control plane's state (faults, journal, rate limit), built once per mock, and its request hook.
 import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
 import type { MockContext } from '../domain/context.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
-import type { OrgSnapshot } from '../domain/store.ts';
+import type { TenantInput } from '../domain/tenants.ts';
 import { requestTarget } from '../http/pipeline.ts';
 import type { AdvanceReport } from '../runtime/scheduler.ts';
-import { type FaultInput, FaultRegistry, waitWall } from './faults.ts';
+import { type FaultInput, FaultRegistry, type FaultSnapshot, waitWall } from './faults.ts';
 import { Journal, type JournalOptions } from './journal.ts';
-import { type RateLimitConfig, RateLimiter } from './rate-limit.ts';
+import {
+  DEFAULT_RATE_LIMIT,
+  type RateLimitConfig,
+  RateLimiter,
+  type RateLimitSnapshot,
+} from './rate-limit.ts';
 
-/** A tenant to create at start (config file, library options). */
-export interface TenantInput {
-  name: string;
-  preset?: 'default' | 'getting-started' | undefined;
-  scopes?:
-    | Record<string, { level: 'organisation' | 'key' | 'user'; type: 'count'; value: number }[]>
-    | undefined;
-  /** true: a valid config at the mock's storage url; a url: a valid config there; false: unconfigured. */
-  storage?: boolean | string | undefined;
-  token?: string | undefined;
-}
+export type { TenantInput };
 
 /** Options of the control plane (MockOptions.control). */
 export interface ControlOptions {
@@ -50,6 +45,8 @@ export type ControlEnv = {
  */
 export interface ControlHost {
   ctx: MockContext;
+  /** The control plane's state, built once by createMock from MockOptions.control. */
+  control: ControlState;
   /** The preset key's token. */
   readonly token: string;
   advance(seconds: number): Promise<AdvanceReport>;
@@ -58,33 +55,44 @@ export interface ControlHost {
   onReset(hook: () => void): void;
 }
 
+/** The control plane's own state (kept on the Mock that createMock builds; options given once, there). */
 export interface ControlState {
-  options: ControlOptions;
-  faults: FaultRegistry;
-  journal: Journal;
-  rateLimiter: RateLimiter;
-  /** Each organisation's state right after its creation (tenant reset). */
-  creation: Map<number, OrgSnapshot>;
+  readonly options: ControlOptions;
+  readonly faults: FaultRegistry;
+  readonly journal: Journal;
+  readonly rateLimiter: RateLimiter;
 }
 
-const states = new WeakMap<MockContext, ControlState>();
-
-/** The control state of a mock (created with defaults on first use). */
-export function controlStateOf(ctx: MockContext, options?: ControlOptions): ControlState {
-  let s = states.get(ctx);
-  if (!s) {
-    const opts = options ?? {};
-    s = {
-      options: opts,
-      faults: new FaultRegistry(ctx.options.seed),
-      journal: new Journal(opts.journal),
-      rateLimiter: new RateLimiter(opts.rateLimit),
-      creation: new Map(),
-    };
-    for (const f of opts.faults ?? []) s.faults.add(f);
-    states.set(ctx, s);
-  }
-  return s;
+/**
+ * Builds the control plane's state from its options and registers its part of the mock's lifecycle: a full reset
+ * restores the start-up faults and rate limit and empties the journal; a removed or reset tenant loses its rate
+ * limit window; snapshots carry the faults and the rate limit (the journal is an observation log, not state).
+ */
+export function createControlState(ctx: MockContext, options: ControlOptions = {}): ControlState {
+  const state: ControlState = {
+    options,
+    faults: new FaultRegistry(ctx.options.seed),
+    journal: new Journal(options.journal),
+    rateLimiter: new RateLimiter(options.rateLimit),
+  };
+  for (const f of options.faults ?? []) state.faults.add(f);
+  ctx.lifecycle.onReset(() => {
+    state.faults.clear();
+    for (const f of options.faults ?? []) state.faults.add(f);
+    state.rateLimiter.configure({ ...DEFAULT_RATE_LIMIT, ...options.rateLimit });
+    state.journal.clear();
+  });
+  ctx.lifecycle.onForget((organisation) => state.rateLimiter.forget(organisation));
+  ctx.lifecycle.snapshotPart('faults', {
+    export: () => state.faults.snapshot(),
+    prepare: (value) =>
+      value === undefined ? () => {} : state.faults.prepareRestore(value as FaultSnapshot),
+  });
+  ctx.lifecycle.snapshotPart('rate_limit', {
+    export: () => state.rateLimiter.snapshot(),
+    prepare: (value) => state.rateLimiter.prepareRestore(value as RateLimitSnapshot | undefined),
+  });
+  return state;
 }
 
 /** The organisation a request's token belongs to, without side effects (the pipeline authenticates later). */
@@ -142,11 +150,10 @@ interface NodeBindings {
  * The hook around every ricloud request (mounted before the pipeline): injected faults, the rate limit, the
  * journal and the per-request log line (method, path, status, ms, tenant; never credentials).
  */
-export function requestHooks(ctx: MockContext): MiddlewareHandler {
+export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareHandler {
   return async (c, next) => {
     const { pathname, search } = requestTarget(c.req.url);
     if (pathname.startsWith('/_mock')) return next();
-    const state = controlStateOf(ctx);
     const started = wallMs();
     const at = ctx.clock.now();
     const method = c.req.method;

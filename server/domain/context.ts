@@ -4,7 +4,9 @@ import type { Clock } from '../runtime/clock.ts';
 import type { IdSource } from '../runtime/ids.ts';
 import type { Scheduler } from '../runtime/scheduler.ts';
 import type { CompiledSpec } from '../spec/compile.ts';
-import type { KeyRecord, OrgState, World } from './store.ts';
+import type { DeliveryLog } from './delivery-log.ts';
+import type { Lifecycle } from './lifecycle.ts';
+import type { KeyRecord, OrgSnapshot, OrgState, World } from './store.ts';
 
 /** Durations of the mock's asynchronous steps, in mock-clock milliseconds (configurable per app). */
 export interface Timings {
@@ -56,9 +58,17 @@ export interface ResolvedOptions {
   deliveryLogSize: number;
 }
 
-/** Everything shared by one app: world state, time, ids and configuration. */
+/**
+ * Everything shared by one app: world state, time, ids and configuration. All per-mock state lives here or on the
+ * organisation it belongs to (OrgState); parts built on top register their reset and snapshot hooks in `lifecycle`.
+ */
 export interface MockContext {
   world: World;
+  /** Each organisation's state right after its creation (what a tenant reset returns to; snapshots carry it). */
+  creation: Map<number, OrgSnapshot>;
+  /** Webhook delivery attempts (GET /_mock/deliveries): an observation log, emptied by a reset or an import. */
+  deliveries: DeliveryLog;
+  lifecycle: Lifecycle;
   clock: Clock;
   scheduler: Scheduler;
   ids: IdSource;

@@ -1,13 +1,13 @@
 // Webhook deliveries: signed HTTP POSTs of events, retried with back-off on the mock's clock, in order per receiver.
-import type { components } from '../../openapi/control.d.ts';
 import type { EventState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
 import { eventUrl, postOnce } from '../runtime/webhook-transport.ts';
 import type { MockContext } from './context.ts';
+import type { DeliveryAttempt, DeliveryLog } from './delivery-log.ts';
 import { presentEvent } from './presenters.ts';
-import type { EventRecord, OrgState, WebhookConfigRecord, World } from './store.ts';
+import type { EventRecord, OrgState, WebhookConfigRecord } from './store.ts';
 
 /** Delay before retry n+1 after a failed attempt n (reference §2.10, D): 1 min, 5 min, 30 min, 2 h, 4 h. */
 export const RETRY_BACKOFF_MS = [60_000, 300_000, 1_800_000, 7_200_000, 14_400_000] as const;
@@ -93,57 +93,11 @@ function assertNever(x: never): never {
 // ---------------------------------------------------------------------------------------------------------------
 // The delivery log (control API): a capped ring buffer per world, so that a reset empties it.
 
-/** One HTTP attempt, as `GET /_mock/deliveries` shows it (the control spec's schema). */
-export type DeliveryAttempt = components['schemas']['DeliveryAttempt'];
+export type { DeliveryAttempt } from './delivery-log.ts';
 
-/** A fixed-size ring of delivery attempts; the oldest entry is dropped first. */
-export class DeliveryLog {
-  private entries: DeliveryAttempt[] = [];
-  private seq = 0;
-
-  constructor(readonly capacity: number) {}
-
-  add(entry: Omit<DeliveryAttempt, 'id'>): DeliveryAttempt {
-    const full = { id: ++this.seq, ...entry };
-    this.entries.push(full);
-    if (this.entries.length > this.capacity) this.entries.splice(0, this.entries.length - this.capacity);
-    return full;
-  }
-
-  /** Newest first, optionally for one event and/or one outcome (`ok`, `failed`, or an HTTP status). */
-  list(filter: { event?: string; status?: string } = {}): DeliveryAttempt[] {
-    const out: DeliveryAttempt[] = [];
-    for (let i = this.entries.length - 1; i >= 0; i--) {
-      const e = this.entries[i] as DeliveryAttempt;
-      if (filter.event && e.event !== filter.event) continue;
-      if (filter.status && !matchesStatus(e, filter.status)) continue;
-      out.push(e);
-    }
-    return out;
-  }
-
-  get size(): number {
-    return this.entries.length;
-  }
-}
-
-function matchesStatus(e: DeliveryAttempt, status: string): boolean {
-  if (status === 'ok') return e.ok;
-  if (status === 'failed') return !e.ok;
-  if (/^\d+$/.test(status)) return e.status === Number(status);
-  return e.error === status;
-}
-
-const logs = new WeakMap<World, DeliveryLog>();
-
-/** The delivery log of the mock's current world. */
+/** The delivery log of the mock (kept on its context; emptied by a full reset or a snapshot import). */
 export function deliveryLog(ctx: MockContext): DeliveryLog {
-  let log = logs.get(ctx.world);
-  if (!log) {
-    log = new DeliveryLog(ctx.options.deliveryLogSize);
-    logs.set(ctx.world, log);
-  }
-  return log;
+  return ctx.deliveries;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -261,10 +215,9 @@ export async function sendEvent(
 // receiver holds later events back until the earlier one is delivered or has failed (about 6.6 h of retries). Queues are derived from the events table (pending events with
 // a target), so a restored snapshot rebuilds them.
 
-const queues = new WeakMap<OrgState, Map<string, string[]>>();
-
+/** The organisation's queues, rebuilt from its events on first use (kept on the organisation, never exported). */
 function queuesOf(org: OrgState): Map<string, string[]> {
-  let q = queues.get(org);
+  let q = org.deliveryQueues;
   if (!q) {
     q = new Map();
     for (const e of org.events.values()) {
@@ -274,7 +227,7 @@ function queuesOf(org: OrgState): Map<string, string[]> {
       list.push(e.id);
       q.set(config, list);
     }
-    queues.set(org, q);
+    org.deliveryQueues = q;
   }
   return q;
 }

@@ -1,44 +1,43 @@
 // Forced session outcomes: the control API's way to make the next session(s) of a source end as a test needs.
-import type { MockContext } from './context.ts';
-import type { OrgState, ScenarioEntry } from './store.ts';
+import type { OrgState, SessionOutcome, SessionOutcomeEntry } from './store.ts';
 
-export type { ScenarioEntry };
+export type { SessionOutcome, SessionOutcomeEntry };
 
 /** Most entries one organisation keeps (the oldest is dropped beyond it): memory stays bounded. */
-export const MAX_SCENARIOS = 100;
-
-/** What the init job applies when a scenario matches. */
-export type ForcedOutcome = ScenarioEntry['outcome'];
+export const MAX_SESSION_OUTCOMES = 100;
 
 /**
  * Registers a forced outcome for the next `remaining` (default 1) session inits whose source identifier or session
  * id matches. `delayMs` is mock time the service takes on top of `timings.sessionInitMs` before the outcome
- * applies; `sourceState: 'locked'` also locks the source. Entries are kept on the organisation (JSON, so snapshots carry them) and consulted by the session
- * init job before the test-accounts table.
- * @example forceSessionOutcome(ctx, org, { match: { sourceIdentifier: 'a@b.c' }, outcome: { state: 'failed', error: 'service-unavailable' }, remaining: 2 })
+ * applies; `sourceState: 'locked'` also locks the source. Entries are kept on the organisation (JSON, so snapshots
+ * carry them) and consulted by the session init job before the test-accounts table.
+ * @example forceSessionOutcome(org, { match: { sourceIdentifier: 'a@b.c' }, outcome: { state: 'failed', error: 'service-unavailable' }, remaining: 2 })
  */
 export function forceSessionOutcome(
-  _ctx: MockContext,
   org: OrgState,
-  entry: { match: ScenarioEntry['match']; outcome: ForcedOutcome; remaining?: number },
-): ScenarioEntry {
-  const stored: ScenarioEntry = {
+  entry: { match: SessionOutcomeEntry['match']; outcome: SessionOutcome; remaining?: number | undefined },
+): SessionOutcomeEntry {
+  const stored: SessionOutcomeEntry = {
     match: { ...entry.match },
     outcome: { ...entry.outcome },
     remaining: Math.max(1, Math.floor(entry.remaining ?? 1)),
   };
-  org.scenarios ??= [];
-  org.scenarios.push(stored);
-  if (org.scenarios.length > MAX_SCENARIOS) org.scenarios.splice(0, org.scenarios.length - MAX_SCENARIOS);
+  org.sessionOutcomes ??= [];
+  org.sessionOutcomes.push(stored);
+  if (org.sessionOutcomes.length > MAX_SESSION_OUTCOMES)
+    org.sessionOutcomes.splice(0, org.sessionOutcomes.length - MAX_SESSION_OUTCOMES);
   return stored;
 }
 
 /** The organisation's pending forced outcomes, oldest first (a copy). */
-export function listScenarios(org: OrgState): ScenarioEntry[] {
-  return structuredClone(org.scenarios ?? []);
+export function listSessionOutcomes(org: OrgState): SessionOutcomeEntry[] {
+  return structuredClone(org.sessionOutcomes ?? []);
 }
 
-function matches(entry: ScenarioEntry, target: { sourceIdentifier?: string; sessionId?: string }): boolean {
+function matches(
+  entry: SessionOutcomeEntry,
+  target: { sourceIdentifier?: string; sessionId?: string },
+): boolean {
   const { sourceIdentifier, sessionId } = entry.match;
   if (sourceIdentifier === undefined && sessionId === undefined) return false;
   if (sourceIdentifier !== undefined && sourceIdentifier !== target.sourceIdentifier) return false;
@@ -53,8 +52,8 @@ function matches(entry: ScenarioEntry, target: { sourceIdentifier?: string; sess
 export function takeSessionOutcome(
   org: OrgState,
   target: { sourceIdentifier?: string; sessionId?: string },
-): ForcedOutcome | undefined {
-  const entries = org.scenarios;
+): SessionOutcome | undefined {
+  const entries = org.sessionOutcomes;
   if (!entries?.length) return undefined;
   let index = entries.findIndex((e) => e.match.sessionId !== undefined && matches(e, target));
   if (index < 0) index = entries.findIndex((e) => matches(e, target));

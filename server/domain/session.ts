@@ -4,7 +4,7 @@ import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { emitEvent } from './events.ts';
 import { presentSession } from './presenters.ts';
-import { type ForcedOutcome, takeSessionOutcome } from './session-outcomes.ts';
+import { type SessionOutcome, takeSessionOutcome } from './session-outcomes.ts';
 import type { OrgState, SessionRecord, SourceRecord, TaskRecord } from './store.ts';
 
 export type SessionState = 'pending' | 'active' | 'failed' | 'expired';
@@ -114,7 +114,7 @@ function assertNever(value: never): never {
   throw new Error(`unexpected ${JSON.stringify(value)}`);
 }
 
-/** What the service answers to a session's credentials (before any forced scenario). */
+/** What the service answers to a session's credentials (before any forced session outcome). */
 export interface InitOutcome {
   state: 'active' | 'failed';
   error: string | null;
@@ -170,7 +170,7 @@ export const SESSION_INIT_JOB = 'session.init';
 export const SESSION_APPLY_JOB = 'session.apply';
 export const SESSION_IDLE_JOB = 'session.idle';
 
-/** Job handlers: init (consults scenarios, then the stored outcome), delayed apply, idle expiry. */
+/** Job handlers: init (consults forced session outcomes, then the stored outcome), delayed apply, idle expiry. */
 export function registerSessionJobs(ctx: MockContext): void {
   ctx.scheduler.register(SESSION_INIT_JOB, (job) => {
     const found = findSession(ctx, job.org, job.args.session);
@@ -218,7 +218,7 @@ function findSession(
   return org && session ? { org, session } : undefined;
 }
 
-function forcedToInit(forced: ForcedOutcome): InitOutcome {
+function forcedToInit(forced: SessionOutcome): InitOutcome {
   if (forced.state === 'active') {
     return forced.sourceState
       ? { state: 'active', error: null, sourceState: forced.sourceState }

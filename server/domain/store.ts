@@ -1,4 +1,5 @@
 // State of every organisation, kept as plain JSON records so that a snapshot can export and import it exactly.
+import type { components } from '../../openapi/control.d.ts';
 import type {
   Event,
   Key,
@@ -15,6 +16,8 @@ import type {
   User,
   WebhookConfig,
 } from '../../openapi/types.ts';
+
+type ControlSchemas = components['schemas'];
 
 /** An ordered table of records by id; insertion order is creation order (lists answer newest first). */
 export class Table<T extends { id: string }> {
@@ -129,16 +132,22 @@ export interface OrgState {
   webhookConfigs: Table<WebhookConfigRecord>;
   permissionSets: Table<PermissionsRecord>;
   blobs: Map<string, BlobRecord>;
-  /** Forced session outcomes (control API scenarios, server/domain/session-outcomes.ts); absent until one is set. */
-  scenarios?: ScenarioEntry[];
+  /** Forced session outcomes (server/domain/session-outcomes.ts); absent until one is set. */
+  sessionOutcomes?: SessionOutcomeEntry[];
+  /** Forced task failures (server/domain/task-failures.ts); absent until one is set. */
+  taskFailures?: TaskFailure[];
+  /** Webhook delivery queues per config, derived from the events (server/domain/delivery.ts); never exported. */
+  deliveryQueues?: Map<string, string[]>;
 }
 
+/** What a forced session outcome makes a session init do (openapi/control.yaml SessionOutcome). */
+export type SessionOutcome = ControlSchemas['SessionOutcome'];
+
 /** A forced session outcome: the next `remaining` session inits that match get `outcome`. */
-export interface ScenarioEntry {
-  match: { sourceIdentifier?: string; sessionId?: string };
-  outcome: { state: 'active' | 'failed'; error?: string; delayMs?: number; sourceState?: 'locked' };
-  remaining: number;
-}
+export type SessionOutcomeEntry = ControlSchemas['SessionOutcomeEntry'];
+
+/** A forced task failure: the next `remaining` tasks whose target is `type` (or any, for `*`) fail with `error`. */
+export type TaskFailure = ControlSchemas['TaskFailure'];
 
 const TABLES = [
   'keys',
@@ -156,7 +165,7 @@ const TABLES = [
 ] as const;
 
 /** The JSON form of one organisation (snapshots). */
-export type OrgSnapshot = Omit<OrgState, (typeof TABLES)[number] | 'blobs'> & {
+export type OrgSnapshot = Omit<OrgState, (typeof TABLES)[number] | 'blobs' | 'deliveryQueues'> & {
   [K in (typeof TABLES)[number]]: ReturnType<OrgState[K]['values']>;
 } & { blobs: BlobRecord[] };
 
@@ -187,7 +196,8 @@ export function newOrgState(
 
 /** A deep copy of an organisation's state as JSON. */
 export function exportOrg(org: OrgState): OrgSnapshot {
-  return JSON.parse(JSON.stringify({ ...org, blobs: [...org.blobs.values()] })) as OrgSnapshot;
+  const { deliveryQueues: _derived, ...rest } = org;
+  return JSON.parse(JSON.stringify({ ...rest, blobs: [...org.blobs.values()] })) as OrgSnapshot;
 }
 
 /** Rebuilds an organisation's state from its JSON form. */
@@ -199,7 +209,10 @@ export function importOrg(snap: OrgSnapshot): OrgState {
     for (const row of copy[t] as { id: string }[]) table.insert(row);
   }
   for (const b of copy.blobs) org.blobs.set(b.key, b);
-  if (copy.scenarios) org.scenarios = copy.scenarios;
+  // `scenarios`: the field's name in state files written before the vocabulary was settled.
+  const outcomes = copy.sessionOutcomes ?? (copy as { scenarios?: SessionOutcomeEntry[] }).scenarios;
+  if (outcomes) org.sessionOutcomes = outcomes;
+  if (copy.taskFailures) org.taskFailures = copy.taskFailures;
   return org;
 }
 

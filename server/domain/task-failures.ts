@@ -1,30 +1,18 @@
 // Forced task failures set through the control API: the poll engine consults them before a task succeeds.
-import type { components } from '../../openapi/control.d.ts';
 import type { MockContext } from './context.ts';
 import { type ExpiryTrigger, expireSession } from './session.ts';
-import type { OrgState, TaskRecord } from './store.ts';
+import type { OrgState, TaskFailure, TaskRecord } from './store.ts';
 
-/** A forced failure: the next `remaining` tasks whose target is `type` (or any, for `*`) fail with `error`. */
-export type TaskFault = components['schemas']['TaskScenarioRecord'];
-
-const registries = new WeakMap<MockContext, { seq: number; faults: TaskFault[] }>();
-
-function registryOf(ctx: MockContext) {
-  let r = registries.get(ctx);
-  if (!r) {
-    r = { seq: 0, faults: [] };
-    registries.set(ctx, r);
-  }
-  return r;
-}
+export type { TaskFailure };
 
 /**
- * Records a forced task failure for an organisation (POST /_mock/scenarios/tasks).
+ * Records a forced task failure for an organisation (POST /_mock/scenarios/tasks). It is kept on the organisation
+ * (so snapshots carry it and a tenant reset drops it); its id comes from the mock's shared id counters.
  * @see ../../openapi/control.yaml forceTaskFailure
  */
 export function forceTaskFailure(
   ctx: MockContext,
-  organisation: number,
+  org: OrgState,
   input: {
     type: string;
     error?: string;
@@ -33,12 +21,11 @@ export function forceTaskFailure(
     source_identifier?: string;
     expire_session?: ExpiryTrigger;
   },
-): TaskFault {
-  const r = registryOf(ctx);
+): TaskFailure {
   const error = input.error ?? 'service-unavailable';
-  const fault: TaskFault = {
-    id: `task_fault_${++r.seq}`,
-    organisation,
+  const failure: TaskFailure = {
+    id: `task_fault_${ctx.ids.nextNumber('task_failure')}`,
+    organisation: org.id,
     type: input.type,
     error,
     message: input.message ?? `Injected task failure (${error}) for ${input.type}.`,
@@ -46,8 +33,9 @@ export function forceTaskFailure(
     ...(input.source_identifier !== undefined ? { source_identifier: input.source_identifier } : {}),
     ...(input.expire_session !== undefined ? { expire_session: input.expire_session } : {}),
   };
-  r.faults.push(fault);
-  return { ...fault };
+  org.taskFailures ??= [];
+  org.taskFailures.push(failure);
+  return { ...failure };
 }
 
 /**
@@ -59,35 +47,26 @@ export function takeTaskFailure(
   org: OrgState,
   task: TaskRecord,
 ): { error: string; message: string } | undefined {
-  const r = registries.get(ctx);
-  if (!r?.faults.length) return undefined;
-  const i = r.faults.findIndex(
+  const failures = org.taskFailures;
+  if (!failures?.length) return undefined;
+  const i = failures.findIndex(
     (f) =>
-      f.organisation === org.id &&
       (f.type === task.target || f.type === '*') &&
       (f.source_identifier === undefined || sourceIdentifierOf(org, task) === f.source_identifier),
   );
-  const fault = r.faults[i];
-  if (!fault) return undefined;
-  fault.remaining -= 1;
-  if (fault.remaining <= 0) r.faults.splice(i, 1);
-  if (fault.expire_session) {
+  const failure = failures[i];
+  if (!failure) return undefined;
+  failure.remaining -= 1;
+  if (failure.remaining <= 0) failures.splice(i, 1);
+  if (failure.expire_session) {
     const session = org.sessions.get(task.session);
-    if (session) expireSession(ctx, org, session, fault.expire_session);
+    if (session) expireSession(ctx, org, session, failure.expire_session);
   }
-  return { error: fault.error, message: fault.message };
+  return { error: failure.error, message: failure.message };
 }
 
 function sourceIdentifierOf(org: OrgState, task: TaskRecord): string | undefined {
   const source = org.sources.get(task.source);
   const parent = source?.parent ? org.sources.get(source.parent) : undefined;
   return parent?.identifier ?? source?.identifier;
-}
-
-/** Drops forced failures (of one organisation, or all: a full reset). */
-export function clearTaskFailures(ctx: MockContext, organisation?: number): void {
-  const r = registries.get(ctx);
-  if (!r) return;
-  r.faults = organisation === undefined ? [] : r.faults.filter((f) => f.organisation !== organisation);
-  if (organisation === undefined) r.seq = 0;
 }

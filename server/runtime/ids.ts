@@ -9,7 +9,9 @@ export type SeqKind =
   | 'source'
   | 'storage_config'
   | 'webhook_config'
-  | 'permissions';
+  | 'permissions'
+  /** Forced task failures (`task_fault_<n>`). */
+  | 'task_failure';
 
 export interface RngState {
   s: [number, number, number, number];
@@ -87,6 +89,7 @@ const EMPTY_COUNTERS: Record<SeqKind, number> = {
   storage_config: 0,
   webhook_config: 0,
   permissions: 0,
+  task_failure: 0,
 };
 
 /**

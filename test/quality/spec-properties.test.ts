@@ -16,8 +16,7 @@ import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { exportState } from '../../server/control/snapshot.ts';
-import { controlStateOf } from '../../server/control/state.ts';
+import { exportState } from '../../server/domain/snapshot.ts';
 import { addSpecFormats } from '../../server/spec/compile.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { spec as ricloudDoc } from '../helpers/spec.ts';
@@ -322,7 +321,7 @@ function bodyBreakArb(op: Operation): fc.Arbitrary<[string, (b: Json) => Json]> 
 
 /** Everything a rejected request must leave as it was: the world, ids, clock, scheduler, faults, rate limit. */
 function snapshot(t: TestMock): string {
-  const control = controlStateOf(t.mock.ctx);
+  const control = t.mock.control;
   return JSON.stringify({
     state: exportState(t.mock.ctx),
     faults: control.faults.list(),

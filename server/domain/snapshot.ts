@@ -1,14 +1,21 @@
-// State snapshots: the whole mock (world, ids, scheduler, clock, tenants' creation states) as JSON, and back.
-import type { MockContext } from '../domain/context.ts';
-import { Errors } from '../domain/errors.ts';
-import { exportOrg, importOrg, type OrgSnapshot, World } from '../domain/store.ts';
+// State snapshots: the whole mock (world, ids, scheduler, clock, tenants' creation states and every part registered
+// on the context's lifecycle: faults, rate limit) as JSON, and back.
+import type { components } from '../../openapi/control.d.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateTime } from '../runtime/dates.ts';
 import { type IdSnapshot, IdSource } from '../runtime/ids.ts';
 import type { SchedulerSnapshot } from '../runtime/scheduler.ts';
-import { controlStateOf } from './state.ts';
+import type { MockContext } from './context.ts';
+import { DeliveryLog } from './delivery-log.ts';
+import { Errors } from './errors.ts';
+import { exportOrg, importOrg, type OrgSnapshot, World } from './store.ts';
 
-/** The JSON of `GET /_mock/state` and `PUT /_mock/state` (and of `--state-file`). */
+type Schema = components['schemas']['MockState'];
+
+/**
+ * The JSON of `GET /_mock/state` and `PUT /_mock/state` (and of `--state-file`): openapi/control.yaml MockState.
+ * It carries everything a full reset puts back; the observation logs (request journal, delivery log) are not state.
+ */
 export interface MockState {
   version: 1;
   seed: string;
@@ -17,11 +24,14 @@ export interface MockState {
   scheduler: SchedulerSnapshot;
   organisations: OrgSnapshot[];
   creation?: OrgSnapshot[];
+  /** Registered by the control plane (server/control/state.ts). */
+  faults?: Schema['faults'];
+  rate_limit?: Schema['rate_limit'];
 }
 
 /**
  * Exports everything the ricloud API's answers depend on. Same seed + same requests = byte-identical export.
- * @see ../openapi/control.yaml exportState
+ * @see ../../openapi/control.yaml exportState
  */
 export function exportState(ctx: MockContext): MockState {
   const now = ctx.clock.now();
@@ -32,7 +42,8 @@ export function exportState(ctx: MockContext): MockState {
     ids: ctx.ids.snapshot(),
     scheduler: ctx.scheduler.snapshot(),
     organisations: [...ctx.world.orgs.values()].map(exportOrg),
-    creation: [...controlStateOf(ctx).creation.values()].map((s) => structuredClone(s)),
+    creation: [...ctx.creation.values()].map((s) => structuredClone(s)),
+    ...ctx.lifecycle.exportParts(),
   };
 }
 
@@ -45,6 +56,7 @@ export function importState(ctx: MockContext, state: MockState): void {
   let creation: Map<number, OrgSnapshot>;
   let ids: IdSource;
   let ms: number | undefined;
+  let swapParts: () => void;
   try {
     world = new World();
     for (const snap of state.organisations) {
@@ -57,6 +69,7 @@ export function importState(ctx: MockContext, state: MockState): void {
     // A state file written by hand may give only `now`; it is read strictly, as every date from outside.
     ms = Number.isFinite(state.clock?.ms) ? state.clock.ms : parseDateTime(String(state.clock?.now));
     if (ms === undefined) throw new Error('clock.now is not an RFC 3339 date-time (and clock.ms is missing)');
+    swapParts = ctx.lifecycle.prepareParts(state as unknown as Record<string, unknown>);
   } catch (err) {
     throw Errors.invalidParameters({ state: `is not an exported state: ${(err as Error).message}` });
   }
@@ -66,7 +79,7 @@ export function importState(ctx: MockContext, state: MockState): void {
   ctx.clock.reset();
   ctx.clock.set(ms);
   ctx.scheduler.restore(state.scheduler);
-  const control = controlStateOf(ctx);
-  control.creation = creation;
-  control.rateLimiter.clear();
+  ctx.creation = creation;
+  ctx.deliveries = new DeliveryLog(ctx.options.deliveryLogSize);
+  swapParts();
 }

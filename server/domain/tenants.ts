@@ -1,11 +1,21 @@
 // Tenants of the control API: isolated organisations created, listed, deleted and reset to their creation state.
-import type { MockContext } from '../domain/context.ts';
-import { Errors } from '../domain/errors.ts';
-import { presentOrganisation } from '../domain/presenters.ts';
-import { createOrganisation, GETTING_STARTED_SCOPES, PERMISSIVE_SCOPES } from '../domain/presets.ts';
-import { exportOrg, importOrg, type KeyRecord, type OrgState } from '../domain/store.ts';
-import { clearTaskFailures } from '../domain/task-failures.ts';
-import { controlStateOf, type TenantInput } from './state.ts';
+import type { MockContext } from './context.ts';
+import { Errors } from './errors.ts';
+import { presentOrganisation } from './presenters.ts';
+import { createOrganisation, GETTING_STARTED_SCOPES, PERMISSIVE_SCOPES } from './presets.ts';
+import { exportOrg, importOrg, type KeyRecord, type OrgState } from './store.ts';
+
+/** A tenant to create at start (config file, library options). */
+export interface TenantInput {
+  name: string;
+  preset?: 'default' | 'getting-started' | undefined;
+  scopes?:
+    | Record<string, { level: 'organisation' | 'key' | 'user'; type: 'count'; value: number }[]>
+    | undefined;
+  /** true: a valid config at the mock's storage url; a url: a valid config there; false: unconfigured. */
+  storage?: boolean | string | undefined;
+  token?: string | undefined;
+}
 
 /** A tenant as the control API shows it: the organisation, its keys and their tokens. */
 export interface TenantView {
@@ -23,12 +33,12 @@ export function presentTenant(ctx: MockContext, org: OrgState): TenantView {
 
 /** Records an organisation's current state as its creation state (what a tenant reset returns to). */
 export function rememberCreation(ctx: MockContext, org: OrgState): void {
-  controlStateOf(ctx).creation.set(org.id, exportOrg(org));
+  ctx.creation.set(org.id, exportOrg(org));
 }
 
 /** Records every current organisation's creation state (after a preset or a full reset). */
 export function rememberAllCreations(ctx: MockContext): void {
-  const creation = controlStateOf(ctx).creation;
+  const creation = ctx.creation;
   creation.clear();
   for (const org of ctx.world.orgs.values()) creation.set(org.id, exportOrg(org));
 }
@@ -66,10 +76,9 @@ export function deleteTenant(ctx: MockContext, id: number): OrgState {
   const org = requireTenant(ctx, id);
   ctx.world.removeOrg(id);
   ctx.scheduler.cancel((j) => j.org === id);
-  const state = controlStateOf(ctx);
-  state.creation.delete(id);
-  state.rateLimiter.forget(id);
-  clearTaskFailures(ctx, id);
+  ctx.creation.delete(id);
+  // What other parts keep per organisation (the rate limiter's window) goes with it.
+  ctx.lifecycle.forget(id);
   return org;
 }
 
@@ -79,8 +88,7 @@ export function deleteTenant(ctx: MockContext, id: number): OrgState {
  */
 export function resetTenant(ctx: MockContext, id: number): OrgState {
   requireTenant(ctx, id);
-  const state = controlStateOf(ctx);
-  const snap = state.creation.get(id);
+  const snap = ctx.creation.get(id);
   if (!snap) throw Errors.notFound('organisation', id);
   const fresh = importOrg(snap);
   const order = [...ctx.world.orgs.keys()];
@@ -94,7 +102,7 @@ export function resetTenant(ctx: MockContext, id: number): OrgState {
     if (o) ctx.world.orgs.set(orgId, o);
   }
   ctx.scheduler.cancel((j) => j.org === id);
-  state.rateLimiter.forget(id);
-  clearTaskFailures(ctx, id);
+  // The creation state has no forced outcomes or failures: the organisation's own ones go with the swap.
+  ctx.lifecycle.forget(id);
   return fresh;
 }
