@@ -6,7 +6,14 @@ import type { Job } from '../runtime/scheduler.ts';
 import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
 import { eventUrl, postOnce } from '../runtime/webhook-transport.ts';
 import type { MockContext } from './context.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentEvent } from './presenters.ts';
 import type { EventRecord, OrgState, WebhookConfigRecord, World } from './store.ts';
 
@@ -18,7 +25,7 @@ export const MAX_RETRIES = RETRY_BACKOFF_MS.length;
 
 export const DELIVER_JOB = 'webhook.deliver';
 
-export const DELIVERY_STATES: readonly EventState[] = ['pending', 'delivered', 'failed'];
+export const DELIVERY_STATES = statesOf<EventState>({ pending: true, delivered: true, failed: true });
 
 /** The outcome of one attempt, or a decision about the event, fed to `deliveryTransition`. */
 export type DeliveryEvent =

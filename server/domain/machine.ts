@@ -26,6 +26,14 @@ export function rejection<S, F extends { type: string }>(t: Transition<S, F>): s
   return undefined;
 }
 
+/**
+ * A machine's states as data, in drawing order, from a record over the state type: the compiler refuses a state
+ * left out, so the tables that check `states × events` cannot miss one.
+ */
+export function statesOf<S extends string>(all: Record<S, true>): readonly S[] {
+  return Object.keys(all) as S[];
+}
+
 /** The exhaustiveness check of every switch over states, events and effects. */
 export function assertNever(value: never): never {
   throw new Error(`unexpected ${JSON.stringify(value)}`);

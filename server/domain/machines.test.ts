@@ -45,7 +45,6 @@ function machineTable<S extends string, E, F>(
   rows: readonly Row<S, E, F>[],
 ): void {
   tabled.add(name);
-  expect(MACHINES[name]).toBe(machine);
   describe(`${name} transition table`, () => {
     it('covers every (state, event) pair of the exported states and events', () => {
       expect(pairsOf(rows)).toEqual(productOf(machine));

@@ -15,7 +15,14 @@ import { parseDateTime } from '../runtime/dates.ts';
 import type { MockContext } from './context.ts';
 import { Errors } from './errors.ts';
 import { emitEvent } from './events.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { isAllowed } from './permissions.ts';
 import { presentPoll, presentTask } from './presenters.ts';
 import { contentTypeFor, publishBytes, resultUrl, unpublish } from './publish.ts';
@@ -37,7 +44,7 @@ import { takeTaskFailure } from './task-failures.ts';
 // ---------------------------------------------------------------------------------------------------------------
 // The poll machine (the task machine is in task.ts)
 
-export const POLL_STATES: readonly PollState[] = ['pending', 'processing', 'completed'];
+export const POLL_STATES = statesOf<PollState>({ pending: true, processing: true, completed: true });
 
 /** What happens to a poll: one of its tasks starts, or every task has finished (and its results are published). */
 export type PollEvent = { type: 'task-started' } | { type: 'all-finished' };

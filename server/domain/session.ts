@@ -3,7 +3,14 @@ import { deriveRelayPairing } from '../../fixtures/index.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { emitEvent } from './events.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentSession } from './presenters.ts';
 import { type ForcedOutcome, takeSessionOutcome } from './session-outcomes.ts';
 import type { OrgState, SessionRecord, SourceRecord } from './store.ts';
@@ -11,7 +18,12 @@ import { applyTaskEvent, newTask } from './task.ts';
 
 export type SessionState = 'pending' | 'active' | 'failed' | 'expired';
 
-export const SESSION_STATES: readonly SessionState[] = ['pending', 'active', 'failed', 'expired'];
+export const SESSION_STATES = statesOf<SessionState>({
+  pending: true,
+  active: true,
+  failed: true,
+  expired: true,
+});
 
 /** What expired a session (DOC): the service, the API (idle), the organisation (DELETE), an admin. */
 export type ExpiryTrigger = 'service' | 'api' | 'organisation' | 'admin';

@@ -3,7 +3,14 @@ import type { RequestBody } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { Errors } from './errors.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { parseStorageUrl, testStorage } from './publish.ts';
 import type { KeyRecord, OrgState, StorageConfigRecord, TaskRecord } from './store.ts';
 import { applyTaskEvent, newTask, supersedeEarlierTests } from './task.ts';
@@ -16,12 +23,12 @@ const STORAGE_TEST_TASK_TYPE = 'storage_config.test';
 
 export type StorageConfigState = StorageConfigRecord['state'];
 
-export const STORAGE_CONFIG_STATES: readonly StorageConfigState[] = [
-  'new',
-  'valid',
-  'invalid',
-  'deactivated',
-];
+export const STORAGE_CONFIG_STATES = statesOf<StorageConfigState>({
+  new: true,
+  valid: true,
+  invalid: true,
+  deactivated: true,
+});
 
 /** What happens to a storage config: a test starts (create, update, test), passes or fails; DELETE deactivates. */
 export type StorageConfigEvent =

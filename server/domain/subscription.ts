@@ -5,7 +5,14 @@ import { parseDateTime } from '../runtime/dates.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import type { MockContext } from './context.ts';
 import { ApiError, Errors } from './errors.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { asksForNothing, createPoll } from './poll.ts';
 import type { KeyRecord, OrgState, PollRecord, SubscriptionRecord } from './store.ts';
 
@@ -17,7 +24,11 @@ export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
 export const MIN_INTERVAL_SECONDS = 3_600;
 
-export const SUBSCRIPTION_STATES: readonly SubscriptionState[] = ['pending', 'active', 'deleted'];
+export const SUBSCRIPTION_STATES = statesOf<SubscriptionState>({
+  pending: true,
+  active: true,
+  deleted: true,
+});
 
 /** What can happen to a subscription: the Relay app user allows it, or it is deleted. */
 export type SubscriptionEvent = { type: 'allow' } | { type: 'delete' };

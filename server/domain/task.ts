@@ -4,17 +4,24 @@ import type { TaskState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { emitEvent } from './events.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentTask } from './presenters.ts';
 import type { OrgState, PollRecord, TaskRecord } from './store.ts';
 
-export const TASK_STATES: readonly TaskState[] = [
-  'pending',
-  'suspended',
-  'processing',
-  'succeeded',
-  'failed',
-];
+export const TASK_STATES = statesOf<TaskState>({
+  pending: true,
+  suspended: true,
+  processing: true,
+  succeeded: true,
+  failed: true,
+});
 
 /** What happens to a task: it starts, it succeeds (result published, test passed), or it fails with an error. */
 export type TaskEvent = { type: 'start' } | { type: 'succeed' } | { type: 'fail'; error: string };

@@ -6,7 +6,14 @@ import type { MockContext } from './context.ts';
 import { sendEvent } from './delivery.ts';
 import { Errors } from './errors.ts';
 import { recordEvent } from './events.ts';
-import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentWebhookConfig } from './presenters.ts';
 import type { KeyRecord, OrgState, TaskRecord, WebhookConfigRecord } from './store.ts';
 import { applyTaskEvent, newTask, supersedeEarlierTests } from './task.ts';
@@ -19,12 +26,12 @@ export const WEBHOOK_TEST_TASK_TYPE = 'webhook_config.test';
 
 export type WebhookConfigState = WebhookConfigRecord['state'];
 
-export const WEBHOOK_CONFIG_STATES: readonly WebhookConfigState[] = [
-  'new',
-  'valid',
-  'invalid',
-  'deactivated',
-];
+export const WEBHOOK_CONFIG_STATES = statesOf<WebhookConfigState>({
+  new: true,
+  valid: true,
+  invalid: true,
+  deactivated: true,
+});
 
 /** What happens to a webhook config: a test starts (create, update, test), passes or fails; DELETE deactivates. */
 export type WebhookConfigEvent =
@@ -257,6 +264,7 @@ function runTest(ctx: MockContext, job: Job): Promise<void> | undefined {
     config.id,
   );
   return sendEvent(ctx, org, event, config, 'test', 1).then(({ result }) => {
+    // The test event is one attempt outside the delivery machine (delivery.ts): no retries, no receiver queue.
     event.state = result.ok ? 'delivered' : 'failed';
     if (result.ok) event.date_delivered = toIso(ctx.clock.now());
     // A later update or test superseded this one (its task already failed): its answer decides nothing.
