@@ -460,7 +460,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The session, poll and task state machines, enumerated from the engine's transition functions */
+    /** The domain's state machines, enumerated from their transition functions */
     get: operations['listMachines'];
     put?: never;
     post?: never;
@@ -1821,6 +1821,10 @@ export interface operations {
             session: components['schemas']['Machine'];
             poll: components['schemas']['Machine'];
             task: components['schemas']['Machine'];
+            subscription: components['schemas']['Machine'];
+            delivery: components['schemas']['Machine'];
+            storage_config: components['schemas']['Machine'];
+            webhook_config: components['schemas']['Machine'];
           };
         };
       };

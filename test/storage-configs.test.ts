@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOrganisation } from '../server/domain/presets.ts';
+import { applyTaskEvent } from '../server/domain/task.ts';
 import { testMock } from './helpers/api.ts';
 
 const dirs: string[] = [];
@@ -228,6 +229,29 @@ describe('storage config lifecycle', () => {
       error: 'superseded',
     });
     expect((await t.get(`/tasks/${second.body.id}`)).body.state).toBe('succeeded');
+  });
+
+  // The one rule for superseding config tests (server/domain/task.ts supersedeEarlierTests), as for webhook configs.
+  it('a second test supersedes one already running: it fails `superseded` and the newest decides', async () => {
+    const t = testMock();
+    const first = await t.post('/configs/storage/1/test');
+    const org = t.mock.ctx.world.orgs.get(1)!;
+    // A local probe finishes inside its job: start the task through the task runner, as a slow bucket probe would.
+    expect(applyTaskEvent(t.mock.ctx, org, org.tasks.get(first.body.id)!, { type: 'start' })).toBe(true);
+    expect((await t.get(`/tasks/${first.body.id}`)).body.state).toBe('processing');
+    const second = await t.post('/configs/storage/1/test');
+    expect((await t.get(`/tasks/${first.body.id}`)).body).toMatchObject({
+      state: 'failed',
+      error: 'superseded',
+    });
+    expect((await t.get('/configs/storage/1')).body.state).toBe('new');
+    await t.advance(5);
+    expect((await t.get(`/tasks/${first.body.id}`)).body).toMatchObject({
+      state: 'failed',
+      error: 'superseded',
+    });
+    expect((await t.get(`/tasks/${second.body.id}`)).body.state).toBe('succeeded');
+    expect((await t.get('/configs/storage/1')).body.state).toBe('valid');
   });
 });
 

@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testMock } from './helpers/api.ts';
 import { deadUrl, type Receiver, startReceiver } from './helpers/receiver.ts';
@@ -179,6 +181,75 @@ describe('webhook configs', () => {
       expect(r.requests.length).toBeGreaterThanOrEqual(1);
     } finally {
       t.mock.close();
+    }
+  });
+
+  // The one rule for superseding config tests (server/domain/task.ts supersedeEarlierTests), as for storage configs.
+  it('a second test supersedes one still waiting: it fails `superseded` and never sends', async () => {
+    const t = testMock();
+    const r = await receiver(() => 200);
+    const created = await t.post('/configs/webhook', { url: r.url });
+    const first = t.mock.ctx.world.orgs.get(1)!.tasks.find((x) => x.target === created.body.id)!;
+    const second = await t.post(`/configs/webhook/${created.body.id}/test`);
+    expect((await t.get(`/tasks/${first.id}`)).body).toMatchObject({ state: 'failed', error: 'superseded' });
+    await t.advance(5);
+    expect(r.requests).toHaveLength(1);
+    expect((await t.get(`/tasks/${first.id}`)).body).toMatchObject({ state: 'failed', error: 'superseded' });
+    expect((await t.get(`/tasks/${second.body.id}`)).body.state).toBe('succeeded');
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('valid');
+  });
+
+  it('a second test supersedes one already sending: the late answer of the first decides nothing', async () => {
+    const t = testMock();
+    // The first request is held until released (then 200); later ones answer 500 at once.
+    const held: ServerResponse[] = [];
+    let arrived!: () => void;
+    const firstArrived = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (held.length === 0) {
+          held.push(res);
+          arrived();
+        } else res.writeHead(500).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks`;
+      const created = await t.post('/configs/webhook', { url });
+      const first = t.mock.ctx.world.orgs.get(1)!.tasks.find((x) => x.target === created.body.id)!;
+      const advancing = t.advance(1);
+      await firstArrived;
+      expect((await t.get(`/tasks/${first.id}`)).body.state).toBe('processing');
+      const second = await t.post(`/configs/webhook/${created.body.id}/test`);
+      expect((await t.get(`/tasks/${first.id}`)).body).toMatchObject({
+        state: 'failed',
+        error: 'superseded',
+      });
+      held[0]!.writeHead(200).end();
+      await advancing;
+      expect((await t.get(`/tasks/${first.id}`)).body).toMatchObject({
+        state: 'failed',
+        error: 'superseded',
+      });
+      expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('new');
+      await t.advance(1);
+      expect((await t.get(`/tasks/${second.body.id}`)).body).toMatchObject({
+        state: 'failed',
+        error: 'webhook-unreachable',
+      });
+      expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('invalid');
+      expect((await t.get(`/tasks/${first.id}`)).body).toMatchObject({
+        state: 'failed',
+        error: 'superseded',
+      });
+    } finally {
+      for (const res of held) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
     }
   });
 });

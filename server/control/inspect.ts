@@ -1,11 +1,11 @@
 // /_mock routes that let a client (the web console, a test) see the world: per-organisation records with filters
-// and paging, the scheduler's queue, the state machines as data, and one server-sent-events stream of changes.
+// and paging, the scheduler's queue, the state machines as data (server/domain/machines.ts), and one
+// server-sent-events stream of changes.
 import type { Hono, MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { PollState, TaskState } from '../../openapi/types.ts';
 import type { MockContext } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
-import { type PollEvent, pollTransition, type TaskEvent, taskTransition } from '../domain/poll.ts';
+import { machineDiagrams } from '../domain/machines.ts';
 import {
   presentEvent,
   presentKey,
@@ -21,7 +21,6 @@ import {
   presentWebhookConfig,
 } from '../domain/presenters.ts';
 import { readPublished } from '../domain/publish.ts';
-import { type SessionEvent, type SessionState, transition as sessionTransition } from '../domain/session.ts';
 import type { OrgState, Table } from '../domain/store.ts';
 import { requireTenant } from '../domain/tenants.ts';
 import { toIso } from '../runtime/clock.ts';
@@ -198,87 +197,6 @@ function historyOf(org: OrgState, collection: string, r: AnyRecord): HistoryStep
 const RELATIONS = ['session', 'poll', 'source', 'task', 'user', 'key'] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
-// State machines as data
-
-/** One edge of a state machine: `from` --event--> `to`. */
-interface MachineEdge {
-  from: string;
-  event: string;
-  to: string;
-}
-
-interface Machine {
-  initial: string;
-  states: string[];
-  final: string[];
-  edges: MachineEdge[];
-}
-
-/** Calls a transition function on every (state, event) pair and keeps the legal ones: the diagram is the code. */
-function machineOf<S extends string, E>(
-  initial: S,
-  states: S[],
-  events: [string, E][],
-  legal: (state: S, event: E) => S | undefined,
-): Machine {
-  const edges: MachineEdge[] = [];
-  for (const from of states) {
-    for (const [name, event] of events) {
-      const to = legal(from, event);
-      if (to !== undefined) edges.push({ from, event: name, to });
-    }
-  }
-  const final = states.filter((s) => !edges.some((e) => e.from === s && e.to !== s));
-  return { initial, states, final, edges };
-}
-
-/** The session, poll and task machines of server/engine, enumerated from their transition functions. */
-function machines(): Record<'session' | 'poll' | 'task', Machine> {
-  const sessionEvents: [string, SessionEvent][] = [
-    ['init-succeeded', { type: 'init-succeeded' }],
-    ['init-failed', { type: 'init-failed', error: 'code-required' }],
-    ['expire', { type: 'expire', trigger: 'admin' }],
-    ['use', { type: 'use' }],
-  ];
-  return {
-    session: machineOf<SessionState, SessionEvent>(
-      'pending',
-      ['pending', 'active', 'failed', 'expired'],
-      sessionEvents,
-      (s, e) => {
-        const t = sessionTransition(s, e);
-        return t.effects.some((x) => x.type === 'reject') ? undefined : t.state;
-      },
-    ),
-    poll: machineOf<PollState, PollEvent>(
-      'pending',
-      ['pending', 'processing', 'completed'],
-      [
-        ['task-started', 'task-started'],
-        ['all-finished', 'all-finished'],
-      ],
-      (s, e) => {
-        const t = pollTransition(s, e);
-        return t.ok ? t.state : undefined;
-      },
-    ),
-    task: machineOf<TaskState, TaskEvent>(
-      'pending',
-      ['pending', 'suspended', 'processing', 'succeeded', 'failed'],
-      [
-        ['start', 'start'],
-        ['succeed', 'succeed'],
-        ['fail', 'fail'],
-      ],
-      (s, e) => {
-        const t = taskTransition(s, e);
-        return t.ok ? t.state : undefined;
-      },
-    ),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
 // Routes
 
 /**
@@ -347,7 +265,7 @@ export function inspectionRoutes(mock: ControlHost, control: Hono<ControlEnv>, f
     });
   });
 
-  control.get('/machines', (c) => c.json(machines()));
+  control.get('/machines', (c) => c.json(machineDiagrams()));
 
   control.get('/organisations/:id/records', (c) => {
     const org = requireTenant(ctx, Number(c.get('params').id));

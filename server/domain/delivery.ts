@@ -6,6 +6,14 @@ import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
 import { eventUrl, postOnce } from '../runtime/webhook-transport.ts';
 import type { MockContext } from './context.ts';
 import type { DeliveryAttempt, DeliveryLog } from './delivery-log.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentEvent } from './presenters.ts';
 import type { EventRecord, OrgState, WebhookConfigRecord } from './store.ts';
 
@@ -17,14 +25,25 @@ export const MAX_RETRIES = RETRY_BACKOFF_MS.length;
 
 export const DELIVER_JOB = 'webhook.deliver';
 
-/** The outcome of one attempt, or a decision about the event, fed to `transition`. */
+export const DELIVERY_STATES = statesOf<EventState>({ pending: true, delivered: true, failed: true });
+
+/** The outcome of one attempt, or a decision about the event, fed to `deliveryTransition`. */
 export type DeliveryEvent =
-  | { kind: 'succeeded' }
-  | { kind: 'failed' }
+  | { type: 'succeeded' }
+  /** Attempt `retries + 1` (retry `retries`; 0 is the first attempt) failed. */
+  | { type: 'failed'; retries: number }
   /** Its webhook config was deleted or deactivated: nothing more is sent. */
-  | { kind: 'abandoned' }
+  | { type: 'abandoned' }
   /** A manual redelivery (control API) got a 2xx. */
-  | { kind: 'redelivered' };
+  | { type: 'redelivered' };
+
+/** One example of each delivery event, by name. */
+export const DELIVERY_EVENTS: Readonly<Record<DeliveryEvent['type'], DeliveryEvent>> = {
+  succeeded: { type: 'succeeded' },
+  failed: { type: 'failed', retries: 0 },
+  abandoned: { type: 'abandoned' },
+  redelivered: { type: 'redelivered' },
+};
 
 export type DeliveryEffect =
   | { type: 'mark-delivered' }
@@ -33,62 +52,56 @@ export type DeliveryEffect =
   /** The receiver's queue moves on to the next event. */
   | { type: 'release-queue' };
 
-export interface DeliveryState {
-  state: EventState;
-  retries: number;
-}
-
 /**
  * The delivery state machine, pure: an event is `pending` until an attempt succeeds (`delivered`) or the fifth
- * retry fails (`failed`). Results arriving for a finished event change nothing, so no event is delivered twice.
+ * retry fails (`failed`). Results arriving for a finished event are illegal and change nothing, so no event is
+ * delivered twice; only a manual redelivery moves a `failed` event on.
  * @see ../shared/api/docs/events.md
  */
-export function transition(
-  s: DeliveryState,
-  e: DeliveryEvent,
-): { state: DeliveryState; effects: DeliveryEffect[] } {
-  switch (s.state) {
+export function deliveryTransition(
+  state: EventState,
+  event: DeliveryEvent,
+): Transition<EventState, DeliveryEffect> {
+  switch (state) {
     case 'pending':
-      switch (e.kind) {
+      switch (event.type) {
         case 'succeeded':
-          return {
-            state: { ...s, state: 'delivered' },
-            effects: [{ type: 'mark-delivered' }, { type: 'release-queue' }],
-          };
+          return { state: 'delivered', effects: [{ type: 'mark-delivered' }, { type: 'release-queue' }] };
         case 'failed': {
-          const delay = RETRY_BACKOFF_MS[s.retries];
-          if (delay === undefined)
-            return { state: { ...s, state: 'failed' }, effects: [{ type: 'release-queue' }] };
-          return { state: s, effects: [{ type: 'schedule-retry', retry: s.retries + 1, delayMs: delay }] };
+          const delay = RETRY_BACKOFF_MS[event.retries];
+          if (delay === undefined) return { state: 'failed', effects: [{ type: 'release-queue' }] };
+          return {
+            state,
+            effects: [{ type: 'schedule-retry', retry: event.retries + 1, delayMs: delay }],
+          };
         }
         case 'abandoned':
-          return {
-            state: { ...s, state: 'failed' },
-            effects: [{ type: 'cancel-retries' }, { type: 'release-queue' }],
-          };
+          return { state: 'failed', effects: [{ type: 'cancel-retries' }, { type: 'release-queue' }] };
         case 'redelivered':
           return {
-            state: { ...s, state: 'delivered' },
+            state: 'delivered',
             effects: [{ type: 'mark-delivered' }, { type: 'cancel-retries' }, { type: 'release-queue' }],
           };
         default:
-          return assertNever(e);
+          return assertNever(event);
       }
     case 'delivered':
-      return { state: s, effects: [] };
+      return reject(state, 'the event is already delivered');
     case 'failed':
       // A receiver fixed after the last retry can still get the event through a manual redelivery.
-      if (e.kind === 'redelivered')
-        return { state: { ...s, state: 'delivered' }, effects: [{ type: 'mark-delivered' }] };
-      return { state: s, effects: [] };
+      if (event.type === 'redelivered') return { state: 'delivered', effects: [{ type: 'mark-delivered' }] };
+      return reject(state, 'the event has failed; only a manual redelivery can deliver it');
     default:
-      return assertNever(s.state);
+      return assertNever(state);
   }
 }
 
-function assertNever(x: never): never {
-  throw new Error(`unexpected ${JSON.stringify(x)}`);
-}
+export const deliveryMachine: MachineDefinition<EventState, DeliveryEvent, DeliveryEffect> = {
+  initial: 'pending',
+  states: DELIVERY_STATES,
+  events: DELIVERY_EVENTS,
+  transition: deliveryTransition,
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // The delivery log (control API): a capped ring buffer per world, so that a reset empties it.
@@ -268,12 +281,12 @@ function releaseQueue(ctx: MockContext, org: OrgState, event: EventRecord): void
   }
 }
 
-/** Applies a transition and runs its effects. */
+/** The delivery runner: applies an event to a stored event record and runs its effects (illegal: nothing). */
 export function applyDelivery(ctx: MockContext, org: OrgState, event: EventRecord, e: DeliveryEvent): void {
-  const { state, effects } = transition({ state: event.state, retries: event.retries }, e);
-  event.state = state.state;
-  event.retries = state.retries;
-  for (const effect of effects) {
+  const t = deliveryTransition(event.state, e);
+  if (rejection(t) !== undefined) return;
+  event.state = t.state;
+  for (const effect of t.effects) {
     switch (effect.type) {
       case 'mark-delivered':
         event.date_delivered = toIso(ctx.clock.now());
@@ -286,6 +299,8 @@ export function applyDelivery(ctx: MockContext, org: OrgState, event: EventRecor
         break;
       case 'release-queue':
         releaseQueue(ctx, org, event);
+        break;
+      case 'reject':
         break;
       default:
         assertNever(effect);
@@ -300,12 +315,17 @@ function runAttempt(ctx: MockContext, job: Job): Promise<void> | undefined {
   if (!org || !event || event.state !== 'pending') return;
   const config = org.webhookConfigs.get(event.x?.config);
   if (!config || config.state === 'deactivated') {
-    applyDelivery(ctx, org, event, { kind: 'abandoned' });
+    applyDelivery(ctx, org, event, { type: 'abandoned' });
     return;
   }
   event.retries = Number(job.args.retry) || 0;
   return sendEvent(ctx, org, event, config, 'delivery', event.retries + 1).then(({ result }) => {
-    applyDelivery(ctx, org, event, { kind: result.ok ? 'succeeded' : 'failed' });
+    applyDelivery(
+      ctx,
+      org,
+      event,
+      result.ok ? { type: 'succeeded' } : { type: 'failed', retries: event.retries },
+    );
   });
 }
 
@@ -326,6 +346,6 @@ export async function redeliverEvent(
 ): Promise<DeliveryAttempt> {
   const attempts = deliveryLog(ctx).list({ event: event.id }).length;
   const { result, entry } = await sendEvent(ctx, org, event, config, 'redelivery', attempts + 1);
-  if (result.ok) applyDelivery(ctx, org, event, { kind: 'redelivered' });
+  if (result.ok) applyDelivery(ctx, org, event, { type: 'redelivered' });
   return entry;
 }

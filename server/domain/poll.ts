@@ -9,12 +9,20 @@ import {
   resolveFile,
   UnknownTypeError,
 } from '../../fixtures/index.ts';
-import type { PollState, TaskState } from '../../openapi/types.ts';
+import type { PollState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateTime } from '../runtime/dates.ts';
 import type { MockContext } from './context.ts';
 import { Errors } from './errors.ts';
 import { emitEvent } from './events.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { isAllowed } from './permissions.ts';
 import { presentPoll, presentTask } from './presenters.ts';
 import { contentTypeFor, publishBytes, resultUrl, unpublish } from './publish.ts';
@@ -30,17 +38,27 @@ import type {
   StorageConfigRecord,
   TaskRecord,
 } from './store.ts';
+import { applyTaskEvent, newTask } from './task.ts';
 import { takeTaskFailure } from './task-failures.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
-// Pure transitions
+// The poll machine (the task machine is in task.ts)
+
+export const POLL_STATES = statesOf<PollState>({ pending: true, processing: true, completed: true });
 
 /** What happens to a poll: one of its tasks starts, or every task has finished (and its results are published). */
-export type PollEvent = 'task-started' | 'all-finished';
-export type PollEffect = 'set-date-started' | 'set-date-completed' | 'emit-completed';
-export type Transition<S, E> = { ok: true; state: S; effects: E[] } | { ok: false; state: S; effects: [] };
+export type PollEvent = { type: 'task-started' } | { type: 'all-finished' };
 
-const illegal = <S, E>(state: S): Transition<S, E> => ({ ok: false, state, effects: [] });
+/** One example of each poll event, by name. */
+export const POLL_EVENTS: Readonly<Record<PollEvent['type'], PollEvent>> = {
+  'task-started': { type: 'task-started' },
+  'all-finished': { type: 'all-finished' },
+};
+
+export type PollEffect =
+  | { type: 'set-date-started' }
+  | { type: 'set-date-completed' }
+  | { type: 'emit-completed' };
 
 /**
  * A poll's state machine: `pending` → `processing` (first task starts) → `completed` (every task finished).
@@ -49,58 +67,47 @@ const illegal = <S, E>(state: S): Transition<S, E> => ({ ok: false, state, effec
 export function pollTransition(state: PollState, event: PollEvent): Transition<PollState, PollEffect> {
   switch (state) {
     case 'pending':
-      if (event === 'task-started') return { ok: true, state: 'processing', effects: ['set-date-started'] };
-      // A poll with no task (an empty files list) finishes as it is created.
-      return {
-        ok: true,
-        state: 'completed',
-        effects: ['set-date-started', 'set-date-completed', 'emit-completed'],
-      };
-    case 'processing':
-      if (event === 'task-started') return { ok: true, state: 'processing', effects: [] };
-      return { ok: true, state: 'completed', effects: ['set-date-completed', 'emit-completed'] };
-    case 'completed':
-      return illegal(state);
-    default: {
-      const never: never = state;
-      return illegal(never);
-    }
-  }
-}
-
-/** What happens to a task: it starts, it succeeds (result published), or it fails (with an error). */
-export type TaskEvent = 'start' | 'succeed' | 'fail';
-export type TaskEffect = 'set-date-started' | 'set-date-completed' | 'emit-succeeded' | 'emit-failed';
-
-/**
- * A poll task's state machine: `pending` → `processing` → `succeeded` | `failed`; a `suspended` task resumes
- * into `processing` (or fails). Finished tasks accept nothing.
- * @see ../shared/api/docs/tasks.md
- */
-export function taskTransition(state: TaskState, event: TaskEvent): Transition<TaskState, TaskEffect> {
-  switch (state) {
-    case 'pending':
-    case 'suspended':
-      if (event === 'start') return { ok: true, state: 'processing', effects: ['set-date-started'] };
-      if (event === 'fail')
-        return { ok: true, state: 'failed', effects: ['set-date-completed', 'emit-failed'] };
-      return illegal(state);
-    case 'processing':
-      if (event === 'succeed') {
-        return { ok: true, state: 'succeeded', effects: ['set-date-completed', 'emit-succeeded'] };
+      switch (event.type) {
+        case 'task-started':
+          return { state: 'processing', effects: [{ type: 'set-date-started' }] };
+        case 'all-finished':
+          // A poll with no task (an empty files list) finishes as it is created.
+          return {
+            state: 'completed',
+            effects: [
+              { type: 'set-date-started' },
+              { type: 'set-date-completed' },
+              { type: 'emit-completed' },
+            ],
+          };
+        default:
+          return assertNever(event);
       }
-      if (event === 'fail')
-        return { ok: true, state: 'failed', effects: ['set-date-completed', 'emit-failed'] };
-      return illegal(state);
-    case 'succeeded':
-    case 'failed':
-      return illegal(state);
-    default: {
-      const never: never = state;
-      return illegal(never);
-    }
+    case 'processing':
+      switch (event.type) {
+        case 'task-started':
+          return { state: 'processing', effects: [] };
+        case 'all-finished':
+          return {
+            state: 'completed',
+            effects: [{ type: 'set-date-completed' }, { type: 'emit-completed' }],
+          };
+        default:
+          return assertNever(event);
+      }
+    case 'completed':
+      return reject(state, 'the poll is completed, which is final');
+    default:
+      return assertNever(state);
   }
 }
+
+export const pollMachine: MachineDefinition<PollState, PollEvent, PollEffect> = {
+  initial: 'pending',
+  states: POLL_STATES,
+  events: POLL_EVENTS,
+  transition: pollTransition,
+};
 
 // ---------------------------------------------------------------------------------------------------------------
 // Creating polls
@@ -248,7 +255,7 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
   });
 
   if (nothingToFetch) {
-    applyPoll(ctx, org, poll, 'all-finished');
+    applyPoll(ctx, org, poll, { type: 'all-finished' });
     return poll;
   }
 
@@ -256,10 +263,7 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
   // Tasks start one after another, half a processing time apart, so results appear while the poll runs.
   const step = taskProcessMs / 2;
   items.forEach((item, i) => {
-    const task: TaskRecord = {
-      id: ctx.ids.uuid(),
-      resource: 'task',
-      organisation: String(org.id),
+    const task = newTask(ctx, org, {
       key: input.key.id,
       user: session.user,
       source: source.id,
@@ -268,12 +272,7 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
       source_type: source.type,
       type: `${source.type}.${item.kind}`,
       target: item.target,
-      state: 'pending',
-      error: null,
-      date_created: toIso(now),
-      date_started: null,
-      date_completed: null,
-    } as TaskRecord;
+    });
     org.tasks.insert(task);
     poll.tasks_pending.push(task.id);
     emitEvent(ctx, org, {
@@ -290,66 +289,39 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
 // ---------------------------------------------------------------------------------------------------------------
 // Running tasks
 
-function moveTask(poll: PollRecord, taskId: string, to: TaskState): void {
-  for (const list of [
-    'tasks_pending',
-    'tasks_processing',
-    'tasks_suspended',
-    'tasks_succeeded',
-    'tasks_failed',
-  ] as const) {
-    const i = poll[list].indexOf(taskId);
-    if (i >= 0) poll[list].splice(i, 1);
-  }
-  poll[`tasks_${to}`].push(taskId);
-}
-
+/** The poll runner: applies an event to a stored poll and runs its effects (an illegal pair changes nothing). */
 function applyPoll(ctx: MockContext, org: OrgState, poll: PollRecord, event: PollEvent): void {
   const t = pollTransition(poll.state, event);
-  if (!t.ok) return;
+  if (rejection(t) !== undefined) return;
   poll.state = t.state;
   const now = toIso(ctx.clock.now());
   for (const effect of t.effects) {
-    if (effect === 'set-date-started') poll.date_started = now;
-    else if (effect === 'set-date-completed') poll.date_completed = now;
-    else
-      emitEvent(ctx, org, {
-        type: 'poll',
-        action: 'completed',
-        data: presentPoll(ctx, org, poll),
-        keyId: poll.key,
-      });
-  }
-}
-
-function applyTask(
-  ctx: MockContext,
-  org: OrgState,
-  task: TaskRecord,
-  event: TaskEvent,
-  error?: string,
-): boolean {
-  const t = taskTransition(task.state, event);
-  if (!t.ok) return false;
-  task.state = t.state;
-  if (event === 'fail') task.error = error ?? 'failed';
-  const now = toIso(ctx.clock.now());
-  const poll = org.polls.get(task.poll);
-  if (poll) moveTask(poll, task.id, t.state);
-  for (const effect of t.effects) {
-    if (effect === 'set-date-started') task.date_started = now;
-    else if (effect === 'set-date-completed') task.date_completed = now;
-    else {
-      const action = effect === 'emit-succeeded' ? 'succeeded' : 'failed';
-      emitEvent(ctx, org, { type: 'task', action, data: presentTask(ctx, org, task), keyId: task.key });
+    switch (effect.type) {
+      case 'set-date-started':
+        poll.date_started = now;
+        break;
+      case 'set-date-completed':
+        poll.date_completed = now;
+        break;
+      case 'emit-completed':
+        emitEvent(ctx, org, {
+          type: 'poll',
+          action: 'completed',
+          data: presentPoll(ctx, org, poll),
+          keyId: poll.key,
+        });
+        break;
+      case 'reject':
+        break;
+      default:
+        assertNever(effect);
     }
   }
-  return true;
 }
 
 function checkCompleted(ctx: MockContext, org: OrgState, poll: PollRecord): void {
   if (poll.tasks_pending.length || poll.tasks_processing.length || poll.tasks_suspended.length) return;
-  applyPoll(ctx, org, poll, 'all-finished');
+  applyPoll(ctx, org, poll, { type: 'all-finished' });
 }
 
 const MESSAGES: Record<string, (task: TaskRecord) => string> = {
@@ -363,7 +335,7 @@ const MESSAGES: Record<string, (task: TaskRecord) => string> = {
 };
 
 function failTask(ctx: MockContext, org: OrgState, task: TaskRecord, error: string, message?: string): void {
-  if (!applyTask(ctx, org, task, 'fail', error)) return;
+  if (!applyTaskEvent(ctx, org, task, { type: 'fail', error })) return;
   const poll = org.polls.get(task.poll);
   if (!poll) return;
   poll.errors.push({ task: task.id, error, message: message ?? (MESSAGES[error] ?? (() => error))(task) });
@@ -470,7 +442,7 @@ function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Prom
     const retention = ctx.options.timings.resultRetentionMs;
     if (retention !== null)
       ctx.scheduler.schedule(RESULT_EXPIRE_JOB, org.id, { result: resultId }, retention);
-    applyTask(ctx, org, task, 'succeed');
+    applyTaskEvent(ctx, org, task, { type: 'succeed' });
     checkCompleted(ctx, org, poll);
   };
   let published: void | Promise<void>;
@@ -509,9 +481,9 @@ export function registerPollJobs(ctx: MockContext): void {
   };
   ctx.scheduler.register(TASK_START_JOB, (job) => {
     const { org, task } = lookup(job);
-    if (!org || !task || !applyTask(ctx, org, task, 'start')) return;
+    if (!org || !task || !applyTaskEvent(ctx, org, task, { type: 'start' })) return;
     const poll = org.polls.get(task.poll);
-    if (poll) applyPoll(ctx, org, poll, 'task-started');
+    if (poll) applyPoll(ctx, org, poll, { type: 'task-started' });
     ctx.scheduler.schedule(TASK_RUN_JOB, org.id, { task: task.id }, ctx.options.timings.taskProcessMs);
   });
   ctx.scheduler.register(TASK_RUN_JOB, (job) => {

@@ -3,11 +3,27 @@ import { deriveRelayPairing } from '../../fixtures/index.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { emitEvent } from './events.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentSession } from './presenters.ts';
 import { type SessionOutcome, takeSessionOutcome } from './session-outcomes.ts';
-import type { OrgState, SessionRecord, SourceRecord, TaskRecord } from './store.ts';
+import type { OrgState, SessionRecord, SourceRecord } from './store.ts';
+import { applyTaskEvent, newTask } from './task.ts';
 
 export type SessionState = 'pending' | 'active' | 'failed' | 'expired';
+
+export const SESSION_STATES = statesOf<SessionState>({
+  pending: true,
+  active: true,
+  failed: true,
+  expired: true,
+});
 
 /** What expired a session (DOC): the service, the API (idle), the organisation (DELETE), an admin. */
 export type ExpiryTrigger = 'service' | 'api' | 'organisation' | 'admin';
@@ -18,6 +34,14 @@ export type SessionEvent =
   | { type: 'expire'; trigger: ExpiryTrigger }
   | { type: 'use' };
 
+/** One example of each session event, by name (what the machine's diagram and tables enumerate). */
+export const SESSION_EVENTS: Readonly<Record<SessionEvent['type'], SessionEvent>> = {
+  'init-succeeded': { type: 'init-succeeded' },
+  'init-failed': { type: 'init-failed', error: 'code-required' },
+  expire: { type: 'expire', trigger: 'admin' },
+  use: { type: 'use' },
+};
+
 /** Effects are data; `applySessionEvent` runs them. */
 export type SessionEffect =
   | { type: 'set-error'; error: string }
@@ -27,25 +51,16 @@ export type SessionEffect =
   | { type: 'finish-init-task'; state: 'succeeded' | 'failed'; error: string | null }
   | { type: 'touch' }
   | { type: 'schedule-idle-check' }
-  | { type: 'emit-expired' }
-  | { type: 'reject'; reason: string };
+  | { type: 'emit-expired' };
 
-export interface SessionTransition {
-  state: SessionState;
-  effects: SessionEffect[];
-}
-
-const reject = (state: SessionState, reason: string): SessionTransition => ({
-  state,
-  effects: [{ type: 'reject', reason }],
-});
+export type SessionTransition = Transition<SessionState, SessionEffect>;
 
 /**
  * The session state machine (reference §2.5): `pending` → `active` | `failed`; `pending`/`active` → `expired`;
  * `failed` and `expired` are final. An illegal pair leaves the state as is with a `reject` effect.
  * @see ../shared/api/docs/sessions.md
  */
-export function transition(state: SessionState, event: SessionEvent): SessionTransition {
+export function sessionTransition(state: SessionState, event: SessionEvent): SessionTransition {
   switch (state) {
     case 'pending':
       switch (event.type) {
@@ -110,9 +125,12 @@ export function transition(state: SessionState, event: SessionEvent): SessionTra
   }
 }
 
-function assertNever(value: never): never {
-  throw new Error(`unexpected ${JSON.stringify(value)}`);
-}
+export const sessionMachine: MachineDefinition<SessionState, SessionEvent, SessionEffect> = {
+  initial: 'pending',
+  states: SESSION_STATES,
+  events: SESSION_EVENTS,
+  transition: sessionTransition,
+};
 
 /** What the service answers to a session's credentials (before any forced session outcome). */
 export interface InitOutcome {
@@ -264,9 +282,9 @@ export function applySessionEvent(
   session: SessionRecord,
   event: SessionEvent,
 ): string | undefined {
-  const next = transition(session.state as SessionState, event);
-  const rejected = next.effects.find((e) => e.type === 'reject');
-  if (rejected) return rejected.reason;
+  const next = sessionTransition(session.state as SessionState, event);
+  const rejected = rejection(next);
+  if (rejected !== undefined) return rejected;
   session.state = next.state;
   const now = ctx.clock.now();
   for (const effect of next.effects) {
@@ -284,7 +302,7 @@ export function applySessionEvent(
         setSourceState(org, session.source, 'locked');
         break;
       case 'finish-init-task':
-        finishInitTask(org, session, effect.state, effect.error, now);
+        finishInitTask(ctx, org, session, effect.state, effect.error);
         break;
       case 'touch':
         session.x.lastUsed = now;
@@ -312,18 +330,22 @@ export function applySessionEvent(
   return undefined;
 }
 
+/** The session's init task finishes with the session's outcome, through the task machine (a finished one stays). */
 function finishInitTask(
+  ctx: MockContext,
   org: OrgState,
   session: SessionRecord,
   state: 'succeeded' | 'failed',
   error: string | null,
-  now: number,
 ): void {
   const task = org.tasks.get(session.x.initTask);
-  if (!task || task.state === 'succeeded' || task.state === 'failed') return;
-  task.state = state;
-  task.error = error;
-  task.date_completed = toIso(now);
+  if (!task) return;
+  applyTaskEvent(
+    ctx,
+    org,
+    task,
+    state === 'succeeded' ? { type: 'succeed' } : { type: 'fail', error: error ?? 'failed' },
+  );
 }
 
 /** On success the source is validated; a Relay instance gets its paired devices as active child sources. */
@@ -394,7 +416,18 @@ export function startSession(ctx: MockContext, org: OrgState, input: NewSessionI
   const now = ctx.clock.now();
   const iso = toIso(now);
   const id = ctx.ids.uuid();
-  const taskId = ctx.ids.uuid();
+  // DIVERGENCE: the session.init task is created `processing` (the service check starts at once), its `target` is
+  // the session id, and it records no task.* events: those document poll tasks.
+  const task = newTask(ctx, org, {
+    key: input.keyId,
+    user: input.userId,
+    source: input.source.id,
+    session: id,
+    source_type: input.source.type,
+    type: 'session.init',
+    target: id,
+    state: 'processing',
+  });
   const session: SessionRecord = {
     id,
     resource: 'session',
@@ -409,31 +442,12 @@ export function startSession(ctx: MockContext, org: OrgState, input: NewSessionI
     x: {
       lastUsed: now,
       outcome: { ...input.outcome },
-      initTask: taskId,
+      initTask: task.id,
       ...(input.relayDevices ? { relayDevices: input.relayDevices } : {}),
     },
   } as SessionRecord;
   org.sessions.insert(session);
-  // DIVERGENCE: the session.init task is created `processing` (the service check starts at once), its `target` is
-  // the session id, and it records no task.* events: those document poll tasks.
-  org.tasks.insert({
-    id: taskId,
-    resource: 'task',
-    organisation: String(org.id),
-    key: input.keyId,
-    user: input.userId,
-    source: input.source.id,
-    session: id,
-    poll: null,
-    source_type: input.source.type,
-    type: 'session.init',
-    target: id,
-    state: 'processing',
-    error: null,
-    date_created: iso,
-    date_started: iso,
-    date_completed: null,
-  } as TaskRecord);
+  org.tasks.insert(task);
   ctx.scheduler.schedule(SESSION_INIT_JOB, org.id, { session: id }, ctx.options.timings.sessionInitMs);
   return session;
 }

@@ -3,10 +3,130 @@ import type { RequestBody } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
 import { Errors } from './errors.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { parseStorageUrl, testStorage } from './publish.ts';
 import type { KeyRecord, OrgState, StorageConfigRecord, TaskRecord } from './store.ts';
+import { applyTaskEvent, newTask, supersedeEarlierTests } from './task.ts';
 
 export const STORAGE_TEST_JOB = 'storage_config.test';
+const STORAGE_TEST_TASK_TYPE = 'storage_config.test';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The storage config machine
+
+export type StorageConfigState = StorageConfigRecord['state'];
+
+export const STORAGE_CONFIG_STATES = statesOf<StorageConfigState>({
+  new: true,
+  valid: true,
+  invalid: true,
+  deactivated: true,
+});
+
+/** What happens to a storage config: a test starts (create, update, test), passes or fails; DELETE deactivates. */
+export type StorageConfigEvent =
+  | { type: 'test-started' }
+  | { type: 'test-passed' }
+  | { type: 'test-failed' }
+  | { type: 'deactivate' };
+
+/** One example of each storage config event, by name. */
+export const STORAGE_CONFIG_EVENTS: Readonly<Record<StorageConfigEvent['type'], StorageConfigEvent>> = {
+  'test-started': { type: 'test-started' },
+  'test-passed': { type: 'test-passed' },
+  'test-failed': { type: 'test-failed' },
+  deactivate: { type: 'deactivate' },
+};
+
+export type StorageConfigEffect =
+  /** Cancel the config's scheduled test. */
+  | { type: 'cancel-tests' }
+  /** No key keeps it as its override, and it is no longer the organisation's default. */
+  | { type: 'release-overrides' }
+  /** The organisation's state and default follow its valid configs (`refreshOrganisation`). */
+  | { type: 'refresh-organisation' };
+
+/**
+ * The storage config machine: a test puts any config (a deactivated one too: an update brings it back) in `new`;
+ * its result makes it `valid` or `invalid`; DELETE makes it `deactivated`, which a late test result does not undo.
+ * @see ../shared/api/docs/storage-configs.md
+ */
+export function storageConfigTransition(
+  state: StorageConfigState,
+  event: StorageConfigEvent,
+): Transition<StorageConfigState, StorageConfigEffect> {
+  switch (event.type) {
+    case 'test-started':
+      return { state: 'new', effects: [{ type: 'refresh-organisation' }] };
+    case 'test-passed':
+    case 'test-failed':
+      if (state === 'deactivated') return reject(state, 'the config is deactivated');
+      return {
+        state: event.type === 'test-passed' ? 'valid' : 'invalid',
+        effects: [{ type: 'refresh-organisation' }],
+      };
+    case 'deactivate':
+      if (state === 'deactivated') return reject(state, 'the config is already deactivated');
+      return {
+        state: 'deactivated',
+        effects: [{ type: 'cancel-tests' }, { type: 'release-overrides' }, { type: 'refresh-organisation' }],
+      };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const storageConfigMachine: MachineDefinition<
+  StorageConfigState,
+  StorageConfigEvent,
+  StorageConfigEffect
+> = {
+  initial: 'new',
+  states: STORAGE_CONFIG_STATES,
+  events: STORAGE_CONFIG_EVENTS,
+  transition: storageConfigTransition,
+};
+
+/** The storage config runner: applies an event and runs its effects; false when the pair is illegal. */
+function applyStorageConfigEvent(
+  ctx: MockContext,
+  org: OrgState,
+  config: StorageConfigRecord,
+  event: StorageConfigEvent,
+): boolean {
+  const t = storageConfigTransition(config.state, event);
+  if (rejection(t) !== undefined) return false;
+  config.state = t.state;
+  for (const effect of t.effects) {
+    switch (effect.type) {
+      case 'cancel-tests':
+        ctx.scheduler.cancel(
+          (j) => j.kind === STORAGE_TEST_JOB && j.org === org.id && j.args.config === config.id,
+        );
+        break;
+      case 'release-overrides':
+        for (const k of org.keys.values()) if (k.storage_config === config.id) k.storage_config = null;
+        if (org.organisation.storage_config_default === config.id)
+          org.organisation.storage_config_default = null;
+        break;
+      case 'refresh-organisation':
+        refreshOrganisation(org);
+        break;
+      case 'reject':
+        break;
+      default:
+        assertNever(effect);
+    }
+  }
+  return true;
+}
 
 /** DIVERGENCE: the docs give no default expiry for signed urls; one hour. */
 export const DEFAULT_SIGNED_URLS_EXPIRY = 3600;
@@ -51,37 +171,12 @@ export function startStorageTest(
   key: KeyRecord,
   config: StorageConfigRecord,
 ): TaskRecord {
-  const now = toIso(ctx.clock.now());
-  const task: TaskRecord = {
-    id: ctx.ids.uuid(),
-    resource: 'task',
-    organisation: String(org.id),
-    key: key.id,
-    user: null,
-    source: null,
-    session: null,
-    poll: null,
-    source_type: null,
-    type: 'storage_config.test',
-    target: config.id,
-    state: 'pending',
-    error: null,
-    date_created: now,
-    date_started: null,
-    date_completed: null,
-  } as TaskRecord;
+  const task = newTask(ctx, org, { key: key.id, type: STORAGE_TEST_TASK_TYPE, target: config.id });
   org.tasks.insert(task);
-  // A new test supersedes any earlier one still running for this config.
+  // A new test supersedes every earlier one of this config that has not finished (the rule is in task.ts).
   ctx.scheduler.cancel((j) => j.kind === STORAGE_TEST_JOB && j.org === org.id && j.args.config === config.id);
-  for (const t of org.tasks.filter((t) => t.type === 'storage_config.test' && t.target === config.id)) {
-    if (t.id !== task.id && (t.state === 'pending' || t.state === 'processing')) {
-      t.state = 'failed';
-      t.error = 'superseded';
-      t.date_completed = now;
-    }
-  }
-  config.state = 'new';
-  refreshOrganisation(org);
+  supersedeEarlierTests(ctx, org, task);
+  applyStorageConfigEvent(ctx, org, config, { type: 'test-started' });
   ctx.scheduler.schedule(
     STORAGE_TEST_JOB,
     org.id,
@@ -153,12 +248,7 @@ export function deleteStorageConfig(
   org: OrgState,
   config: StorageConfigRecord,
 ): StorageConfigRecord {
-  if (config.state === 'deactivated') return config;
-  ctx.scheduler.cancel((j) => j.kind === STORAGE_TEST_JOB && j.org === org.id && j.args.config === config.id);
-  config.state = 'deactivated';
-  for (const k of org.keys.values()) if (k.storage_config === config.id) k.storage_config = null;
-  if (org.organisation.storage_config_default === config.id) org.organisation.storage_config_default = null;
-  refreshOrganisation(org);
+  applyStorageConfigEvent(ctx, org, config, { type: 'deactivate' });
   return config;
 }
 
@@ -186,15 +276,16 @@ function finishTest(
 ): void {
   const config = org.storageConfigs.get(configId);
   const task = org.tasks.get(taskId);
-  const now = toIso(ctx.clock.now());
-  if (task && (task.state === 'pending' || task.state === 'processing')) {
-    task.state = reason === null ? 'succeeded' : 'failed';
-    task.error = reason === null ? null : 'storage-config-invalid';
-    task.date_completed = now;
+  if (task) {
+    applyTaskEvent(
+      ctx,
+      org,
+      task,
+      reason === null ? { type: 'succeed' } : { type: 'fail', error: 'storage-config-invalid' },
+    );
   }
   if (!config) return;
-  config.state = reason === null ? 'valid' : 'invalid';
-  refreshOrganisation(org);
+  applyStorageConfigEvent(ctx, org, config, { type: reason === null ? 'test-passed' : 'test-failed' });
   // Never log the config itself: its credentials must not reach any log.
   ctx.logger.info(
     { org: org.id, storageConfig: configId, state: config.state, reason },
@@ -212,17 +303,10 @@ export function registerStorageConfigJobs(ctx: MockContext): void {
     const config = org.storageConfigs.get(configId);
     const task = org.tasks.get(taskId);
     if (!config) {
-      if (task && task.state === 'pending') {
-        task.state = 'failed';
-        task.error = 'not-found';
-        task.date_completed = toIso(ctx.clock.now());
-      }
+      if (task?.state === 'pending') applyTaskEvent(ctx, org, task, { type: 'fail', error: 'not-found' });
       return;
     }
-    if (task && task.state === 'pending') {
-      task.state = 'processing';
-      task.date_started = toIso(ctx.clock.now());
-    }
+    if (task?.state === 'pending') applyTaskEvent(ctx, org, task, { type: 'start' });
     const outcome = testStorage(ctx, config);
     if (outcome instanceof Promise) {
       const url = config.url;

@@ -5,6 +5,14 @@ import { parseDateTime } from '../runtime/dates.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import type { MockContext } from './context.ts';
 import { ApiError, Errors } from './errors.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { asksForNothing, createPoll } from './poll.ts';
 import type { KeyRecord, OrgState, PollRecord, SubscriptionRecord } from './store.ts';
 
@@ -16,34 +24,68 @@ export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
 export const MIN_INTERVAL_SECONDS = 3_600;
 
-/** What can happen to a subscription. */
-export type SubscriptionEvent = 'allow' | 'delete';
-export type SubscriptionEffect = 'schedule-polls' | 'cancel-jobs';
+export const SUBSCRIPTION_STATES = statesOf<SubscriptionState>({
+  pending: true,
+  active: true,
+  deleted: true,
+});
+
+/** What can happen to a subscription: the Relay app user allows it, or it is deleted. */
+export type SubscriptionEvent = { type: 'allow' } | { type: 'delete' };
+
+/** One example of each subscription event, by name. */
+export const SUBSCRIPTION_EVENTS: Readonly<Record<SubscriptionEvent['type'], SubscriptionEvent>> = {
+  allow: { type: 'allow' },
+  delete: { type: 'delete' },
+};
+
+export type SubscriptionEffect = { type: 'schedule-polls' } | { type: 'cancel-jobs' };
 
 /**
  * The subscription state machine, pure. iCloud subscriptions are created `active`; Relay ones `pending` until
- * the app user allows them. `deleted` is final. Illegal pairs keep the state and have no effects (`ok: false`).
+ * the app user allows them. `deleted` is final.
  * @see ../shared/api/docs/subscriptions.md
  */
 export function subscriptionTransition(
   state: SubscriptionState,
   event: SubscriptionEvent,
-): { ok: boolean; state: SubscriptionState; effects: SubscriptionEffect[] } {
+): Transition<SubscriptionState, SubscriptionEffect> {
   switch (state) {
     case 'pending':
-      if (event === 'allow') return { ok: true, state: 'active', effects: ['schedule-polls'] };
-      return { ok: true, state: 'deleted', effects: ['cancel-jobs'] };
+      switch (event.type) {
+        case 'allow':
+          return { state: 'active', effects: [{ type: 'schedule-polls' }] };
+        case 'delete':
+          return { state: 'deleted', effects: [{ type: 'cancel-jobs' }] };
+        default:
+          return assertNever(event);
+      }
     case 'active':
-      if (event === 'allow') return { ok: false, state, effects: [] };
-      return { ok: true, state: 'deleted', effects: ['cancel-jobs'] };
+      switch (event.type) {
+        case 'allow':
+          return reject(state, 'the subscription is already active');
+        case 'delete':
+          return { state: 'deleted', effects: [{ type: 'cancel-jobs' }] };
+        default:
+          return assertNever(event);
+      }
     case 'deleted':
-      return { ok: false, state, effects: [] };
-    default: {
-      const never: never = state;
-      throw new Error(`unknown subscription state ${String(never)}`);
-    }
+      return reject(state, 'the subscription is deleted, which is final');
+    default:
+      return assertNever(state);
   }
 }
+
+export const subscriptionMachine: MachineDefinition<
+  SubscriptionState,
+  SubscriptionEvent,
+  SubscriptionEffect
+> = {
+  initial: 'pending',
+  states: SUBSCRIPTION_STATES,
+  events: SUBSCRIPTION_EVENTS,
+  transition: subscriptionTransition,
+};
 
 /** Relay sources push data from the device: their subscriptions wait for the app user's consent. */
 export function isRelaySourceType(type: string | undefined): boolean {
@@ -174,13 +216,29 @@ function isSubscriptionJob(kind: string): boolean {
   );
 }
 
-function apply(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, event: SubscriptionEvent): boolean {
+/** The subscription runner: applies an event and runs its effects; false when the pair is illegal. */
+function applySubscriptionEvent(
+  ctx: MockContext,
+  org: OrgState,
+  sub: SubscriptionRecord,
+  event: SubscriptionEvent,
+): boolean {
   const t = subscriptionTransition(sub.state, event);
-  if (!t.ok) return false;
+  if (rejection(t) !== undefined) return false;
   sub.state = t.state;
   for (const effect of t.effects) {
-    if (effect === 'schedule-polls') schedulePolls(ctx, org, sub);
-    else cancelJobs(ctx, org, sub);
+    switch (effect.type) {
+      case 'schedule-polls':
+        schedulePolls(ctx, org, sub);
+        break;
+      case 'cancel-jobs':
+        cancelJobs(ctx, org, sub);
+        break;
+      case 'reject':
+        break;
+      default:
+        assertNever(effect);
+    }
   }
   return true;
 }
@@ -203,7 +261,7 @@ export function allowSubscription(ctx: MockContext, org: OrgState, sub: Subscrip
       j.org === org.id &&
       j.args.subscription === sub.id,
   );
-  return apply(ctx, org, sub, 'allow');
+  return applySubscriptionEvent(ctx, org, sub, { type: 'allow' });
 }
 
 /** DELETE /subscriptions/{id}: `deleted`, its jobs cancelled, no more polls (deleting twice changes nothing). */
@@ -212,7 +270,7 @@ export function deleteSubscription(
   org: OrgState,
   sub: SubscriptionRecord,
 ): SubscriptionRecord {
-  apply(ctx, org, sub, 'delete');
+  applySubscriptionEvent(ctx, org, sub, { type: 'delete' });
   return sub;
 }
 

@@ -6,11 +6,138 @@ import type { MockContext } from './context.ts';
 import { sendEvent } from './delivery.ts';
 import { Errors } from './errors.ts';
 import { recordEvent } from './events.ts';
+import {
+  assertNever,
+  type MachineDefinition,
+  reject,
+  rejection,
+  statesOf,
+  type Transition,
+} from './machine.ts';
 import { presentWebhookConfig } from './presenters.ts';
 import type { KeyRecord, OrgState, TaskRecord, WebhookConfigRecord } from './store.ts';
+import { applyTaskEvent, newTask, supersedeEarlierTests } from './task.ts';
 
 export const WEBHOOK_TEST_JOB = 'webhook_config.test';
 export const WEBHOOK_TEST_TASK_TYPE = 'webhook_config.test';
+
+// ---------------------------------------------------------------------------------------------------------------
+// The webhook config machine
+
+export type WebhookConfigState = WebhookConfigRecord['state'];
+
+export const WEBHOOK_CONFIG_STATES = statesOf<WebhookConfigState>({
+  new: true,
+  valid: true,
+  invalid: true,
+  deactivated: true,
+});
+
+/** What happens to a webhook config: a test starts (create, update, test), passes or fails; DELETE deactivates. */
+export type WebhookConfigEvent =
+  | { type: 'test-started' }
+  | { type: 'test-passed' }
+  | { type: 'test-failed' }
+  | { type: 'deactivate' };
+
+/** One example of each webhook config event, by name. */
+export const WEBHOOK_CONFIG_EVENTS: Readonly<Record<WebhookConfigEvent['type'], WebhookConfigEvent>> = {
+  'test-started': { type: 'test-started' },
+  'test-passed': { type: 'test-passed' },
+  'test-failed': { type: 'test-failed' },
+  deactivate: { type: 'deactivate' },
+};
+
+export type WebhookConfigEffect =
+  /** Becomes the organisation's default when it has no (existing) default. */
+  | { type: 'adopt-as-default' }
+  /** When it was the default, the oldest remaining valid config takes over (else none). */
+  | { type: 'hand-over-default' }
+  /** No key keeps it as its override. */
+  | { type: 'release-overrides' }
+  /** Cancel the config's scheduled test. */
+  | { type: 'cancel-tests' };
+
+/**
+ * The webhook config machine: a test puts any config (a deactivated one too: an update brings it back) in `new`;
+ * its result makes it `valid` or `invalid`; DELETE makes it `deactivated` (again: the same, idempotent), which a
+ * late test result does not undo.
+ * @see ../shared/api/docs/webhook-configs.md
+ */
+export function webhookConfigTransition(
+  state: WebhookConfigState,
+  event: WebhookConfigEvent,
+): Transition<WebhookConfigState, WebhookConfigEffect> {
+  switch (event.type) {
+    case 'test-started':
+      return { state: 'new', effects: [] };
+    case 'test-passed':
+      if (state === 'deactivated') return reject(state, 'the config is deactivated');
+      return { state: 'valid', effects: [{ type: 'adopt-as-default' }] };
+    case 'test-failed':
+      if (state === 'deactivated') return reject(state, 'the config is deactivated');
+      return { state: 'invalid', effects: [] };
+    case 'deactivate':
+      return {
+        state: 'deactivated',
+        effects: [{ type: 'hand-over-default' }, { type: 'release-overrides' }, { type: 'cancel-tests' }],
+      };
+    default:
+      return assertNever(event);
+  }
+}
+
+export const webhookConfigMachine: MachineDefinition<
+  WebhookConfigState,
+  WebhookConfigEvent,
+  WebhookConfigEffect
+> = {
+  initial: 'new',
+  states: WEBHOOK_CONFIG_STATES,
+  events: WEBHOOK_CONFIG_EVENTS,
+  transition: webhookConfigTransition,
+};
+
+/** The webhook config runner: applies an event and runs its effects; false when the pair is illegal. */
+function applyWebhookConfigEvent(
+  ctx: MockContext,
+  org: OrgState,
+  config: WebhookConfigRecord,
+  event: WebhookConfigEvent,
+): boolean {
+  const t = webhookConfigTransition(config.state, event);
+  if (rejection(t) !== undefined) return false;
+  config.state = t.state;
+  for (const effect of t.effects) {
+    switch (effect.type) {
+      case 'adopt-as-default':
+        if (!org.webhookConfigs.get(org.organisation.webhook_config_default)) {
+          org.organisation.webhook_config_default = config.id;
+        }
+        break;
+      case 'hand-over-default':
+        // As for storage configs: the oldest remaining valid config takes over as the default (else none).
+        if (org.organisation.webhook_config_default === config.id) {
+          org.organisation.webhook_config_default =
+            org.webhookConfigs.find((w) => w.state === 'valid')?.id ?? null;
+        }
+        break;
+      case 'release-overrides':
+        for (const k of org.keys.values()) if (k.webhook_config === config.id) k.webhook_config = null;
+        break;
+      case 'cancel-tests':
+        ctx.scheduler.cancel(
+          (j) => j.kind === WEBHOOK_TEST_JOB && j.org === org.id && j.args.config === config.id,
+        );
+        break;
+      case 'reject':
+        break;
+      default:
+        assertNever(effect);
+    }
+  }
+  return true;
+}
 
 /**
  * Rejects what the schema's `uri` format may let through and that must never reach an HTTP request line or header:
@@ -70,7 +197,6 @@ export function updateWebhookConfig(
 ): WebhookConfigRecord {
   if (url !== undefined) validateWebhookUrl(url);
   if (url !== undefined) config.url = url;
-  config.state = 'new';
   startWebhookConfigTest(ctx, org, key, config);
   return config;
 }
@@ -86,13 +212,7 @@ export function deactivateWebhookConfig(
 ): WebhookConfigRecord {
   // DIVERGENCE: the docs list `deactivated` ("turned off by the owning organisation") but not what DELETE does;
   // the mock deactivates and keeps the record, like DELETE /sessions keeps an expired session.
-  config.state = 'deactivated';
-  // As for storage configs: the oldest remaining valid config takes over as the default (else none).
-  if (org.organisation.webhook_config_default === config.id) {
-    org.organisation.webhook_config_default = org.webhookConfigs.find((w) => w.state === 'valid')?.id ?? null;
-  }
-  for (const k of org.keys.values()) if (k.webhook_config === config.id) k.webhook_config = null;
-  ctx.scheduler.cancel((j) => j.kind === WEBHOOK_TEST_JOB && j.org === org.id && j.args.config === config.id);
+  applyWebhookConfigEvent(ctx, org, config, { type: 'deactivate' });
   return config;
 }
 
@@ -107,35 +227,12 @@ export function startWebhookConfigTest(
   key: KeyRecord,
   config: WebhookConfigRecord,
 ): TaskRecord {
-  const task = {
-    id: ctx.ids.uuid(),
-    resource: 'task',
-    organisation: String(org.id),
-    key: key.id,
-    user: null,
-    source: null,
-    session: null,
-    poll: null,
-    source_type: null,
-    type: WEBHOOK_TEST_TASK_TYPE,
-    target: config.id,
-    state: 'pending',
-    error: null,
-    date_created: toIso(ctx.clock.now()),
-    date_started: null,
-    date_completed: null,
-  } as TaskRecord;
+  const task = newTask(ctx, org, { key: key.id, type: WEBHOOK_TEST_TASK_TYPE, target: config.id });
   org.tasks.insert(task);
-  // A new test supersedes any earlier one still waiting for this config (as storage config tests do).
+  // A new test supersedes every earlier one of this config that has not finished (the rule is in task.ts).
   ctx.scheduler.cancel((j) => j.kind === WEBHOOK_TEST_JOB && j.org === org.id && j.args.config === config.id);
-  for (const t of org.tasks.filter((t) => t.type === WEBHOOK_TEST_TASK_TYPE && t.target === config.id)) {
-    if (t.id !== task.id && t.state === 'pending') {
-      t.state = 'failed';
-      t.error = 'superseded';
-      t.date_completed = task.date_created;
-    }
-  }
-  config.state = 'new';
+  supersedeEarlierTests(ctx, org, task);
+  applyWebhookConfigEvent(ctx, org, config, { type: 'test-started' });
   ctx.scheduler.schedule(
     WEBHOOK_TEST_JOB,
     org.id,
@@ -149,12 +246,9 @@ function runTest(ctx: MockContext, job: Job): Promise<void> | undefined {
   const org = job.org === null ? undefined : ctx.world.orgs.get(job.org);
   const task = org?.tasks.get(String(job.args.task));
   const config = org?.webhookConfigs.get(String(job.args.config));
-  if (!org || !task || task.state !== 'pending') return;
-  const now = toIso(ctx.clock.now());
-  task.state = 'processing';
-  task.date_started = now;
+  if (!org || !task || !applyTaskEvent(ctx, org, task, { type: 'start' })) return;
   if (!config) {
-    finishTask(ctx, task, false);
+    finishTask(ctx, org, task, false);
     return;
   }
   // DIVERGENCE: config test tasks do not emit task.* events (the docs only describe them for poll tasks).
@@ -170,25 +264,27 @@ function runTest(ctx: MockContext, job: Job): Promise<void> | undefined {
     config.id,
   );
   return sendEvent(ctx, org, event, config, 'test', 1).then(({ result }) => {
+    // The test event is one attempt outside the delivery machine (delivery.ts): no retries, no receiver queue.
     event.state = result.ok ? 'delivered' : 'failed';
     if (result.ok) event.date_delivered = toIso(ctx.clock.now());
-    finishTask(ctx, task, result.ok);
-    // A later update or test supersedes this one; a deactivated config stays deactivated.
-    if (config.url !== job.args.url || config.state === 'deactivated') return;
+    // A later update or test superseded this one (its task already failed): its answer decides nothing.
+    if (!finishTask(ctx, org, task, result.ok)) return;
+    if (config.url !== job.args.url) return;
     if (ctx.scheduler.pending().some((j) => j.kind === WEBHOOK_TEST_JOB && j.args.config === config.id))
       return;
-    config.state = result.ok ? 'valid' : 'invalid';
-    if (result.ok && !org.webhookConfigs.get(org.organisation.webhook_config_default)) {
-      org.organisation.webhook_config_default = config.id;
-    }
+    // A deactivated config stays deactivated (the machine rejects the result).
+    applyWebhookConfigEvent(ctx, org, config, { type: result.ok ? 'test-passed' : 'test-failed' });
   });
 }
 
-function finishTask(ctx: MockContext, task: TaskRecord, ok: boolean): void {
-  task.state = ok ? 'succeeded' : 'failed';
+function finishTask(ctx: MockContext, org: OrgState, task: TaskRecord, ok: boolean): boolean {
   // DIVERGENCE: the error code of a failed webhook test is the mock's choice: `webhook-unreachable`.
-  task.error = ok ? null : 'webhook-unreachable';
-  task.date_completed = toIso(ctx.clock.now());
+  return applyTaskEvent(
+    ctx,
+    org,
+    task,
+    ok ? { type: 'succeed' } : { type: 'fail', error: 'webhook-unreachable' },
+  );
 }
 
 /** Registers the config test job. */

@@ -153,6 +153,40 @@ describe('GET /_mock/machines', () => {
     expect(res.body.task.final).toEqual(['succeeded', 'failed']);
     expect(edges(res.body.task)).toContain('suspended -start-> processing');
   });
+
+  it('draws every machine of the domain, illegal pairs left out', async () => {
+    const t = testMock();
+    const res = await ctl(t, 'GET', '/machines');
+    expect(Object.keys(res.body)).toEqual([
+      'session',
+      'poll',
+      'task',
+      'subscription',
+      'delivery',
+      'storage_config',
+      'webhook_config',
+    ]);
+    const edges = (m: { edges: { from: string; event: string; to: string }[] }) =>
+      m.edges.map((e) => `${e.from} -${e.event}-> ${e.to}`).sort();
+    expect(edges(res.body.subscription)).toEqual([
+      'active -delete-> deleted',
+      'pending -allow-> active',
+      'pending -delete-> deleted',
+    ]);
+    expect(res.body.subscription.final).toEqual(['deleted']);
+    expect(edges(res.body.delivery)).toEqual([
+      'failed -redelivered-> delivered',
+      'pending -abandoned-> failed',
+      'pending -failed-> pending',
+      'pending -redelivered-> delivered',
+      'pending -succeeded-> delivered',
+    ]);
+    expect(res.body.delivery.final).toEqual(['delivered']);
+    expect(edges(res.body.storage_config)).not.toContain('deactivated -test-passed-> valid');
+    expect(edges(res.body.storage_config)).toContain('deactivated -test-started-> new');
+    expect(edges(res.body.webhook_config)).toContain('valid -deactivate-> deactivated');
+    expect(res.body.webhook_config).toMatchObject({ initial: 'new', final: [] });
+  });
 });
 
 describe('GET /_mock/changes', () => {
