@@ -1,6 +1,5 @@
 // Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
 import { controlRoutes } from './control/routes.ts';
@@ -12,10 +11,10 @@ import {
   type RicloudEnv,
   type Timings,
 } from './domain/context.ts';
-import { ApiError, Errors } from './domain/errors.ts';
 import { registerJobs } from './domain/jobs.ts';
 import { applyPreset } from './domain/presets.ts';
 import { World } from './domain/store.ts';
+import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { ricloudPipeline } from './http/pipeline.ts';
 import { registerResources } from './http/routes/index.ts';
 import { signedUrlRoutes } from './http/routes/results.ts';
@@ -114,18 +113,8 @@ export function createMock(options: MockOptions = {}): Mock {
   const resetHooks: (() => void)[] = [];
 
   const app = new Hono({ strict: false });
-  app.onError((err, c) => {
-    if (err instanceof ApiError) {
-      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(err.toBody(), err.status as 400);
-    }
-    if (err instanceof HTTPException && err.status < 500) {
-      return c.json(Errors.malformedRequest(err.message || 'Bad request.').toBody(), err.status);
-    }
-    logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
-    return c.json(Errors.serverError().toBody(), 500);
-  });
-  app.notFound((c) => c.json(Errors.routeNotFound(c.req.method, c.req.path).toBody(), 404));
+  app.onError(errorHandler(logger));
+  app.notFound(notFoundHandler);
 
   const mock: Mock = {
     app,

@@ -9,10 +9,10 @@ import { type ExpiryTrigger, expireSession } from '../domain/session.ts';
 import { forceSessionOutcome } from '../domain/session-outcomes.ts';
 import type { OrgState } from '../domain/store.ts';
 import { clearTaskFailures, forceTaskFailure } from '../domain/task-failures.ts';
-import { describeJsonError } from '../http/pipeline.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateInput } from '../runtime/dates.ts';
-import { ajvErrorsToParams, compileSpec, packageFile } from '../spec/compile.ts';
+import { compileSpec, packageFile } from '../spec/compile.ts';
+import { validateRequest } from '../spec/validate-request.ts';
 import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
 import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
@@ -48,21 +48,6 @@ export type ScenarioStep =
   | { fault: FaultInput }
   | { rate_limit: Record<string, unknown> }
   | { relay_code: { devices: number; prefix?: string } };
-
-/** Reads a JSON body; any content type is accepted (curl -d sends a form type). */
-async function readJson(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text();
-  if (!text.trim()) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text) as unknown;
-  } catch (err) {
-    const { message, params } = describeJsonError(text, err);
-    throw Errors.malformedRequest(message, params);
-  }
-  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  throw Errors.malformedRequest('The body must be a JSON object.');
-}
 
 /** The cookie that carries the control token in a browser (set by `/_mock/ui?token=`). */
 export const CONTROL_COOKIE = 'ricloud-mock-control';
@@ -103,41 +88,19 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
   };
 }
 
-/** Validates control requests against openapi/control.yaml; routes it does not describe pass through untouched. */
+/**
+ * Validates control requests against openapi/control.yaml with the ricloud API's middleware
+ * (server/spec/validate-request.ts): lenient JSON bodies of any content type (curl -d sends a form type); routes
+ * the spec does not describe pass through untouched.
+ */
 function validateControl(): MiddlewareHandler<ControlEnv> {
-  const spec = compileSpec(CONTROL_SPEC_PATH);
-  return async (c, next) => {
-    const url = new URL(c.req.url);
-    const match = spec.match(c.req.method, url.pathname);
-    if (match.kind === 'none') return next();
-    if (match.kind === 'method-not-allowed')
-      throw Errors.methodNotAllowed(c.req.method, url.pathname, match.allowed);
-    const { op, params } = match;
-    if (!op.validatePath(params)) {
-      const name = op.pathParams[0] ?? 'id';
-      throw Errors.notFound(url.pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource', params[name] ?? '');
-    }
-    // A null-prototype object, as in the ricloud pipeline: `?__proto__=1` must be an unknown parameter (a 400), not
-    // a prototype swap that validation never sees; `?constructor=1` must not be skipped as already present.
-    const query: Record<string, unknown> = Object.create(null);
-    for (const [k, v] of url.searchParams) if (!Object.hasOwn(query, k)) query[k] = v;
-    if (!op.validateQuery(query)) throw Errors.invalidParameters(ajvErrorsToParams(op.validateQuery.errors));
-    let body: Record<string, unknown> = {};
-    if (op.body !== 'none') {
-      body = await readJson(c.req.raw);
-      if (
-        op.validateBody &&
-        (Object.keys(body).length > 0 || op.body === 'required') &&
-        !op.validateBody(body)
-      ) {
-        throw Errors.invalidParameters(ajvErrorsToParams(op.validateBody.errors));
-      }
-    }
-    c.set('body', body);
-    c.set('query', query);
-    c.set('params', params);
-    await next();
-  };
+  return validateRequest<ControlEnv>({
+    spec: compileSpec(CONTROL_SPEC_PATH),
+    errors: Errors,
+    unmatched: 'pass',
+    body: { strictness: 'lenient', contentType: 'any' },
+    notFoundResource: (_op, pathname) => pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource',
+  });
 }
 
 let scenarioCache: Map<string, NamedScenario> | undefined;

@@ -18,7 +18,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportState } from '../../server/control/snapshot.ts';
 import { controlStateOf } from '../../server/control/state.ts';
-import { addSpecFormats } from '../../server/spec/compile.ts';
+import { addSpecFormats } from '../../server/spec/ajv.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { spec as ricloudDoc } from '../helpers/spec.ts';
 import { encodeAny, IdPool, resolveRefs } from './fuzz-runner.ts';
