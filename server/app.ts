@@ -147,7 +147,7 @@ export function createMock(options: MockOptions = {}): Mock {
   // Faults, rate limit and journal wrap every ricloud request, before the pipeline can reject it.
   ricloud.use('*', requestHooks(ctx));
   ricloud.use('*', ricloudPipeline(ctx));
-  registerResources(ricloud);
+  registerResources(ricloud, ctx.spec);
   app.route('/', ricloud as unknown as Hono);
   return mock;
 }

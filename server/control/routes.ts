@@ -15,9 +15,10 @@ import { compileSpec, packageFile } from '../spec/compile.ts';
 import { validateRequest } from '../spec/validate-request.ts';
 import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
+import { faultInputOf, input, mockStateOf } from './input.ts';
 import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
 import { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
-import { exportState, importState, type MockState } from './snapshot.ts';
+import { exportState, importState } from './snapshot.ts';
 import { type ControlEnv, type ControlHost, type ControlOptions, controlStateOf } from './state.ts';
 import {
   createTenant,
@@ -313,8 +314,7 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
     c.json({ data: [...mock.ctx.world.orgs.values()].map((o) => presentTenant(mock.ctx, o)) }),
   );
   control.post('/organisations', (c) => {
-    const body = c.get('body') as unknown as Parameters<typeof createTenant>[1];
-    const { org } = createTenant(mock.ctx, body);
+    const { org } = createTenant(mock.ctx, input(c, 'createOrganisation').body);
     return json(c, presentTenant(mock.ctx, org), 201);
   });
   control.get('/organisations/:id', (c) =>
@@ -361,7 +361,7 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
   });
 
   control.get('/faults', (c) => c.json({ data: state.faults.list() }));
-  control.post('/faults', (c) => json(c, state.faults.add(c.get('body') as unknown as FaultInput), 201));
+  control.post('/faults', (c) => json(c, state.faults.add(faultInputOf(input(c, 'addFault').body)), 201));
   control.delete('/faults', (c) => {
     const removed = state.faults.list().length;
     state.faults.clear();
@@ -377,7 +377,7 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
   control.put('/rate-limit', (c) => c.json(state.rateLimiter.configure(c.get('body'))));
 
   control.get('/requests', (c) => {
-    const q = c.get('query');
+    const q = input(c, 'listRequests').query;
     let since: number | undefined;
     if (q.since !== undefined) {
       since = parseDateInput(String(q.since), 'date-or-date-time');
@@ -407,7 +407,7 @@ export function controlRoutes(mock: ControlHost, options: ControlOptions = {}): 
 
   control.get('/state', (c) => c.json(exportState(mock.ctx)));
   control.put('/state', (c) => {
-    importState(mock.ctx, c.get('body') as unknown as MockState);
+    importState(mock.ctx, mockStateOf(input(c, 'importState').body));
     return c.json({ organisations: mock.ctx.world.orgs.size, now: toIso(mock.ctx.clock.now()) });
   });
 
