@@ -61,9 +61,9 @@ module.exports = {
       name: 'control-is-not-http',
       severity: 'error',
       comment:
-        "control/ is a peer of http/. Justified exception: the request pipeline's parsing helpers (describeJsonError, requestTarget in http/pipeline.ts), which the one validation middleware of issue 11 will share from a lower module.",
+        'control/ is a peer of http/: what both planes share (the validation middleware, spec/validate-request.ts) sits below them.',
       from: { path: '^server/control/' },
-      to: { path: ['^server/http/', ...ENTRY], pathNot: '^server/http/pipeline\\.ts$' },
+      to: { path: ['^server/http/', ...ENTRY] },
     },
     {
       name: 'server-imports-neither-kit-nor-cli',

@@ -1,6 +1,5 @@
 // Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
 import { Hono } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
 import { controlRoutes } from './control/routes.ts';
@@ -19,11 +18,11 @@ import {
   type Timings,
 } from './domain/context.ts';
 import { DeliveryLog } from './domain/delivery-log.ts';
-import { ApiError, Errors } from './domain/errors.ts';
 import { registerJobs } from './domain/jobs.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
 import { applyPreset } from './domain/presets.ts';
 import { World } from './domain/store.ts';
+import { errorHandler, notFoundHandler } from './http/errors.ts';
 import { ricloudPipeline } from './http/pipeline.ts';
 import { registerResources } from './http/routes/index.ts';
 import { signedUrlRoutes } from './http/routes/results.ts';
@@ -135,18 +134,8 @@ export function createMock(options: MockOptions = {}): Mock {
   const control = createControlState(ctx, options.control);
 
   const app = new Hono({ strict: false });
-  app.onError((err, c) => {
-    if (err instanceof ApiError) {
-      for (const [k, v] of Object.entries(err.headers)) c.header(k, v);
-      return c.json(err.toBody(), err.status as 400);
-    }
-    if (err instanceof HTTPException && err.status < 500) {
-      return c.json(Errors.malformedRequest(err.message || 'Bad request.').toBody(), err.status);
-    }
-    logger.error({ err, method: c.req.method, path: c.req.path }, 'unhandled error');
-    return c.json(Errors.serverError().toBody(), 500);
-  });
-  app.notFound((c) => c.json(Errors.routeNotFound(c.req.method, c.req.path).toBody(), 404));
+  app.onError(errorHandler(logger));
+  app.notFound(notFoundHandler);
 
   const mock: Mock = {
     app,
@@ -170,7 +159,7 @@ export function createMock(options: MockOptions = {}): Mock {
   // Faults, rate limit and journal wrap every ricloud request, before the pipeline can reject it.
   ricloud.use('*', requestHooks(ctx, control));
   ricloud.use('*', ricloudPipeline(ctx));
-  registerResources(ricloud);
+  registerResources(ricloud, ctx.spec);
   app.route('/', ricloud as unknown as Hono);
   return mock;
 }

@@ -370,6 +370,20 @@ describe('control spec inputs', () => {
     }
   });
 
+  it('/_mock/requests refuses constructor, toString and __proto__ as unknown query parameters, as it refuses foo', async () => {
+    const t = testMock();
+    for (const name of ['constructor', 'toString', '__proto__', 'foo']) {
+      const res = await t.mock.app.request(`/_mock/requests?${name}=1`);
+      expect(res.status, name).toBe(400);
+      expect(await res.json()).toMatchObject({
+        error: 'invalid-parameters',
+        params: { [name]: 'is not a known field' },
+      });
+    }
+    // A known parameter beside them is still read.
+    expect((await t.mock.app.request('/_mock/requests?method=GET')).status).toBe(200);
+  });
+
   it('a forced session outcome names a source identifier or a session, in the schema as in the server', async () => {
     const schema = ((controlSpec.components as Json).schemas as Json).SessionOutcomeInput as Json;
     const then = schema.then as Json;

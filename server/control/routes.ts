@@ -7,7 +7,7 @@ import { ApiError, Errors } from '../domain/errors.ts';
 import { presentSession } from '../domain/presenters.ts';
 import { type ExpiryTrigger, expireSession } from '../domain/session.ts';
 import { forceSessionOutcome, type SessionOutcome } from '../domain/session-outcomes.ts';
-import { exportState, importState, type MockState } from '../domain/snapshot.ts';
+import { exportState, importState } from '../domain/snapshot.ts';
 import type { OrgState } from '../domain/store.ts';
 import { forceTaskFailure } from '../domain/task-failures.ts';
 import {
@@ -18,12 +18,13 @@ import {
   requireTenant,
   resetTenant,
 } from '../domain/tenants.ts';
-import { describeJsonError } from '../http/pipeline.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateInput } from '../runtime/dates.ts';
-import { ajvErrorsToParams, compileSpec, packageFile } from '../spec/compile.ts';
+import { compileSpec, packageFile } from '../spec/compile.ts';
+import { validateRequest } from '../spec/validate-request.ts';
 import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
+import { faultInputOf, input, mockStateOf } from './input.ts';
 import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
 import type { ControlEnv, ControlHost } from './state.ts';
 import { webhookControlRoutes } from './webhook-routes.ts';
@@ -47,21 +48,6 @@ export type ScenarioStep =
   | { fault: FaultInput }
   | { rate_limit: Record<string, unknown> }
   | { relay_code: { devices: number; prefix?: string } };
-
-/** Reads a JSON body; any content type is accepted (curl -d sends a form type). */
-async function readJson(req: Request): Promise<Record<string, unknown>> {
-  const text = await req.text();
-  if (!text.trim()) return {};
-  let v: unknown;
-  try {
-    v = JSON.parse(text) as unknown;
-  } catch (err) {
-    const { message, params } = describeJsonError(text, err);
-    throw Errors.malformedRequest(message, params);
-  }
-  if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  throw Errors.malformedRequest('The body must be a JSON object.');
-}
 
 /** The cookie that carries the control token in a browser (set by `/_mock/ui?token=`). */
 export const CONTROL_COOKIE = 'ricloud-mock-control';
@@ -102,41 +88,19 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
   };
 }
 
-/** Validates control requests against openapi/control.yaml; routes it does not describe pass through untouched. */
+/**
+ * Validates control requests against openapi/control.yaml with the ricloud API's middleware
+ * (server/spec/validate-request.ts): lenient JSON bodies of any content type (curl -d sends a form type); routes
+ * the spec does not describe pass through untouched.
+ */
 function validateControl(): MiddlewareHandler<ControlEnv> {
-  const spec = compileSpec(CONTROL_SPEC_PATH);
-  return async (c, next) => {
-    const url = new URL(c.req.url);
-    const match = spec.match(c.req.method, url.pathname);
-    if (match.kind === 'none') return next();
-    if (match.kind === 'method-not-allowed')
-      throw Errors.methodNotAllowed(c.req.method, url.pathname, match.allowed);
-    const { op, params } = match;
-    if (!op.validatePath(params)) {
-      const name = op.pathParams[0] ?? 'id';
-      throw Errors.notFound(url.pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource', params[name] ?? '');
-    }
-    // A null-prototype object, as in the ricloud pipeline: `?__proto__=1` must be an unknown parameter (a 400), not
-    // a prototype swap that validation never sees; `?constructor=1` must not be skipped as already present.
-    const query: Record<string, unknown> = Object.create(null);
-    for (const [k, v] of url.searchParams) if (!Object.hasOwn(query, k)) query[k] = v;
-    if (!op.validateQuery(query)) throw Errors.invalidParameters(ajvErrorsToParams(op.validateQuery.errors));
-    let body: Record<string, unknown> = {};
-    if (op.body !== 'none') {
-      body = await readJson(c.req.raw);
-      if (
-        op.validateBody &&
-        (Object.keys(body).length > 0 || op.body === 'required') &&
-        !op.validateBody(body)
-      ) {
-        throw Errors.invalidParameters(ajvErrorsToParams(op.validateBody.errors));
-      }
-    }
-    c.set('body', body);
-    c.set('query', query);
-    c.set('params', params);
-    await next();
-  };
+  return validateRequest<ControlEnv>({
+    spec: compileSpec(CONTROL_SPEC_PATH),
+    errors: Errors,
+    unmatched: 'pass',
+    body: { strictness: 'lenient', contentType: 'any' },
+    notFoundResource: (_op, pathname) => pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource',
+  });
 }
 
 let scenarioCache: Map<string, NamedScenario> | undefined;
@@ -346,8 +310,7 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
     c.json({ data: [...mock.ctx.world.orgs.values()].map((o) => presentTenant(mock.ctx, o)) }),
   );
   control.post('/organisations', (c) => {
-    const body = c.get('body') as unknown as Parameters<typeof createTenant>[1];
-    const { org } = createTenant(mock.ctx, body);
+    const { org } = createTenant(mock.ctx, input(c, 'createOrganisation').body);
     return json(c, presentTenant(mock.ctx, org), 201);
   });
   control.get('/organisations/:id', (c) =>
@@ -394,7 +357,7 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
   });
 
   control.get('/faults', (c) => c.json({ data: state.faults.list() }));
-  control.post('/faults', (c) => json(c, state.faults.add(c.get('body') as unknown as FaultInput), 201));
+  control.post('/faults', (c) => json(c, state.faults.add(faultInputOf(input(c, 'addFault').body)), 201));
   control.delete('/faults', (c) => {
     const removed = state.faults.list().length;
     state.faults.clear();
@@ -410,7 +373,7 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
   control.put('/rate-limit', (c) => c.json(state.rateLimiter.configure(c.get('body'))));
 
   control.get('/requests', (c) => {
-    const q = c.get('query');
+    const q = input(c, 'listRequests').query;
     let since: number | undefined;
     if (q.since !== undefined) {
       since = parseDateInput(String(q.since), 'date-or-date-time');
@@ -440,7 +403,7 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
 
   control.get('/state', (c) => c.json(exportState(mock.ctx)));
   control.put('/state', (c) => {
-    importState(mock.ctx, c.get('body') as unknown as MockState);
+    importState(mock.ctx, mockStateOf(input(c, 'importState').body));
     return c.json({ organisations: mock.ctx.world.orgs.size, now: toIso(mock.ctx.clock.now()) });
   });
 

@@ -3,8 +3,8 @@ import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
 import type { MockContext } from '../domain/context.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
 import type { TenantInput } from '../domain/tenants.ts';
-import { requestTarget } from '../http/pipeline.ts';
 import type { AdvanceReport } from '../runtime/scheduler.ts';
+import { requestTarget } from '../spec/validate-request.ts';
 import { type FaultInput, FaultRegistry, type FaultSnapshot, waitWall } from './faults.ts';
 import { Journal, type JournalOptions } from './journal.ts';
 import {
@@ -33,6 +33,7 @@ export interface ControlOptions {
 /** Hono variables of a control request that matched an operation of openapi/control.yaml. */
 export type ControlEnv = {
   Variables: {
+    operationId: string;
     body: Record<string, unknown>;
     query: Record<string, unknown>;
     params: Record<string, string>;

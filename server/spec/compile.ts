@@ -5,26 +5,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
-import { isDateInput } from '../runtime/dates.ts';
-
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ??
-  addFormatsModule) as unknown as (ajv: Ajv2020) => Ajv2020;
-
-/**
- * The formats every validator of the specs uses (the server's, and the tests' response checks): ajv-formats,
- * with `date-time` and `date-or-date-time` replaced by the mock's own date parser (server/runtime/dates.ts), so
- * that what the validator accepts is exactly what the handlers can read — calendar validity included, which the
- * spec's patterns cannot express (`2024-02-30` matches the pattern, not the format).
- */
-export function addSpecFormats<A extends Ajv2020>(ajv: A): A {
-  addFormats(ajv);
-  ajv.addFormat('date-time', (value: string) => isDateInput(value, 'date-time'));
-  ajv.addFormat('date-or-date-time', (value: string) => isDateInput(value, 'date-or-date-time'));
-  return ajv;
-}
+import { createAjv } from './ajv.ts';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -208,11 +189,11 @@ export function compileSpec(path = RICLOUD_SPEC_PATH): CompiledSpec {
   // Two ajv instances (bodies strict, query/path strings coerced), each built on its first use. The document is
   // not re-validated against the JSON Schema meta-schema here (that alone cost ~150 ms per instance): the spec
   // test validates it as OpenAPI 3.1 in CI.
-  const ajvOf = (options: ConstructorParameters<typeof Ajv2020>[0]) => {
-    let ajv: Ajv2020 | undefined;
+  const ajvOf = (options: Parameters<typeof createAjv>[0]) => {
+    let ajv: ReturnType<typeof createAjv> | undefined;
     return () => {
       if (!ajv) {
-        ajv = addSpecFormats(new Ajv2020(options));
+        ajv = createAjv(options);
         ajv.addSchema(doc, 'spec');
       }
       return ajv;

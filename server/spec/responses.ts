@@ -1,7 +1,7 @@
 // Response validation against the ricloud spec, strict (a whole response) or partial (a pact's expectation).
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { Ajv2020 } from 'ajv/dist/2020.js';
-import { addSpecFormats, type CompiledSpec, compileSpec } from './compile.ts';
+import { createAjv } from './ajv.ts';
+import { type CompiledSpec, compileSpec } from './compile.ts';
 
 type Json = Record<string, unknown>;
 
@@ -37,7 +37,7 @@ export function createResponseValidator(
 ): ResponseValidator {
   const spec = options.spec ?? compileSpec();
   const doc = (options.partial ? withoutRequired(spec.document) : spec.document) as Json;
-  const ajv = addSpecFormats(new Ajv2020({ strict: false, allErrors: true }));
+  const ajv = createAjv({ strict: false, allErrors: true });
   ajv.addSchema({ ...doc, $id: 'ricloud' });
   const cache = new Map<string, ValidateFunction | null>();
   const paths = doc.paths as Record<string, Record<string, Json>>;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { addSpecFormats } from '../../server/spec/compile.ts';
+import { addSpecFormats } from '../../server/spec/ajv.ts';
 
 const SPEC_ID = 'ricloud-v3';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;

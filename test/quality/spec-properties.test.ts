@@ -17,7 +17,7 @@ import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportState } from '../../server/domain/snapshot.ts';
-import { addSpecFormats } from '../../server/spec/compile.ts';
+import { addSpecFormats } from '../../server/spec/ajv.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { spec as ricloudDoc } from '../helpers/spec.ts';
 import { encodeAny, IdPool, kindOfList, resolveRefs } from './fuzz-runner.ts';

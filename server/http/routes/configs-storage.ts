@@ -1,7 +1,4 @@
 // /configs/storage: create/update (→ new, then tested), list, retrieve, delete, and test (honours Ricloud-Await).
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentStorageConfig, presentTask } from '../../domain/presenters.ts';
@@ -13,9 +10,7 @@ import {
 } from '../../domain/storage-config.ts';
 import type { OrgState, StorageConfigRecord } from '../../domain/store.ts';
 import { awaitCondition } from '../../runtime/await.ts';
-
-/** @see ../shared/api/docs/storage-configs.md */
-export const storageConfigsRoutes = new Hono<RicloudEnv>();
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function found(org: OrgState, id: string): StorageConfigRecord {
   const config = org.storageConfigs.get(id);
@@ -23,47 +18,46 @@ function found(org: OrgState, id: string): StorageConfigRecord {
   return config;
 }
 
-storageConfigsRoutes.get('/', (c) => {
+const listStorageConfigs: Handler<'listStorageConfigs'> = (c) => {
   const ctx = c.get('mock');
-  const q = c.get('query') as Query<'listStorageConfigs'>;
+  const q = input(c).query;
   const items = c
     .get('org')
     .storageConfigs.newestFirst()
     .filter((s) => q.state === undefined || s.state === q.state);
   return c.json(paginate(items, q, '/configs/storage', (s) => presentStorageConfig(ctx, s)));
-});
+};
 
-storageConfigsRoutes.post('/', (c) => {
+const createStorageConfigHandler: Handler<'createStorageConfig'> = (c) => {
   const ctx = c.get('mock');
-  const body = c.get('body') as RequestBody<'createStorageConfig'>;
+  const body = input(c).body;
   const config = createStorageConfig(ctx, c.get('org'), c.get('key'), body);
   return c.json(presentStorageConfig(ctx, config), 201);
-});
+};
 
-storageConfigsRoutes.get('/:id', (c) =>
-  c.json(presentStorageConfig(c.get('mock'), found(c.get('org'), c.req.param('id')))),
-);
+const retrieveStorageConfig: Handler<'retrieveStorageConfig'> = (c) =>
+  c.json(presentStorageConfig(c.get('mock'), found(c.get('org'), input(c).params.id)));
 
-storageConfigsRoutes.post('/:id', (c) => {
+const updateStorageConfigHandler: Handler<'updateStorageConfig'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const config = found(org, c.req.param('id'));
-  const body = c.get('body') as RequestBody<'updateStorageConfig'>;
+  const config = found(org, input(c).params.id);
+  const body = input(c).body;
   updateStorageConfig(ctx, org, c.get('key'), config, body);
   return c.json(presentStorageConfig(ctx, config));
-});
+};
 
-storageConfigsRoutes.delete('/:id', (c) => {
+const deleteStorageConfigHandler: Handler<'deleteStorageConfig'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const config = deleteStorageConfig(ctx, org, found(org, c.req.param('id')));
+  const config = deleteStorageConfig(ctx, org, found(org, input(c).params.id));
   return c.json(presentStorageConfig(ctx, config));
-});
+};
 
-storageConfigsRoutes.post('/:id/test', async (c) => {
+const testStorageConfig: Handler<'testStorageConfig'> = async (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const config = found(org, c.req.param('id'));
+  const config = found(org, input(c).params.id);
   // A deleted (deactivated) config is not tested, as for webhook configs; an update brings it back.
   if (config.state === 'deactivated') throw Errors.invalidState('storage_config', config.id, config.state);
   const task = startStorageTest(ctx, org, c.get('key'), config);
@@ -73,4 +67,14 @@ storageConfigsRoutes.post('/:id/test', async (c) => {
     () => task.state === 'succeeded' || task.state === 'failed',
   );
   return c.json(presentTask(ctx, org, task));
-});
+};
+
+/** @see ../shared/api/docs/storage-configs.md */
+export const storageConfigsHandlers = {
+  listStorageConfigs,
+  createStorageConfig: createStorageConfigHandler,
+  retrieveStorageConfig,
+  updateStorageConfig: updateStorageConfigHandler,
+  deleteStorageConfig: deleteStorageConfigHandler,
+  testStorageConfig,
+} satisfies RouteHandlers;

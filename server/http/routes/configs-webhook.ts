@@ -1,7 +1,4 @@
 // /configs/webhook: create (→ new + test task), list, retrieve, update (→ new + retest), delete, test.
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentTask, presentWebhookConfig } from '../../domain/presenters.ts';
@@ -13,14 +10,7 @@ import {
   updateWebhookConfig,
 } from '../../domain/webhook-config.ts';
 import { awaitCondition } from '../../runtime/await.ts';
-
-/**
- * DIVERGENCE (decision): the secret is shown in every response of the owning organisation, not only at creation:
- * the docs say the create response contains it and do not say it is hidden later, and a receiver set up after
- * the fact (or the official client's webhook command) needs it.
- * @see ../shared/api/docs/webhook-configs.md
- */
-export const webhookConfigRoutes = new Hono<RicloudEnv>();
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function findConfig(org: OrgState, id: string): WebhookConfigRecord {
   const config = org.webhookConfigs.get(id);
@@ -28,47 +18,47 @@ function findConfig(org: OrgState, id: string): WebhookConfigRecord {
   return config;
 }
 
-webhookConfigRoutes.post('/', (c) => {
+const createWebhookConfigHandler: Handler<'createWebhookConfig'> = (c) => {
   const ctx = c.get('mock');
-  const body = c.get('body') as RequestBody<'createWebhookConfig'>;
+  const body = input(c).body;
   const { config } = createWebhookConfig(ctx, c.get('org'), c.get('key'), body.url);
   return c.json(presentWebhookConfig(ctx, config), 201);
-});
+};
 
-webhookConfigRoutes.get('/', (c) => {
+const listWebhookConfigs: Handler<'listWebhookConfigs'> = (c) => {
   const ctx = c.get('mock');
-  const query = c.get('query') as Query<'listWebhookConfigs'>;
+  const query = input(c).query;
   const items = c
     .get('org')
     .webhookConfigs.newestFirst()
     .filter((w) => query.state === undefined || w.state === query.state);
   return c.json(paginate(items, query, '/configs/webhook', (w) => presentWebhookConfig(ctx, w)));
-});
+};
 
-webhookConfigRoutes.get('/:id', (c) => {
-  return c.json(presentWebhookConfig(c.get('mock'), findConfig(c.get('org'), c.req.param('id'))));
-});
+const retrieveWebhookConfig: Handler<'retrieveWebhookConfig'> = (c) => {
+  return c.json(presentWebhookConfig(c.get('mock'), findConfig(c.get('org'), input(c).params.id)));
+};
 
-webhookConfigRoutes.post('/:id', (c) => {
+const updateWebhookConfigHandler: Handler<'updateWebhookConfig'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const config = findConfig(org, c.req.param('id'));
-  const body = c.get('body') as RequestBody<'updateWebhookConfig'>;
+  const config = findConfig(org, input(c).params.id);
+  const body = input(c).body;
   updateWebhookConfig(ctx, org, c.get('key'), config, body.url);
   return c.json(presentWebhookConfig(ctx, config));
-});
+};
 
-webhookConfigRoutes.delete('/:id', (c) => {
+const deleteWebhookConfig: Handler<'deleteWebhookConfig'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const config = findConfig(org, c.req.param('id'));
+  const config = findConfig(org, input(c).params.id);
   return c.json(presentWebhookConfig(ctx, deactivateWebhookConfig(ctx, org, config)));
-});
+};
 
-webhookConfigRoutes.post('/:id/test', async (c) => {
+const testWebhookConfig: Handler<'testWebhookConfig'> = async (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const config = findConfig(org, c.req.param('id'));
+  const config = findConfig(org, input(c).params.id);
   // DIVERGENCE: testing a deactivated (deleted) config is a 409; an update brings it back.
   if (config.state === 'deactivated') throw Errors.invalidState('webhook_config', config.id, config.state);
   const task = startWebhookConfigTest(ctx, org, c.get('key'), config);
@@ -78,4 +68,19 @@ webhookConfigRoutes.post('/:id/test', async (c) => {
     () => task.state === 'succeeded' || task.state === 'failed',
   );
   return c.json(presentTask(ctx, org, task));
-});
+};
+
+/**
+ * DIVERGENCE (decision): the secret is shown in every response of the owning organisation, not only at creation:
+ * the docs say the create response contains it and do not say it is hidden later, and a receiver set up after
+ * the fact (or the official client's webhook command) needs it.
+ * @see ../shared/api/docs/webhook-configs.md
+ */
+export const webhookConfigHandlers = {
+  createWebhookConfig: createWebhookConfigHandler,
+  listWebhookConfigs,
+  retrieveWebhookConfig,
+  updateWebhookConfig: updateWebhookConfigHandler,
+  deleteWebhookConfig,
+  testWebhookConfig,
+} satisfies RouteHandlers;

@@ -1,15 +1,10 @@
 // /events: list (type, action, state, date_created and its __gte/__lte forms) and retrieve.
-import { Hono } from 'hono';
-import type { Query } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentEvent } from '../../domain/presenters.ts';
 import type { EventRecord } from '../../domain/store.ts';
 import { parseDateInput, parseDateTime } from '../../runtime/dates.ts';
-
-/** @see ../shared/api/docs/events.md */
-export const eventsRoutes = new Hono<RicloudEnv>();
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 /** A date filter in the spec's `date-or-date-time` grammar (the validator has already checked it). */
 function dateParam(name: string, value: string | undefined): number | undefined {
@@ -27,10 +22,10 @@ function matchesType(e: EventRecord, type: string): boolean {
   return e.type === type || `${e.type}.${e.action}` === type;
 }
 
-eventsRoutes.get('/', (c) => {
+const listEvents: Handler<'listEvents'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const query = c.get('query') as Query<'listEvents'>;
+  const query = input(c).query;
   const exact = dateParam('date_created', query.date_created);
   const gte = dateParam('date_created__gte', query.date_created__gte);
   const lte = dateParam('date_created__lte', query.date_created__lte);
@@ -47,12 +42,15 @@ eventsRoutes.get('/', (c) => {
     );
   });
   return c.json(paginate(items, query, '/events', (e) => presentEvent(ctx, e)));
-});
+};
 
-eventsRoutes.get('/:id', (c) => {
+const retrieveEvent: Handler<'retrieveEvent'> = (c) => {
   const org = c.get('org');
-  const id = c.req.param('id');
+  const id = input(c).params.id;
   const event = org.events.get(id);
   if (!event) throw Errors.notFound('event', id);
   return c.json(presentEvent(c.get('mock'), event));
-});
+};
+
+/** @see ../shared/api/docs/events.md */
+export const eventsHandlers = { listEvents, retrieveEvent } satisfies RouteHandlers;

@@ -1,34 +1,41 @@
-// Mounts every ricloud resource's routes on the pipeline-guarded app (one line per URL segment).
+// Every ricloud route module's handlers, keyed by operationId: registerOperations mounts each at the spec's path
+// and method, so the paths are declared once (openapi/ricloud-v3.yaml).
 import type { Hono } from 'hono';
 import type { RicloudEnv } from '../../domain/context.ts';
-import { storageConfigsRoutes } from './configs-storage.ts';
-import { webhookConfigRoutes } from './configs-webhook.ts';
-import { eventsRoutes } from './events.ts';
-import { currentKeyRoutes, keysRoutes } from './keys.ts';
-import { organisationRoutes } from './organisation.ts';
-import { permissionsRoutes } from './permissions.ts';
-import { pollsRoutes } from './polls.ts';
-import { resultsRoutes } from './results.ts';
-import { sessionRoutes } from './sessions.ts';
-import { sourcesRoutes } from './sources.ts';
-import { subscriptionsRoutes } from './subscriptions.ts';
-import { tasksRoutes } from './tasks.ts';
-import { usersRoutes } from './users.ts';
+import type { CompiledSpec } from '../../spec/compile.ts';
+import { type RouteHandlers, registerOperations } from '../operations.ts';
+import { storageConfigsHandlers } from './configs-storage.ts';
+import { webhookConfigHandlers } from './configs-webhook.ts';
+import { eventsHandlers } from './events.ts';
+import { keysHandlers } from './keys.ts';
+import { organisationHandlers } from './organisation.ts';
+import { permissionsHandlers } from './permissions.ts';
+import { pollsHandlers } from './polls.ts';
+import { resultsHandlers } from './results.ts';
+import { sessionHandlers } from './sessions.ts';
+import { sourcesHandlers } from './sources.ts';
+import { subscriptionsHandlers } from './subscriptions.ts';
+import { tasksHandlers } from './tasks.ts';
+import { usersHandlers } from './users.ts';
+
+/** One module per URL segment; each operation of the spec is handled in exactly one of them. */
+export const ROUTE_MODULES: readonly RouteHandlers[] = [
+  organisationHandlers,
+  keysHandlers,
+  usersHandlers,
+  sourcesHandlers,
+  sessionHandlers,
+  pollsHandlers,
+  subscriptionsHandlers,
+  tasksHandlers,
+  resultsHandlers,
+  eventsHandlers,
+  storageConfigsHandlers,
+  webhookConfigHandlers,
+  permissionsHandlers,
+];
 
 /** Called once by createMock. */
-export function registerResources(app: Hono<RicloudEnv>): void {
-  app.route('/organisation', organisationRoutes);
-  app.route('/polls', pollsRoutes);
-  app.route('/results', resultsRoutes);
-  app.route('/configs/storage', storageConfigsRoutes);
-  app.route('/keys', keysRoutes);
-  app.route('/key', currentKeyRoutes);
-  app.route('/users', usersRoutes);
-  app.route('/sources', sourcesRoutes);
-  app.route('/tasks', tasksRoutes);
-  app.route('/permissions', permissionsRoutes);
-  app.route('/sessions', sessionRoutes);
-  app.route('/events', eventsRoutes);
-  app.route('/configs/webhook', webhookConfigRoutes);
-  app.route('/subscriptions', subscriptionsRoutes);
+export function registerResources(app: Hono<RicloudEnv>, spec: CompiledSpec): void {
+  registerOperations(app, spec, ROUTE_MODULES);
 }

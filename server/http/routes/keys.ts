@@ -1,12 +1,10 @@
 // /keys and /key: an organisation's API keys (create, list, retrieve, update, rotate) and the calling key.
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentKey } from '../../domain/presenters.ts';
 import type { KeyRecord, OrgState } from '../../domain/store.ts';
 import { toIso } from '../../runtime/clock.ts';
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 /** A sequential id reference as sent (string or number, reference §1) → the stored string; null/undefined kept. */
 function refId(value: string | number | null | undefined): string | null | undefined {
@@ -31,25 +29,20 @@ function findKey(org: OrgState, id: string): KeyRecord {
   return key;
 }
 
-/** @see ../shared/api/docs/keys.md */
-export const keysRoutes = new Hono<RicloudEnv>();
+const retrieveCurrentKey: Handler<'retrieveCurrentKey'> = (c) =>
+  c.json(presentKey(c.get('mock'), c.get('key')));
 
-/** `GET /key`: the calling key (ricloud-py `Key.current()`). */
-export const currentKeyRoutes = new Hono<RicloudEnv>();
-
-currentKeyRoutes.get('/', (c) => c.json(presentKey(c.get('mock'), c.get('key'))));
-
-keysRoutes.get('/', (c) => {
+const listKeys: Handler<'listKeys'> = (c) => {
   const org = c.get('org');
-  const query = c.get('query') as Query<'listKeys'>;
+  const query = input(c).query;
   const items = org.keys.newestFirst().filter((k) => query.state === undefined || k.state === query.state);
   return c.json(paginate(items, query, '/keys', (k) => presentKey(c.get('mock'), k)));
-});
+};
 
-keysRoutes.post('/', (c) => {
+const createKey: Handler<'createKey'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const body = c.get('body') as RequestBody<'createKey'>;
+  const body = input(c).body;
   const storageConfig = refId(body.storage_config) ?? null;
   const webhookConfig = refId(body.webhook_config) ?? null;
   checkConfigRefs(org, storageConfig, webhookConfig);
@@ -69,14 +62,15 @@ keysRoutes.post('/', (c) => {
   org.keys.insert(key);
   ctx.world.indexToken(key.token, org.id, key.id);
   return c.json(presentKey(ctx, key), 201);
-});
+};
 
-keysRoutes.get('/:id', (c) => c.json(presentKey(c.get('mock'), findKey(c.get('org'), c.req.param('id')))));
+const retrieveKey: Handler<'retrieveKey'> = (c) =>
+  c.json(presentKey(c.get('mock'), findKey(c.get('org'), input(c).params.id)));
 
-keysRoutes.post('/:id', (c) => {
+const updateKey: Handler<'updateKey'> = (c) => {
   const org = c.get('org');
-  const key = findKey(org, c.req.param('id'));
-  const body = c.get('body') as RequestBody<'updateKey'>;
+  const key = findKey(org, input(c).params.id);
+  const body = input(c).body;
   const storageConfig = refId(body.storage_config);
   const webhookConfig = refId(body.webhook_config);
   checkConfigRefs(org, storageConfig, webhookConfig);
@@ -100,12 +94,12 @@ keysRoutes.post('/:id', (c) => {
   if (webhookConfig !== undefined) key.webhook_config = webhookConfig;
   if (body.state !== undefined) key.state = body.state;
   return c.json(presentKey(c.get('mock'), key));
-});
+};
 
-keysRoutes.post('/:id/rotate', (c) => {
+const rotateKey: Handler<'rotateKey'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const key = findKey(org, c.req.param('id'));
+  const key = findKey(org, input(c).params.id);
   if (key.state === 'blocked' || key.state === 'expired') {
     throw Errors.invalidState(
       'key',
@@ -119,4 +113,15 @@ keysRoutes.post('/:id/rotate', (c) => {
   ctx.world.unindexToken(old);
   ctx.world.indexToken(key.token, org.id, key.id);
   return c.json(presentKey(ctx, key));
-});
+};
+
+/** @see ../shared/api/docs/keys.md */
+/** `GET /key`: the calling key (ricloud-py `Key.current()`). */
+export const keysHandlers = {
+  listKeys,
+  createKey,
+  retrieveKey,
+  updateKey,
+  rotateKey,
+  retrieveCurrentKey,
+} satisfies RouteHandlers;

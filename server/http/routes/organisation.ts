@@ -1,19 +1,15 @@
 // /organisation (singular): the calling key's organisation; update is POST.
-import { Hono } from 'hono';
-import type { RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { presentOrganisation } from '../../domain/presenters.ts';
 import { slugify } from '../../domain/presets.ts';
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
-/** @see ../shared/api/docs/organisations.md */
-export const organisationRoutes = new Hono<RicloudEnv>();
+const retrieveOrganisation: Handler<'retrieveOrganisation'> = (c) =>
+  c.json(presentOrganisation(c.get('mock'), c.get('org')));
 
-organisationRoutes.get('/', (c) => c.json(presentOrganisation(c.get('mock'), c.get('org'))));
-
-organisationRoutes.post('/', (c) => {
+const updateOrganisation: Handler<'updateOrganisation'> = (c) => {
   const org = c.get('org');
-  const body = c.get('body') as RequestBody<'updateOrganisation'>;
+  const body = input(c).body;
   const o = org.organisation;
   // Check every reference before changing anything: a rejected update changes nothing.
   const storageDefault =
@@ -36,4 +32,7 @@ organisationRoutes.post('/', (c) => {
   if (webhookDefault !== undefined) o.webhook_config_default = webhookDefault;
   if (body.config) o.config = { ...o.config, ...body.config };
   return c.json(presentOrganisation(c.get('mock'), org));
-});
+};
+
+/** @see ../shared/api/docs/organisations.md */
+export const organisationHandlers = { retrieveOrganisation, updateOrganisation } satisfies RouteHandlers;

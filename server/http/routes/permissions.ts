@@ -1,13 +1,11 @@
 // /permissions: key-level permission sets, never broader than the organisation's own scopes (see engine/permissions.ts).
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { assertWithinOrganisation } from '../../domain/permissions.ts';
 import { presentPermissions } from '../../domain/presenters.ts';
 import type { OrgState, PermissionsRecord } from '../../domain/store.ts';
 import { toIso } from '../../runtime/clock.ts';
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function findPermissions(org: OrgState, id: string): PermissionsRecord {
   const p = org.permissionSets.get(id);
@@ -15,23 +13,20 @@ function findPermissions(org: OrgState, id: string): PermissionsRecord {
   return p;
 }
 
-/** @see ../shared/api/docs/permissions.md */
-export const permissionsRoutes = new Hono<RicloudEnv>();
-
-permissionsRoutes.get('/', (c) => {
+const listPermissions: Handler<'listPermissions'> = (c) => {
   const org = c.get('org');
-  const q = c.get('query') as Query<'listPermissions'>;
+  const q = input(c).query;
   return c.json(
     paginate(org.permissionSets.newestFirst(), q, '/permissions', (p) =>
       presentPermissions(c.get('mock'), p),
     ),
   );
-});
+};
 
-permissionsRoutes.post('/', (c) => {
+const createPermissions: Handler<'createPermissions'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const body = c.get('body') as RequestBody<'createPermissions'>;
+  const body = input(c).body;
   assertWithinOrganisation(org, body.scopes);
   const record = {
     id: ctx.ids.next('permissions'),
@@ -45,18 +40,25 @@ permissionsRoutes.post('/', (c) => {
   } as PermissionsRecord;
   org.permissionSets.insert(record);
   return c.json(presentPermissions(ctx, record), 201);
-});
+};
 
-permissionsRoutes.get('/:id', (c) =>
-  c.json(presentPermissions(c.get('mock'), findPermissions(c.get('org'), c.req.param('id')))),
-);
+const retrievePermissions: Handler<'retrievePermissions'> = (c) =>
+  c.json(presentPermissions(c.get('mock'), findPermissions(c.get('org'), input(c).params.id)));
 
-permissionsRoutes.post('/:id', (c) => {
+const updatePermissions: Handler<'updatePermissions'> = (c) => {
   const org = c.get('org');
-  const record = findPermissions(org, c.req.param('id'));
-  const body = c.get('body') as RequestBody<'updatePermissions'>;
+  const record = findPermissions(org, input(c).params.id);
+  const body = input(c).body;
   if (body.scopes !== undefined) assertWithinOrganisation(org, body.scopes);
   if (body.identifier !== undefined) record.identifier = body.identifier;
   if (body.scopes !== undefined) record.scopes = structuredClone(body.scopes);
   return c.json(presentPermissions(c.get('mock'), record));
-});
+};
+
+/** @see ../shared/api/docs/permissions.md */
+export const permissionsHandlers = {
+  listPermissions,
+  createPermissions,
+  retrievePermissions,
+  updatePermissions,
+} satisfies RouteHandlers;

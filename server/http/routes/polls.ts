@@ -1,19 +1,14 @@
 // /polls: create (one task per requested item; 409 unless the session is active and storage is configured), list, retrieve.
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { createPoll } from '../../domain/poll.ts';
 import { presentPoll } from '../../domain/presenters.ts';
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
-/** @see ../shared/api/docs/polls.md */
-export const pollsRoutes = new Hono<RicloudEnv>();
-
-pollsRoutes.post('/', (c) => {
+const createPollHandler: Handler<'createPoll'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const body = c.get('body') as RequestBody<'createPoll'>;
+  const body = input(c).body;
   // The legacy `type` field (the walkthrough's "data") is accepted by the spec and ignored here.
   const poll = createPoll(ctx, org, {
     key: c.get('key'),
@@ -23,12 +18,12 @@ pollsRoutes.post('/', (c) => {
     payload: body.payload,
   });
   return c.json(presentPoll(ctx, org, poll), 201);
-});
+};
 
-pollsRoutes.get('/', (c) => {
+const listPolls: Handler<'listPolls'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const q = c.get('query') as Query<'listPolls'>;
+  const q = input(c).query;
   const items = org.polls
     .newestFirst()
     .filter(
@@ -40,12 +35,19 @@ pollsRoutes.get('/', (c) => {
         (q.state === undefined || p.state === q.state),
     );
   return c.json(paginate(items, q, '/polls', (p) => presentPoll(ctx, org, p)));
-});
+};
 
-pollsRoutes.get('/:id', (c) => {
+const retrievePoll: Handler<'retrievePoll'> = (c) => {
   const org = c.get('org');
-  const id = c.req.param('id');
+  const id = input(c).params.id;
   const poll = org.polls.get(id);
   if (!poll) throw Errors.notFound('poll', id);
   return c.json(presentPoll(c.get('mock'), org, poll));
-});
+};
+
+/** @see ../shared/api/docs/polls.md */
+export const pollsHandlers = {
+  createPoll: createPollHandler,
+  listPolls,
+  retrievePoll,
+} satisfies RouteHandlers;

@@ -1,8 +1,8 @@
 // /results: list (consumed and expired hidden unless asked for), retrieve, ack (GET/POST, single and batch); and the
 // signed-url download route, which lives outside the ricloud pipeline (no API token: the url is the credential).
-import { type Context, Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { MockContext, RicloudEnv } from '../../domain/context.ts';
+
+import { Hono } from 'hono';
+import type { MockContext } from '../../domain/context.ts';
 import { ApiError, Errors } from '../../domain/errors.ts';
 import { listOf, paginate } from '../../domain/lists.ts';
 import { presentResult } from '../../domain/presenters.ts';
@@ -10,14 +10,12 @@ import { readPublished } from '../../domain/publish.ts';
 import type { OrgState, ResultRecord } from '../../domain/store.ts';
 import { toIso } from '../../runtime/clock.ts';
 import { parseDateTime } from '../../runtime/dates.ts';
+import { type Handler, input, type OperationContext, type RouteHandlers } from '../operations.ts';
 
-/** @see ../shared/api/docs/results.md */
-export const resultsRoutes = new Hono<RicloudEnv>();
-
-resultsRoutes.get('/', (c) => {
+const listResults: Handler<'listResults'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const q = c.get('query') as Query<'listResults'>;
+  const q = input(c).query;
   const items = org.results
     .newestFirst()
     .filter(
@@ -27,7 +25,7 @@ resultsRoutes.get('/', (c) => {
         (q.state === undefined ? r.state === 'available' : r.state === q.state),
     );
   return c.json(paginate(items, q, '/results', (r) => presentResult(ctx, r)));
-});
+};
 
 /** Marks a result consumed; acking twice keeps the first date. */
 function ack(ctx: MockContext, result: ResultRecord): void {
@@ -38,10 +36,10 @@ function ack(ctx: MockContext, result: ResultRecord): void {
 }
 
 // Registered before '/:id' so that "ack" is never read as an id.
-resultsRoutes.post('/ack', (c) => {
+const ackResults: Handler<'ackResults'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const body = c.get('body') as RequestBody<'ackResults'>;
+  const body = input(c).body;
   const ids = [...new Set(body.ids)];
   // All or nothing: every id must be this organisation's before any result changes.
   const results = ids.map((id) => {
@@ -56,7 +54,7 @@ resultsRoutes.post('/ack', (c) => {
       '/results',
     ),
   );
-});
+};
 
 function found(org: OrgState, id: string): ResultRecord {
   const result = org.results.get(id);
@@ -64,19 +62,18 @@ function found(org: OrgState, id: string): ResultRecord {
   return result;
 }
 
-resultsRoutes.get('/:id', (c) =>
-  c.json(presentResult(c.get('mock'), found(c.get('org'), c.req.param('id')))),
-);
+const retrieveResult: Handler<'retrieveResult'> = (c) =>
+  c.json(presentResult(c.get('mock'), found(c.get('org'), input(c).params.id)));
 
 /** GET (documented) and POST (ricloud-py >= 3.1) /results/{id}/ack. */
-const ackOne = (c: Context<RicloudEnv>) => {
+const ackOne = (c: OperationContext<'ackResult' | 'ackResultLegacy'>) => {
   const ctx = c.get('mock');
-  const result = found(c.get('org'), c.req.param('id') as string);
+  const result = found(c.get('org'), input(c).params.id);
   ack(ctx, result);
   return c.json(presentResult(ctx, result));
 };
-resultsRoutes.get('/:id/ack', (c) => ackOne(c));
-resultsRoutes.post('/:id/ack', (c) => ackOne(c));
+const ackResultLegacy: Handler<'ackResultLegacy'> = (c) => ackOne(c);
+const ackResult: Handler<'ackResult'> = (c) => ackOne(c);
 
 /** Finds the result whose signed url ends with this token, in any organisation (the token is the credential). */
 function findSigned(ctx: MockContext, token: string): { org: OrgState; result: ResultRecord } | undefined {
@@ -116,3 +113,12 @@ export function signedUrlRoutes(ctx: MockContext): Hono {
   });
   return app;
 }
+
+/** @see ../shared/api/docs/results.md */
+export const resultsHandlers = {
+  listResults,
+  ackResults,
+  retrieveResult,
+  ackResultLegacy,
+  ackResult,
+} satisfies RouteHandlers;

@@ -1,8 +1,5 @@
 // /sessions: create (always pending; honours Ricloud-Await), list, retrieve, and DELETE (expiry by the organisation).
-import { Hono } from 'hono';
 import { isSourceType } from '../../../fixtures/catalogue.ts';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { assertScope, assertSourceLimits } from '../../domain/permissions.ts';
@@ -11,18 +8,16 @@ import { expireSession, relayPairing, startSession, testAccountOutcome } from '.
 import type { SourceRecord } from '../../domain/store.ts';
 import { awaitCondition } from '../../runtime/await.ts';
 import { toIso } from '../../runtime/clock.ts';
-
-/** @see ../shared/api/docs/sessions.md */
-export const sessionRoutes = new Hono<RicloudEnv>();
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 /** Source types a client can open a session on (Relay devices come from pairing, not from sessions). */
 const SESSION_SOURCE_TYPES = ['icloud.account', 'rirelay.instance', 'mocks.mock'];
 
-sessionRoutes.post('/', async (c) => {
+const createSession: Handler<'createSession'> = async (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
   const key = c.get('key');
-  const body = c.get('body') as RequestBody<'createSession'>;
+  const body = input(c).body;
   const payload = body.payload ?? {};
   const userId = String(body.source.user);
   const type = body.source.type;
@@ -94,12 +89,12 @@ sessionRoutes.post('/', async (c) => {
   });
   await awaitCondition(ctx, c.get('awaitSeconds'), () => session.state !== 'pending');
   return c.json(presentSession(ctx, org, session), 201);
-});
+};
 
-sessionRoutes.get('/', (c) => {
+const listSessions: Handler<'listSessions'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const query = c.get('query') as Query<'listSessions'>;
+  const query = input(c).query;
   const user = query.user === undefined ? undefined : String(query.user);
   const source = query.source === undefined ? undefined : String(query.source);
   const items = org.sessions
@@ -111,24 +106,32 @@ sessionRoutes.get('/', (c) => {
         (query.state === undefined || s.state === query.state),
     );
   return c.json(paginate(items, query, '/sessions', (s) => presentSession(ctx, org, s)));
-});
+};
 
-sessionRoutes.get('/:id', (c) => {
+const retrieveSession: Handler<'retrieveSession'> = (c) => {
   const org = c.get('org');
-  const id = c.req.param('id');
+  const id = input(c).params.id;
   const session = org.sessions.get(id);
   if (!session) throw Errors.notFound('session', id);
   return c.json(presentSession(c.get('mock'), org, session));
-});
+};
 
-sessionRoutes.delete('/:id', (c) => {
+const deleteSession: Handler<'deleteSession'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const id = c.req.param('id');
+  const id = input(c).params.id;
   const session = org.sessions.get(id);
   if (!session) throw Errors.notFound('session', id);
   // DIVERGENCE: deleting a session that is already failed or expired returns it unchanged (200), so that a
   // client's cleanup can always delete.
   expireSession(ctx, org, session, 'organisation');
   return c.json(presentSession(ctx, org, session));
-});
+};
+
+/** @see ../shared/api/docs/sessions.md */
+export const sessionHandlers = {
+  createSession,
+  listSessions,
+  retrieveSession,
+  deleteSession,
+} satisfies RouteHandlers;

@@ -1,11 +1,9 @@
 // /sources: the accounts and devices behind sessions (list, retrieve, update state, children); POST /sessions creates them.
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentSource } from '../../domain/presenters.ts';
 import type { OrgState, SourceRecord } from '../../domain/store.ts';
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function findSource(org: OrgState, id: string): SourceRecord {
   const source = org.sources.get(id);
@@ -13,13 +11,10 @@ function findSource(org: OrgState, id: string): SourceRecord {
   return source;
 }
 
-/** @see ../shared/api/docs/sources.md */
-export const sourcesRoutes = new Hono<RicloudEnv>();
-
-sourcesRoutes.get('/', (c) => {
+const listSources: Handler<'listSources'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const q = c.get('query') as Query<'listSources'>;
+  const q = input(c).query;
   const items = org.sources
     .newestFirst()
     .filter(
@@ -31,17 +26,17 @@ sourcesRoutes.get('/', (c) => {
         (q.state === undefined || s.state === q.state),
     );
   return c.json(paginate(items, q, '/sources', (s) => presentSource(ctx, org, s)));
-});
+};
 
-sourcesRoutes.get('/:id', (c) => {
+const retrieveSource: Handler<'retrieveSource'> = (c) => {
   const org = c.get('org');
-  return c.json(presentSource(c.get('mock'), org, findSource(org, c.req.param('id'))));
-});
+  return c.json(presentSource(c.get('mock'), org, findSource(org, input(c).params.id)));
+};
 
-sourcesRoutes.post('/:id', (c) => {
+const updateSource: Handler<'updateSource'> = (c) => {
   const org = c.get('org');
-  const source = findSource(org, c.req.param('id'));
-  const { state } = c.get('body') as RequestBody<'updateSource'>;
+  const source = findSource(org, input(c).params.id);
+  const { state } = input(c).body;
   if (state !== source.state) {
     // Blocked (an API admin) and locked (the service) are not the organisation's to lift; an unvalidated source
     // becomes active only through a successful session.
@@ -61,13 +56,21 @@ sourcesRoutes.post('/:id', (c) => {
     source.state = state;
   }
   return c.json(presentSource(c.get('mock'), org, source));
-});
+};
 
-sourcesRoutes.get('/:id/children', (c) => {
+const listSourceChildren: Handler<'listSourceChildren'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const source = findSource(org, c.req.param('id'));
-  const q = c.get('query') as Query<'listSourceChildren'>;
+  const source = findSource(org, input(c).params.id);
+  const q = input(c).query;
   const children = org.sources.newestFirst().filter((s) => s.parent === source.id);
   return c.json(paginate(children, q, `/sources/${source.id}/children`, (s) => presentSource(ctx, org, s)));
-});
+};
+
+/** @see ../shared/api/docs/sources.md */
+export const sourcesHandlers = {
+  listSources,
+  retrieveSource,
+  updateSource,
+  listSourceChildren,
+} satisfies RouteHandlers;

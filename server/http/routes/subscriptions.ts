@@ -1,15 +1,10 @@
 // /subscriptions: create (iCloud active at once, Relay pending until allowed), list, retrieve, delete.
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentSubscription } from '../../domain/presenters.ts';
 import type { OrgState, SubscriptionRecord } from '../../domain/store.ts';
 import { createSubscription, deleteSubscription } from '../../domain/subscription.ts';
-
-/** @see ../shared/api/docs/subscriptions.md */
-export const subscriptionsRoutes = new Hono<RicloudEnv>();
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function findSubscription(org: OrgState, id: string): SubscriptionRecord {
   const sub = org.subscriptions.get(id);
@@ -17,16 +12,16 @@ function findSubscription(org: OrgState, id: string): SubscriptionRecord {
   return sub;
 }
 
-subscriptionsRoutes.post('/', (c) => {
+const createSubscriptionHandler: Handler<'createSubscription'> = (c) => {
   const ctx = c.get('mock');
-  const body = c.get('body') as RequestBody<'createSubscription'>;
+  const body = input(c).body;
   const sub = createSubscription(ctx, c.get('org'), c.get('key'), body);
   return c.json(presentSubscription(ctx, sub), 201);
-});
+};
 
-subscriptionsRoutes.get('/', (c) => {
+const listSubscriptions: Handler<'listSubscriptions'> = (c) => {
   const ctx = c.get('mock');
-  const query = c.get('query') as Query<'listSubscriptions'>;
+  const query = input(c).query;
   const session = query.session === undefined ? undefined : String(query.session);
   const source = query.source === undefined ? undefined : String(query.source);
   const items = c
@@ -39,16 +34,24 @@ subscriptionsRoutes.get('/', (c) => {
         (query.state === undefined || s.state === query.state),
     );
   return c.json(paginate(items, query, '/subscriptions', (s) => presentSubscription(ctx, s)));
-});
+};
 
-subscriptionsRoutes.get('/:id', (c) => {
-  return c.json(presentSubscription(c.get('mock'), findSubscription(c.get('org'), c.req.param('id'))));
-});
+const retrieveSubscription: Handler<'retrieveSubscription'> = (c) => {
+  return c.json(presentSubscription(c.get('mock'), findSubscription(c.get('org'), input(c).params.id)));
+};
 
-subscriptionsRoutes.delete('/:id', (c) => {
+const deleteSubscriptionHandler: Handler<'deleteSubscription'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
   return c.json(
-    presentSubscription(ctx, deleteSubscription(ctx, org, findSubscription(org, c.req.param('id')))),
+    presentSubscription(ctx, deleteSubscription(ctx, org, findSubscription(org, input(c).params.id))),
   );
-});
+};
+
+/** @see ../shared/api/docs/subscriptions.md */
+export const subscriptionsHandlers = {
+  createSubscription: createSubscriptionHandler,
+  listSubscriptions,
+  retrieveSubscription,
+  deleteSubscription: deleteSubscriptionHandler,
+} satisfies RouteHandlers;

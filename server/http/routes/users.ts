@@ -1,12 +1,10 @@
 // /users: the end users of an organisation (create or get by identifier, list, retrieve, update).
-import { Hono } from 'hono';
-import type { Query, RequestBody } from '../../../openapi/types.ts';
-import type { RicloudEnv } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentUser } from '../../domain/presenters.ts';
 import type { OrgState, UserRecord } from '../../domain/store.ts';
 import { toIso } from '../../runtime/clock.ts';
+import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function findUser(org: OrgState, id: string): UserRecord {
   const user = org.users.get(id);
@@ -14,12 +12,9 @@ function findUser(org: OrgState, id: string): UserRecord {
   return user;
 }
 
-/** @see ../shared/api/docs/users.md */
-export const usersRoutes = new Hono<RicloudEnv>();
-
-usersRoutes.get('/', (c) => {
+const listUsers: Handler<'listUsers'> = (c) => {
   const org = c.get('org');
-  const query = c.get('query') as Query<'listUsers'>;
+  const query = input(c).query;
   const items = org.users
     .newestFirst()
     .filter(
@@ -28,12 +23,12 @@ usersRoutes.get('/', (c) => {
         (query.state === undefined || u.state === query.state),
     );
   return c.json(paginate(items, query, '/users', (u) => presentUser(c.get('mock'), u)));
-});
+};
 
-usersRoutes.post('/', (c) => {
+const createUser: Handler<'createUser'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
-  const body = c.get('body') as RequestBody<'createUser'>;
+  const body = input(c).body;
   // DIVERGENCE: an identifier that already exists in the organisation returns that user (200), unchanged, so that
   // ricloud-py's get-or-create helper (which just calls create) works (reference §2.3, D).
   const existing = org.users.find((u) => u.identifier === body.identifier);
@@ -49,14 +44,15 @@ usersRoutes.post('/', (c) => {
   } as UserRecord;
   org.users.insert(user);
   return c.json(presentUser(ctx, user), 201);
-});
+};
 
-usersRoutes.get('/:id', (c) => c.json(presentUser(c.get('mock'), findUser(c.get('org'), c.req.param('id')))));
+const retrieveUser: Handler<'retrieveUser'> = (c) =>
+  c.json(presentUser(c.get('mock'), findUser(c.get('org'), input(c).params.id)));
 
-usersRoutes.post('/:id', (c) => {
+const updateUser: Handler<'updateUser'> = (c) => {
   const org = c.get('org');
-  const user = findUser(org, c.req.param('id'));
-  const body = c.get('body') as RequestBody<'updateUser'>;
+  const user = findUser(org, input(c).params.id);
+  const body = input(c).body;
   if (body.identifier !== undefined && body.identifier !== user.identifier) {
     const taken = org.users.find((u) => u.identifier === body.identifier);
     // DIVERGENCE: identifiers are unique within an organisation (create returns the existing user); renaming a
@@ -72,4 +68,7 @@ usersRoutes.post('/:id', (c) => {
   if (body.identifier !== undefined) user.identifier = body.identifier;
   if (body.state !== undefined) user.state = body.state;
   return c.json(presentUser(c.get('mock'), user));
-});
+};
+
+/** @see ../shared/api/docs/users.md */
+export const usersHandlers = { listUsers, createUser, retrieveUser, updateUser } satisfies RouteHandlers;
