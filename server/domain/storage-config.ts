@@ -1,16 +1,10 @@
 // Storage configs: create/update → `new` + a storage_config.test task → `valid`/`invalid`, and which config applies.
 import type { RequestBody } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
+import { CONFIG_EVENTS, CONFIG_STATES, type ConfigEvent, type ConfigState } from './config-machine.ts';
 import type { MockContext } from './context.ts';
 import { Errors } from './errors.ts';
-import {
-  assertNever,
-  type MachineDefinition,
-  reject,
-  rejection,
-  statesOf,
-  type Transition,
-} from './machine.ts';
+import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
 import { parseStorageUrl, testStorage } from './publish.ts';
 import type { KeyRecord, OrgState, StorageConfigRecord, TaskRecord } from './store.ts';
 import { applyTaskEvent, newTask, supersedeEarlierTests } from './task.ts';
@@ -21,29 +15,8 @@ const STORAGE_TEST_TASK_TYPE = 'storage_config.test';
 // ---------------------------------------------------------------------------------------------------------------
 // The storage config machine
 
-export type StorageConfigState = StorageConfigRecord['state'];
-
-export const STORAGE_CONFIG_STATES = statesOf<StorageConfigState>({
-  new: true,
-  valid: true,
-  invalid: true,
-  deactivated: true,
-});
-
-/** What happens to a storage config: a test starts (create, update, test), passes or fails; DELETE deactivates. */
-export type StorageConfigEvent =
-  | { type: 'test-started' }
-  | { type: 'test-passed' }
-  | { type: 'test-failed' }
-  | { type: 'deactivate' };
-
-/** One example of each storage config event, by name. */
-export const STORAGE_CONFIG_EVENTS: Readonly<Record<StorageConfigEvent['type'], StorageConfigEvent>> = {
-  'test-started': { type: 'test-started' },
-  'test-passed': { type: 'test-passed' },
-  'test-failed': { type: 'test-failed' },
-  deactivate: { type: 'deactivate' },
-};
+export type StorageConfigState = ConfigState;
+export type StorageConfigEvent = ConfigEvent;
 
 export type StorageConfigEffect =
   /** Cancel the config's scheduled test. */
@@ -89,8 +62,8 @@ export const storageConfigMachine: MachineDefinition<
   StorageConfigEffect
 > = {
   initial: 'new',
-  states: STORAGE_CONFIG_STATES,
-  events: STORAGE_CONFIG_EVENTS,
+  states: CONFIG_STATES,
+  events: CONFIG_EVENTS,
   transition: storageConfigTransition,
 };
 

@@ -2,18 +2,12 @@
 
 import { toIso } from '../runtime/clock.ts';
 import type { Job } from '../runtime/scheduler.ts';
+import { CONFIG_EVENTS, CONFIG_STATES, type ConfigEvent, type ConfigState } from './config-machine.ts';
 import type { MockContext } from './context.ts';
 import { sendEvent } from './delivery.ts';
 import { Errors } from './errors.ts';
 import { recordEvent } from './events.ts';
-import {
-  assertNever,
-  type MachineDefinition,
-  reject,
-  rejection,
-  statesOf,
-  type Transition,
-} from './machine.ts';
+import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
 import { presentWebhookConfig } from './presenters.ts';
 import type { KeyRecord, OrgState, TaskRecord, WebhookConfigRecord } from './store.ts';
 import { applyTaskEvent, newTask, supersedeEarlierTests } from './task.ts';
@@ -24,29 +18,8 @@ export const WEBHOOK_TEST_TASK_TYPE = 'webhook_config.test';
 // ---------------------------------------------------------------------------------------------------------------
 // The webhook config machine
 
-export type WebhookConfigState = WebhookConfigRecord['state'];
-
-export const WEBHOOK_CONFIG_STATES = statesOf<WebhookConfigState>({
-  new: true,
-  valid: true,
-  invalid: true,
-  deactivated: true,
-});
-
-/** What happens to a webhook config: a test starts (create, update, test), passes or fails; DELETE deactivates. */
-export type WebhookConfigEvent =
-  | { type: 'test-started' }
-  | { type: 'test-passed' }
-  | { type: 'test-failed' }
-  | { type: 'deactivate' };
-
-/** One example of each webhook config event, by name. */
-export const WEBHOOK_CONFIG_EVENTS: Readonly<Record<WebhookConfigEvent['type'], WebhookConfigEvent>> = {
-  'test-started': { type: 'test-started' },
-  'test-passed': { type: 'test-passed' },
-  'test-failed': { type: 'test-failed' },
-  deactivate: { type: 'deactivate' },
-};
+export type WebhookConfigState = ConfigState;
+export type WebhookConfigEvent = ConfigEvent;
 
 export type WebhookConfigEffect =
   /** Becomes the organisation's default when it has no (existing) default. */
@@ -93,8 +66,8 @@ export const webhookConfigMachine: MachineDefinition<
   WebhookConfigEffect
 > = {
   initial: 'new',
-  states: WEBHOOK_CONFIG_STATES,
-  events: WEBHOOK_CONFIG_EVENTS,
+  states: CONFIG_STATES,
+  events: CONFIG_EVENTS,
   transition: webhookConfigTransition,
 };
 
