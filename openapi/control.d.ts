@@ -1825,6 +1825,7 @@ export interface operations {
             delivery: components['schemas']['Machine'];
             storage_config: components['schemas']['Machine'];
             webhook_config: components['schemas']['Machine'];
+            result: components['schemas']['Machine'];
           };
         };
       };

@@ -2,11 +2,18 @@
 // pair, illegal ones included: each table's pairs are compared with the cartesian product of the machine's
 // exported states and events, and every machine of the registry (machines.ts) must have a table.
 import { describe, expect, it } from 'vitest';
-import type { EventState, PollState, SubscriptionState, TaskState } from '../../openapi/types.ts';
+import type {
+  EventState,
+  PollState,
+  ResultState,
+  SubscriptionState,
+  TaskState,
+} from '../../openapi/types.ts';
 import type { DeliveryEffect, DeliveryEvent } from './delivery.ts';
 import type { MachineDefinition, Transition } from './machine.ts';
 import { MACHINES, type MachineName } from './machines.ts';
 import type { PollEffect, PollEvent } from './poll.ts';
+import type { ResultEffect, ResultEvent } from './result.ts';
 import type { SessionEffect, SessionEvent, SessionState } from './session.ts';
 import type { StorageConfigEffect, StorageConfigEvent, StorageConfigState } from './storage-config.ts';
 import type { SubscriptionEffect, SubscriptionEvent } from './subscription.ts';
@@ -365,6 +372,22 @@ function machineTable<S extends string, E, F>(
       { given: 'deactivated', event: 'deactivate', want: 'deactivated', effects: deactivated },
     ],
   );
+}
+
+// result
+{
+  const expired: ResultEffect[] = [{ type: 'set-date-deleted' }, { type: 'unpublish' }];
+
+  machineTable<ResultState, ResultEvent, ResultEffect>('result', MACHINES.result, [
+    { given: 'available', event: 'acknowledge', want: 'consumed', effects: [{ type: 'set-date-consumed' }] },
+    { given: 'available', event: 'expire', want: 'expired', effects: expired },
+    // Acking twice keeps the first date; a consumed result still expires (retention counts from publication).
+    { given: 'consumed', event: 'acknowledge', want: 'illegal' },
+    { given: 'consumed', event: 'expire', want: 'expired', effects: expired },
+    // Expired is final: acking it changes nothing, and retention does not run twice.
+    { given: 'expired', event: 'acknowledge', want: 'illegal' },
+    { given: 'expired', event: 'expire', want: 'illegal' },
+  ]);
 }
 
 describe('the machine tables', () => {

@@ -2,6 +2,7 @@
 import { deliveryMachine } from './delivery.ts';
 import { diagramOf, type MachineDiagram } from './machine.ts';
 import { pollMachine } from './poll.ts';
+import { resultMachine } from './result.ts';
 import { sessionMachine } from './session.ts';
 import { storageConfigMachine } from './storage-config.ts';
 import { subscriptionMachine } from './subscription.ts';
@@ -16,6 +17,7 @@ export const MACHINES = {
   delivery: deliveryMachine,
   storage_config: storageConfigMachine,
   webhook_config: webhookConfigMachine,
+  result: resultMachine,
 } as const;
 
 export type MachineName = keyof typeof MACHINES;

@@ -25,7 +25,8 @@ import {
 } from './machine.ts';
 import { isAllowed } from './permissions.ts';
 import { presentPoll, presentTask } from './presenters.ts';
-import { contentTypeFor, publishBytes, resultUrl, unpublish } from './publish.ts';
+import { contentTypeFor, publishBytes, resultUrl } from './publish.ts';
+import { applyResultEvent } from './result.ts';
 import { touchSession } from './session.ts';
 import { applicableStorageConfig } from './storage-config.ts';
 import type {
@@ -467,10 +468,7 @@ function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Prom
  * when retention is configured it applies to every result, wherever it was published.
  */
 export function expireResult(ctx: MockContext, org: OrgState, result: ResultRecord): void | Promise<void> {
-  if (result.state === 'expired') return;
-  result.state = 'expired';
-  result.date_deleted = toIso(ctx.clock.now());
-  return unpublish(ctx, org, result.url);
+  return applyResultEvent(ctx, org, result, { type: 'expire' });
 }
 
 /** Registers the task and retention jobs. */

@@ -165,6 +165,7 @@ describe('GET /_mock/machines', () => {
       'delivery',
       'storage_config',
       'webhook_config',
+      'result',
     ]);
     const edges = (m: { edges: { from: string; event: string; to: string }[] }) =>
       m.edges.map((e) => `${e.from} -${e.event}-> ${e.to}`).sort();

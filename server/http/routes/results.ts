@@ -7,8 +7,8 @@ import { ApiError, Errors } from '../../domain/errors.ts';
 import { listOf, paginate } from '../../domain/lists.ts';
 import { presentResult } from '../../domain/presenters.ts';
 import { readPublished } from '../../domain/publish.ts';
+import { applyResultEvent } from '../../domain/result.ts';
 import type { OrgState, ResultRecord } from '../../domain/store.ts';
-import { toIso } from '../../runtime/clock.ts';
 import { parseDateTime } from '../../runtime/dates.ts';
 import { type Handler, input, type OperationContext, type RouteHandlers } from '../operations.ts';
 
@@ -27,12 +27,10 @@ const listResults: Handler<'listResults'> = (c) => {
   return c.json(paginate(items, q, '/results', (r) => presentResult(ctx, r)));
 };
 
-/** Marks a result consumed; acking twice keeps the first date. */
-function ack(ctx: MockContext, result: ResultRecord): void {
-  // DIVERGENCE: the docs do not say what acking an expired result does; it stays expired (its bytes are gone).
-  if (result.state !== 'available') return;
-  result.state = 'consumed';
-  result.date_consumed = toIso(ctx.clock.now());
+/** Marks a result consumed (the result machine); acking twice keeps the first date, an expired result stays so. */
+function ack(ctx: MockContext, org: OrgState, result: ResultRecord): void {
+  // Acknowledging has no asynchronous effect (only expiry unpublishes), so there is nothing to await.
+  applyResultEvent(ctx, org, result, { type: 'acknowledge' });
 }
 
 // Registered before '/:id' so that "ack" is never read as an id.
@@ -47,7 +45,7 @@ const ackResults: Handler<'ackResults'> = (c) => {
     if (!r) throw Errors.notFound('result', id);
     return r;
   });
-  for (const r of results) ack(ctx, r);
+  for (const r of results) ack(ctx, org, r);
   return c.json(
     listOf(
       results.map((r) => presentResult(ctx, r)),
@@ -68,8 +66,9 @@ const retrieveResult: Handler<'retrieveResult'> = (c) =>
 /** GET (documented) and POST (ricloud-py >= 3.1) /results/{id}/ack. */
 const ackOne = (c: OperationContext<'ackResult' | 'ackResultLegacy'>) => {
   const ctx = c.get('mock');
-  const result = found(c.get('org'), input(c).params.id);
-  ack(ctx, result);
+  const org = c.get('org');
+  const result = found(org, input(c).params.id);
+  ack(ctx, org, result);
   return c.json(presentResult(ctx, result));
 };
 const ackResultLegacy: Handler<'ackResultLegacy'> = (c) => ackOne(c);
