@@ -19,6 +19,11 @@ export interface ControlInput<Id extends ControlOperationId> {
   params: Or<NonNullable<operations[Id]['parameters']['path']>, Record<string, never>>;
 }
 
+/** A control plane's handlers, keyed by the control spec's operationIds (mounted by server/spec/operations.ts). */
+export type ControlHandlers = {
+  [Id in ControlOperationId]?: (c: Context<ControlEnv>) => Response | Promise<Response>;
+};
+
 /**
  * The input of the request, typed from its operation. Throws (a 500: a wiring bug, not bad input) when the
  * request was matched to another operation, so a handler cannot read a body with the wrong type.

@@ -1,7 +1,7 @@
 // /_mock routes that let a client (the web console, a test) see the world: per-organisation records with filters
 // and paging, the scheduler's queue, the state machines as data (server/domain/machines.ts), and one
 // server-sent-events stream of changes.
-import type { Hono, MiddlewareHandler } from 'hono';
+import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import type { MockContext } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
@@ -24,6 +24,7 @@ import { readPublished } from '../domain/publish.ts';
 import type { OrgState, Table } from '../domain/store.ts';
 import { requireTenant } from '../domain/tenants.ts';
 import { toIso } from '../runtime/clock.ts';
+import type { ControlHandlers } from './input.ts';
 import type { JournalEntry } from './journal.ts';
 import type { ControlEnv, ControlHost } from './state.ts';
 
@@ -199,12 +200,8 @@ const RELATIONS = ['session', 'poll', 'source', 'task', 'user', 'key'] as const;
 // ---------------------------------------------------------------------------------------------------------------
 // Routes
 
-/**
- * Adds the inspection routes to the control app (called from control.ts after its guard and validation).
- * `GET /changes`, `GET /clock/jobs`, `GET /machines`, `GET /organisations/{id}/records[/{collection}[/{record}]]`.
- */
-export function inspectionRoutes(mock: ControlHost, control: Hono<ControlEnv>, feed: ChangeFeed): void {
-  const ctx = mock.ctx;
+/** Feeds the change stream from the journal and the scheduler (called once per mock, from control/routes.ts). */
+export function watchChanges(mock: ControlHost, feed: ChangeFeed): void {
   const journal = mock.control.journal;
   journal.subscribe((entry) => {
     if (!feed.active) return;
@@ -212,121 +209,133 @@ export function inspectionRoutes(mock: ControlHost, control: Hono<ControlEnv>, f
     const { at: _at, ...request } = entry;
     feed.emit({ kind: 'request', request });
   });
-  ctx.scheduler.onRun(() => feed.jobsRan());
+  mock.ctx.scheduler.onRun(() => feed.jobsRan());
+}
 
-  control.get('/changes', (c) =>
-    streamSSE(c, async (stream) => {
-      let closed = false;
-      let wake: (() => void) | undefined;
-      const queue: Change[] = [];
-      const unsubscribe = feed.subscribe((change) => {
-        // Bounded: a client that stops reading loses the oldest changes, never the mock's memory.
-        if (queue.length >= 1000) queue.shift();
-        queue.push(change);
-        wake?.();
-      });
-      stream.onAbort(() => {
-        closed = true;
-        wake?.();
-      });
-      try {
-        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ seq: feed.last }) });
-        while (!closed) {
-          const change = queue.shift();
-          if (change) {
-            await stream.writeSSE({ event: 'change', id: String(change.seq), data: JSON.stringify(change) });
-            continue;
-          }
-          await new Promise<void>((resolve) => {
-            wake = resolve;
-          });
-          wake = undefined;
-        }
-      } finally {
-        unsubscribe();
-      }
-    }),
-  );
-
-  control.get('/clock/jobs', (c) => {
-    const q = c.get('query');
-    const limit = (q.limit as number | undefined) ?? 100;
-    const org = q.organisation as number | undefined;
-    const jobs = ctx.scheduler.pending().filter((j) => org === undefined || j.org === org);
-    return c.json({
-      data: jobs.slice(0, limit).map((j) => ({
-        id: j.id,
-        kind: j.kind,
-        due: toIso(j.due),
-        organisation: j.org,
-        args: j.args,
-      })),
-      total_count: jobs.length,
-    });
-  });
-
-  control.get('/machines', (c) => c.json(machineDiagrams()));
-
-  control.get('/organisations/:id/records', (c) => {
-    const org = requireTenant(ctx, Number(c.get('params').id));
-    const counts: Record<string, number> = {};
-    for (const [name, col] of Object.entries(COLLECTIONS)) counts[name] = col.table(org).size;
-    return c.json({ organisation: org.id, counts });
-  });
-
-  control.get('/organisations/:id/records/:collection', (c) => {
-    const params = c.get('params');
-    const org = requireTenant(ctx, Number(params.id));
-    const name = params.collection ?? '';
-    const col = collectionOf(name);
-    const q = c.get('query');
-    const limit = (q.limit as number | undefined) ?? 50;
-    const offset = (q.offset as number | undefined) ?? 0;
-    const state = q.state as string | undefined;
-    const text = (q.q as string | undefined)?.toLowerCase();
-    const relations = RELATIONS.filter((k) => q[k] !== undefined).map((k) => [k, String(q[k])] as const);
-    const rows = col.table(org).newestFirst();
-    const matches =
-      state === undefined && text === undefined && relations.length === 0
-        ? rows
-        : rows.filter((r) => {
-            if (state !== undefined && r.state !== state) return false;
-            for (const [k, v] of relations) if (String(r[k] ?? '') !== v) return false;
-            if (text !== undefined) {
-              const hay = [r.id, ...col.search.map((f) => r[f])].map((v) => String(v ?? '').toLowerCase());
-              if (!hay.some((h) => h.includes(text))) return false;
+/**
+ * The inspection operations, keyed by operationId (mounted after the control plane's guard and validation):
+ * `GET /changes`, `GET /clock/jobs`, `GET /machines`, `GET /organisations/{id}/records[/{collection}[/{record}]]`.
+ */
+export function inspectionHandlers(mock: ControlHost, feed: ChangeFeed) {
+  const ctx = mock.ctx;
+  return {
+    streamChanges: (c) =>
+      streamSSE(c, async (stream) => {
+        let closed = false;
+        let wake: (() => void) | undefined;
+        const queue: Change[] = [];
+        const unsubscribe = feed.subscribe((change) => {
+          // Bounded: a client that stops reading loses the oldest changes, never the mock's memory.
+          if (queue.length >= 1000) queue.shift();
+          queue.push(change);
+          wake?.();
+        });
+        stream.onAbort(() => {
+          closed = true;
+          wake?.();
+        });
+        try {
+          await stream.writeSSE({ event: 'hello', data: JSON.stringify({ seq: feed.last }) });
+          while (!closed) {
+            const change = queue.shift();
+            if (change) {
+              await stream.writeSSE({
+                event: 'change',
+                id: String(change.seq),
+                data: JSON.stringify(change),
+              });
+              continue;
             }
-            return true;
-          });
-    return c.json({
-      data: matches.slice(offset, offset + limit).map((r) => col.present(ctx, org, r)),
-      total_count: matches.length,
-      offset,
-      limit,
-    });
-  });
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
+            wake = undefined;
+          }
+        } finally {
+          unsubscribe();
+        }
+      }),
 
-  control.get('/organisations/:id/records/:collection/:record', (c) => {
-    const params = c.get('params');
-    const org = requireTenant(ctx, Number(params.id));
-    const name = params.collection ?? '';
-    const col = collectionOf(name);
-    const r = col.table(org).get(params.record);
-    if (!r) throw Errors.notFound(name.replace(/s$/, ''), params.record ?? '');
-    return c.json({ data: col.present(ctx, org, r), history: historyOf(org, name, r) });
-  });
+    listJobs: (c) => {
+      const q = c.get('query');
+      const limit = (q.limit as number | undefined) ?? 100;
+      const org = q.organisation as number | undefined;
+      const jobs = ctx.scheduler.pending().filter((j) => org === undefined || j.org === org);
+      return c.json({
+        data: jobs.slice(0, limit).map((j) => ({
+          id: j.id,
+          kind: j.kind,
+          due: toIso(j.due),
+          organisation: j.org,
+          args: j.args,
+        })),
+        total_count: jobs.length,
+      });
+    },
 
-  control.get('/organisations/:id/records/results/:record/content', async (c) => {
-    const params = c.get('params');
-    const org = requireTenant(ctx, Number(params.id));
-    const result = org.results.get(params.record);
-    if (!result) throw Errors.notFound('result', params.record ?? '');
-    const published = result.state === 'expired' ? undefined : await readPublished(ctx, org, result.url);
-    if (!published) throw Errors.notFound('result', result.id);
-    return c.body(published.bytes as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': published.contentType,
-      'Content-Length': String(published.bytes.byteLength),
-      'Content-Disposition': `inline; filename="${result.id}.${result.url.split('.').pop() ?? 'bin'}"`,
-    });
-  });
+    listMachines: (c) => c.json(machineDiagrams()),
+
+    countRecords: (c) => {
+      const org = requireTenant(ctx, Number(c.get('params').id));
+      const counts: Record<string, number> = {};
+      for (const [name, col] of Object.entries(COLLECTIONS)) counts[name] = col.table(org).size;
+      return c.json({ organisation: org.id, counts });
+    },
+
+    listRecords: (c) => {
+      const params = c.get('params');
+      const org = requireTenant(ctx, Number(params.id));
+      const name = params.collection ?? '';
+      const col = collectionOf(name);
+      const q = c.get('query');
+      const limit = (q.limit as number | undefined) ?? 50;
+      const offset = (q.offset as number | undefined) ?? 0;
+      const state = q.state as string | undefined;
+      const text = (q.q as string | undefined)?.toLowerCase();
+      const relations = RELATIONS.filter((k) => q[k] !== undefined).map((k) => [k, String(q[k])] as const);
+      const rows = col.table(org).newestFirst();
+      const matches =
+        state === undefined && text === undefined && relations.length === 0
+          ? rows
+          : rows.filter((r) => {
+              if (state !== undefined && r.state !== state) return false;
+              for (const [k, v] of relations) if (String(r[k] ?? '') !== v) return false;
+              if (text !== undefined) {
+                const hay = [r.id, ...col.search.map((f) => r[f])].map((v) => String(v ?? '').toLowerCase());
+                if (!hay.some((h) => h.includes(text))) return false;
+              }
+              return true;
+            });
+      return c.json({
+        data: matches.slice(offset, offset + limit).map((r) => col.present(ctx, org, r)),
+        total_count: matches.length,
+        offset,
+        limit,
+      });
+    },
+
+    getRecord: (c) => {
+      const params = c.get('params');
+      const org = requireTenant(ctx, Number(params.id));
+      const name = params.collection ?? '';
+      const col = collectionOf(name);
+      const r = col.table(org).get(params.record);
+      if (!r) throw Errors.notFound(name.replace(/s$/, ''), params.record ?? '');
+      return c.json({ data: col.present(ctx, org, r), history: historyOf(org, name, r) });
+    },
+
+    getResultContent: async (c) => {
+      const params = c.get('params');
+      const org = requireTenant(ctx, Number(params.id));
+      const result = org.results.get(params.record);
+      if (!result) throw Errors.notFound('result', params.record ?? '');
+      const published = result.state === 'expired' ? undefined : await readPublished(ctx, org, result.url);
+      if (!published) throw Errors.notFound('result', result.id);
+      return c.body(published.bytes as Uint8Array<ArrayBuffer>, 200, {
+        'Content-Type': published.contentType,
+        'Content-Length': String(published.bytes.byteLength),
+        'Content-Disposition': `inline; filename="${result.id}.${result.url.split('.').pop() ?? 'bin'}"`,
+      });
+    },
+  } satisfies ControlHandlers;
 }

@@ -21,13 +21,14 @@ import {
 import { toIso } from '../runtime/clock.ts';
 import { parseDateInput } from '../runtime/dates.ts';
 import { compileSpec, packageFile } from '../spec/compile.ts';
+import { mountOperations, operationRoutes } from '../spec/operations.ts';
 import { validateRequest } from '../spec/validate-request.ts';
 import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
-import { faultInputOf, input, mockStateOf } from './input.ts';
-import { ChangeFeed, controlChanges, inspectionRoutes } from './inspect.ts';
+import { type ControlHandlers, faultInputOf, input, mockStateOf } from './input.ts';
+import { ChangeFeed, controlChanges, inspectionHandlers, watchChanges } from './inspect.ts';
 import type { ControlEnv, ControlHost } from './state.ts';
-import { webhookControlRoutes } from './webhook-routes.ts';
+import { webhookHandlers } from './webhook-routes.ts';
 
 /** Location of the control API's spec. */
 export const CONTROL_SPEC_PATH = packageFile('openapi/control.yaml');
@@ -248,165 +249,192 @@ function json(c: Context, body: unknown, status = 200) {
   return c.json(body as object, status as 200);
 }
 
-/** The control API's routes, mounted at /_mock. */
+/**
+ * The control plane's handlers, keyed by openapi/control.yaml's operationIds: the plane's own here, the inspection
+ * and webhook ones from their modules. Exported for test/control/route-table.test.ts.
+ */
+export function controlHandlerModules(mock: ControlHost, feed: ChangeFeed): ControlHandlers[] {
+  return [planeHandlers(mock), inspectionHandlers(mock, feed), webhookHandlers(mock)];
+}
+
+function planeHandlers(mock: ControlHost) {
+  const state = mock.control;
+  return {
+    // Readiness, mounted before the guard: probes from a CI service network or a kubelet are not loopback peers and
+    // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
+    getHealth: (c) => {
+      // It takes no parameter: like every operation, an unknown one is a 400 (the spec never lies), checked without
+      // the validation pipeline so that the probe stays cheap.
+      const search = c.req.url.indexOf('?');
+      if (search >= 0 && search < c.req.url.length - 1) {
+        const names = [...new URLSearchParams(c.req.url.slice(search + 1)).keys()];
+        throw Errors.invalidParameters(
+          Object.fromEntries(names.map((name) => [name, 'is not a known field'])),
+        );
+      }
+      c.header('Cache-Control', 'no-store');
+      return c.json({ status: 'ok' });
+    },
+
+    getClock: (c) => {
+      const { clock, scheduler } = mock.ctx;
+      const next = scheduler.nextDue();
+      return c.json({
+        now: toIso(clock.now()),
+        mode: clock.mode,
+        scale: clock.scale,
+        pending_jobs: scheduler.pending().length,
+        next_due: next === undefined ? null : toIso(next),
+      });
+    },
+
+    advanceClock: async (c) => {
+      const report = await mock.advance(c.get('body').seconds as number);
+      return c.json({
+        now: toIso(report.to),
+        from: toIso(report.from),
+        ran: report.ran.map((j) => ({ id: j.id, kind: j.kind, due: toIso(j.due), organisation: j.org })),
+      });
+    },
+
+    resetMock: (c) => {
+      mock.reset();
+      return c.json({
+        now: toIso(mock.ctx.clock.now()),
+        organisations: mock.ctx.world.orgs.size,
+        token: mock.token,
+      });
+    },
+
+    listOrganisations: (c) =>
+      c.json({ data: [...mock.ctx.world.orgs.values()].map((o) => presentTenant(mock.ctx, o)) }),
+    createOrganisation: (c) => {
+      const { org } = createTenant(mock.ctx, input(c, 'createOrganisation').body);
+      return json(c, presentTenant(mock.ctx, org), 201);
+    },
+    getOrganisationTenant: (c) =>
+      c.json(presentTenant(mock.ctx, requireTenant(mock.ctx, Number(c.get('params').id)))),
+    deleteOrganisation: (c) => {
+      const org = deleteTenant(mock.ctx, Number(c.get('params').id));
+      return c.json(presentTenant(mock.ctx, org));
+    },
+    resetOrganisation: (c) =>
+      c.json(presentTenant(mock.ctx, resetTenant(mock.ctx, Number(c.get('params').id)))),
+
+    listScenarios: (c) =>
+      c.json({
+        data: [...namedScenarios().values()].map((s) => ({ name: s.name, description: s.description })),
+      }),
+    forceSessionOutcome: (c) => json(c, applySessionOutcome(mock, c.get('body')), 201),
+    forceTaskFailure: (c) => json(c, applyTaskFailure(mock, c.get('body')), 201),
+    loadScenario: (c) => {
+      const body = c.get('body');
+      return c.json(
+        loadScenario(
+          mock,
+          String(body.name),
+          body.organisation as number | undefined,
+          body.source_identifier as string | undefined,
+        ),
+      );
+    },
+    expireSession: (c) => {
+      const trigger = (c.get('body').trigger as ExpiryTrigger | undefined) ?? 'admin';
+      const { org, session } = findSessionAnywhere(mock, c.get('params').id ?? '');
+      if (!expireSession(mock.ctx, org, session, trigger)) {
+        throw Errors.invalidState(
+          'session',
+          session.id,
+          session.state,
+          `The session ${session.id} is ${session.state}: only pending or active sessions expire.`,
+        );
+      }
+      return c.json(presentSession(mock.ctx, org, session));
+    },
+
+    listFaults: (c) => c.json({ data: state.faults.list() }),
+    addFault: (c) => json(c, state.faults.add(faultInputOf(input(c, 'addFault').body)), 201),
+    clearFaults: (c) => {
+      const removed = state.faults.list().length;
+      state.faults.clear();
+      return c.json({ removed });
+    },
+    deleteFault: (c) => {
+      const id = c.get('params').id ?? '';
+      if (!state.faults.remove(id)) throw Errors.notFound('fault', id);
+      return c.json({ removed: 1 });
+    },
+
+    getRateLimit: (c) => c.json(state.rateLimiter.config),
+    setRateLimit: (c) => c.json(state.rateLimiter.configure(c.get('body'))),
+
+    listRequests: (c) => {
+      const q = input(c, 'listRequests').query;
+      let since: number | undefined;
+      if (q.since !== undefined) {
+        since = parseDateInput(String(q.since), 'date-or-date-time');
+        if (since === undefined)
+          throw Errors.invalidParameters({ since: 'must match format "date-or-date-time"' });
+      }
+      const path = q.path === undefined ? undefined : globToRegex(String(q.path));
+      const data = state.journal.query({
+        path,
+        status: q.status as string | undefined,
+        since,
+        method: q.method as string | undefined,
+        organisation: q.organisation as number | undefined,
+        limit: q.limit as number | undefined,
+      });
+      return c.json({
+        data: data.map(({ at: _at, ...e }) => e),
+        total_count: state.journal.length,
+        capacity: state.journal.size,
+      });
+    },
+    clearRequests: (c) => {
+      const removed = state.journal.length;
+      state.journal.clear();
+      return c.json({ removed });
+    },
+
+    exportState: (c) => c.json(exportState(mock.ctx)),
+    importState: (c) => {
+      importState(mock.ctx, mockStateOf(input(c, 'importState').body));
+      return c.json({ organisations: mock.ctx.world.orgs.size, now: toIso(mock.ctx.clock.now()) });
+    },
+  } satisfies ControlHandlers;
+}
+
+/** The control API's routes, mounted at /_mock, each at its openapi/control.yaml path and method. */
 export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
   const control = new Hono<ControlEnv>({ strict: false });
-  const state = mock.control;
-  const options = state.options;
+  const options = mock.control.options;
   applyStartup(mock);
   // A full reset also restores the control plane's start-up tenants and scenarios.
   mock.onReset(() => applyStartup(mock));
 
-  // Readiness, before the guard: probes from a CI service network or a kubelet are not loopback peers and
-  // carry no control token; the answer reveals nothing (openapi/control.yaml getHealth).
-  control.get('/health', (c) => {
-    // It takes no parameter: like every operation, an unknown one is a 400 (the spec never lies), checked without
-    // the validation pipeline so that the probe stays cheap.
-    const search = c.req.url.indexOf('?');
-    if (search >= 0 && search < c.req.url.length - 1) {
-      const names = [...new URLSearchParams(c.req.url.slice(search + 1)).keys()];
-      throw Errors.invalidParameters(Object.fromEntries(names.map((name) => [name, 'is not a known field'])));
-    }
-    c.header('Cache-Control', 'no-store');
-    return c.json({ status: 'ok' });
-  });
+  const feed = new ChangeFeed(mock.ctx);
+  watchChanges(mock, feed);
+  // A route table that does not match the spec is a start-up error (server/spec/operations.ts).
+  const routes = operationRoutes<ControlEnv>(
+    compileSpec(CONTROL_SPEC_PATH),
+    controlHandlerModules(mock, feed),
+    {
+      plane: 'control',
+      basePath: '/_mock',
+    },
+  );
+  // getHealth before the guard and outside validation; every other operation after both.
+  mountOperations(
+    control,
+    routes.filter((r) => r.id === 'getHealth'),
+  );
   control.use('*', controlGuard(options.token));
   control.use('*', validateControl());
-  const feed = new ChangeFeed(mock.ctx);
   control.use('*', controlChanges(feed));
-  inspectionRoutes(mock, control, feed);
-
-  control.get('/clock', (c) => {
-    const { clock, scheduler } = mock.ctx;
-    const next = scheduler.nextDue();
-    return c.json({
-      now: toIso(clock.now()),
-      mode: clock.mode,
-      scale: clock.scale,
-      pending_jobs: scheduler.pending().length,
-      next_due: next === undefined ? null : toIso(next),
-    });
-  });
-
-  control.post('/clock/advance', async (c) => {
-    const report = await mock.advance(c.get('body').seconds as number);
-    return c.json({
-      now: toIso(report.to),
-      from: toIso(report.from),
-      ran: report.ran.map((j) => ({ id: j.id, kind: j.kind, due: toIso(j.due), organisation: j.org })),
-    });
-  });
-
-  control.post('/reset', (c) => {
-    mock.reset();
-    return c.json({
-      now: toIso(mock.ctx.clock.now()),
-      organisations: mock.ctx.world.orgs.size,
-      token: mock.token,
-    });
-  });
-
-  control.get('/organisations', (c) =>
-    c.json({ data: [...mock.ctx.world.orgs.values()].map((o) => presentTenant(mock.ctx, o)) }),
+  mountOperations(
+    control,
+    routes.filter((r) => r.id !== 'getHealth'),
   );
-  control.post('/organisations', (c) => {
-    const { org } = createTenant(mock.ctx, input(c, 'createOrganisation').body);
-    return json(c, presentTenant(mock.ctx, org), 201);
-  });
-  control.get('/organisations/:id', (c) =>
-    c.json(presentTenant(mock.ctx, requireTenant(mock.ctx, Number(c.get('params').id)))),
-  );
-  control.delete('/organisations/:id', (c) => {
-    const org = deleteTenant(mock.ctx, Number(c.get('params').id));
-    return c.json(presentTenant(mock.ctx, org));
-  });
-  control.post('/organisations/:id/reset', (c) =>
-    c.json(presentTenant(mock.ctx, resetTenant(mock.ctx, Number(c.get('params').id)))),
-  );
-
-  control.get('/scenarios', (c) =>
-    c.json({
-      data: [...namedScenarios().values()].map((s) => ({ name: s.name, description: s.description })),
-    }),
-  );
-  control.post('/scenarios/sessions', (c) => json(c, applySessionOutcome(mock, c.get('body')), 201));
-  control.post('/scenarios/tasks', (c) => json(c, applyTaskFailure(mock, c.get('body')), 201));
-  control.post('/scenarios/load', (c) => {
-    const body = c.get('body');
-    return c.json(
-      loadScenario(
-        mock,
-        String(body.name),
-        body.organisation as number | undefined,
-        body.source_identifier as string | undefined,
-      ),
-    );
-  });
-  control.post('/sessions/:id/expire', (c) => {
-    const trigger = (c.get('body').trigger as ExpiryTrigger | undefined) ?? 'admin';
-    const { org, session } = findSessionAnywhere(mock, c.get('params').id ?? '');
-    if (!expireSession(mock.ctx, org, session, trigger)) {
-      throw Errors.invalidState(
-        'session',
-        session.id,
-        session.state,
-        `The session ${session.id} is ${session.state}: only pending or active sessions expire.`,
-      );
-    }
-    return c.json(presentSession(mock.ctx, org, session));
-  });
-
-  control.get('/faults', (c) => c.json({ data: state.faults.list() }));
-  control.post('/faults', (c) => json(c, state.faults.add(faultInputOf(input(c, 'addFault').body)), 201));
-  control.delete('/faults', (c) => {
-    const removed = state.faults.list().length;
-    state.faults.clear();
-    return c.json({ removed });
-  });
-  control.delete('/faults/:id', (c) => {
-    const id = c.get('params').id ?? '';
-    if (!state.faults.remove(id)) throw Errors.notFound('fault', id);
-    return c.json({ removed: 1 });
-  });
-
-  control.get('/rate-limit', (c) => c.json(state.rateLimiter.config));
-  control.put('/rate-limit', (c) => c.json(state.rateLimiter.configure(c.get('body'))));
-
-  control.get('/requests', (c) => {
-    const q = input(c, 'listRequests').query;
-    let since: number | undefined;
-    if (q.since !== undefined) {
-      since = parseDateInput(String(q.since), 'date-or-date-time');
-      if (since === undefined)
-        throw Errors.invalidParameters({ since: 'must match format "date-or-date-time"' });
-    }
-    const path = q.path === undefined ? undefined : globToRegex(String(q.path));
-    const data = state.journal.query({
-      path,
-      status: q.status as string | undefined,
-      since,
-      method: q.method as string | undefined,
-      organisation: q.organisation as number | undefined,
-      limit: q.limit as number | undefined,
-    });
-    return c.json({
-      data: data.map(({ at: _at, ...e }) => e),
-      total_count: state.journal.length,
-      capacity: state.journal.size,
-    });
-  });
-  control.delete('/requests', (c) => {
-    const removed = state.journal.length;
-    state.journal.clear();
-    return c.json({ removed });
-  });
-
-  control.get('/state', (c) => c.json(exportState(mock.ctx)));
-  control.put('/state', (c) => {
-    importState(mock.ctx, mockStateOf(input(c, 'importState').body));
-    return c.json({ organisations: mock.ctx.world.orgs.size, now: toIso(mock.ctx.clock.now()) });
-  });
-
-  control.route('/', webhookControlRoutes(mock));
   return control;
 }

@@ -1,5 +1,4 @@
 // /_mock control routes for webhooks: the delivery log, redelivery, Relay consent and a signature checker.
-import { Hono } from 'hono';
 import { deliveryLog, redeliverEvent } from '../domain/delivery.ts';
 import { Errors } from '../domain/errors.ts';
 import { applicableWebhookConfig } from '../domain/events.ts';
@@ -7,7 +6,8 @@ import { presentSubscription } from '../domain/presenters.ts';
 import type { EventRecord, OrgState, SubscriptionRecord } from '../domain/store.ts';
 import { allowSubscription } from '../domain/subscription.ts';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../runtime/signature.ts';
-import type { ControlEnv, ControlHost } from './state.ts';
+import type { ControlHandlers } from './input.ts';
+import type { ControlHost } from './state.ts';
 
 /**
  * How a receiver verifies a delivery in TypeScript: served by `GET /_mock/webhooks/verify`, copied into the README by
@@ -43,66 +43,63 @@ function findSubscription(mock: ControlHost, id: string): { org: OrgState; sub: 
   throw Errors.notFound('subscription', id);
 }
 
-/** Mounted from control.ts: `GET /deliveries`, `POST /events/{id}/redeliver`, `POST /subscriptions/{id}/allow`, `/webhooks/verify`. */
-export function webhookControlRoutes(mock: ControlHost): Hono<ControlEnv> {
-  const control = new Hono<ControlEnv>({ strict: false });
+/** Keyed by operationId, mounted from control/routes.ts: `GET /deliveries`, `POST /events/{id}/redeliver`, `POST /subscriptions/{id}/allow`, `/webhooks/verify`. */
+export function webhookHandlers(mock: ControlHost) {
+  return {
+    listDeliveries: (c) => {
+      const event = c.req.query('event') || undefined;
+      const status = c.req.query('status') || undefined;
+      const log = deliveryLog(mock.ctx);
+      const data = log.list({ event, status });
+      return c.json({ data, total_count: data.length, capacity: log.capacity });
+    },
 
-  control.get('/deliveries', (c) => {
-    const event = c.req.query('event') || undefined;
-    const status = c.req.query('status') || undefined;
-    const log = deliveryLog(mock.ctx);
-    const data = log.list({ event, status });
-    return c.json({ data, total_count: data.length, capacity: log.capacity });
-  });
+    // The control API is global: the event is looked up in every organisation.
+    redeliverEvent: async (c) => {
+      const { org, event } = findEvent(mock, c.req.param('id') ?? '');
+      const config = org.webhookConfigs.get(event.x?.config) ?? applicableWebhookConfig(org, event.x?.key);
+      if (!config || config.state === 'deactivated') {
+        throw Errors.invalidState('event', event.id, event.state, 'No webhook config applies to this event.');
+      }
+      const attempt = await redeliverEvent(mock.ctx, org, event, config);
+      return c.json(attempt);
+    },
 
-  // The control API is global: the event is looked up in every organisation.
-  control.post('/events/:id/redeliver', async (c) => {
-    const { org, event } = findEvent(mock, c.req.param('id'));
-    const config = org.webhookConfigs.get(event.x?.config) ?? applicableWebhookConfig(org, event.x?.key);
-    if (!config || config.state === 'deactivated') {
-      throw Errors.invalidState('event', event.id, event.state, 'No webhook config applies to this event.');
-    }
-    const attempt = await redeliverEvent(mock.ctx, org, event, config);
-    return c.json(attempt);
-  });
+    allowSubscription: (c) => {
+      const { org, sub } = findSubscription(mock, c.req.param('id') ?? '');
+      if (sub.state !== 'pending' && sub.state !== 'active') {
+        throw Errors.invalidState('subscription', sub.id, sub.state);
+      }
+      allowSubscription(mock.ctx, org, sub);
+      return c.json(presentSubscription(mock.ctx, sub));
+    },
 
-  control.post('/subscriptions/:id/allow', (c) => {
-    const { org, sub } = findSubscription(mock, c.req.param('id'));
-    if (sub.state !== 'pending' && sub.state !== 'active') {
-      throw Errors.invalidState('subscription', sub.id, sub.state);
-    }
-    allowSubscription(mock.ctx, org, sub);
-    return c.json(presentSubscription(mock.ctx, sub));
-  });
+    describeWebhookSignature: (c) =>
+      c.json({
+        header: SIGNATURE_HEADER,
+        scheme: 't=<unix seconds>,s=<base64 of HMAC-SHA256(key = secret, message = "<t>.<raw body>")>',
+        tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
+        usage:
+          'POST {"header", "body", "secret", "tolerance_seconds"?} here to check a delivery against the mock clock.',
+        snippet: VERIFY_SNIPPET,
+      }),
 
-  control.get('/webhooks/verify', (c) =>
-    c.json({
-      header: SIGNATURE_HEADER,
-      scheme: 't=<unix seconds>,s=<base64 of HMAC-SHA256(key = secret, message = "<t>.<raw body>")>',
-      tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
-      usage:
-        'POST {"header", "body", "secret", "tolerance_seconds"?} here to check a delivery against the mock clock.',
-      snippet: VERIFY_SNIPPET,
-    }),
-  );
-
-  control.post('/webhooks/verify', (c) => {
-    // The control pipeline has already parsed and validated the body against openapi/control.yaml.
-    const body = c.get('body') ?? {};
-    const bad: Record<string, string> = {};
-    if (typeof body.header !== 'string') bad.header = 'must be the Ricloud-Signature header value';
-    if (typeof body.body !== 'string') bad.body = 'must be the raw request body, as a string';
-    if (typeof body.secret !== 'string') bad.secret = "must be the webhook config's secret";
-    const tolerance = body.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS;
-    if (typeof tolerance !== 'number' || !(tolerance >= 0))
-      bad.tolerance_seconds = 'must be a number of seconds';
-    if (Object.keys(bad).length) throw Errors.invalidParameters(bad);
-    const result = verifySignature(body.header as string, body.body as string, body.secret as string, {
-      nowSeconds: Math.floor(mock.ctx.clock.now() / 1000),
-      toleranceSeconds: tolerance as number,
-    });
-    return c.json(result);
-  });
-
-  return control;
+    verifyWebhookSignature: (c) => {
+      // The control pipeline has already parsed and validated the body against openapi/control.yaml.
+      const body = c.get('body') ?? {};
+      const bad: Record<string, string> = {};
+      if (typeof body.header !== 'string') bad.header = 'must be the Ricloud-Signature header value';
+      if (typeof body.body !== 'string') bad.body = 'must be the raw request body, as a string';
+      if (typeof body.secret !== 'string') bad.secret = "must be the webhook config's secret";
+      const tolerance = body.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS;
+      if (typeof tolerance !== 'number' || !(tolerance >= 0))
+        bad.tolerance_seconds = 'must be a number of seconds';
+      if (Object.keys(bad).length) throw Errors.invalidParameters(bad);
+      const result = verifySignature(body.header as string, body.body as string, body.secret as string, {
+        nowSeconds: Math.floor(mock.ctx.clock.now() / 1000),
+        toleranceSeconds: tolerance as number,
+      });
+      return c.json(result);
+    },
+  } satisfies ControlHandlers;
 }
