@@ -340,7 +340,7 @@ interface Run {
   statuses: Map<number, number>;
 }
 
-async function send(s: Spec, run: Run, r: Req): Promise<{ status: number; body: Json; text: string }> {
+async function send(run: Run, r: Req): Promise<{ status: number; body: Json; text: string }> {
   const { t, pool } = run;
   let path = r.op.path;
   for (const [name, v] of Object.entries(r.path)) {
@@ -369,7 +369,7 @@ async function positive(s: Spec, run: Run, r: Req): Promise<void> {
   // The generator's own check, with the ids actually used: the request really is valid.
   if (!requestIsValid(s, r, (v) => resolveRefs(v, run.pool)))
     fail(run, `generated an invalid request for ${r.op.id}`);
-  const res = await send(s, run, r);
+  const res = await send(run, r);
   if (res.status >= 500) fail(run, `${r.op.id}: a valid request got a ${res.status}`);
   const error = res.body.error;
   if (res.status === 400 && (error === 'invalid-parameters' || error === 'malformed-request')) {
@@ -394,7 +394,7 @@ async function positive(s: Spec, run: Run, r: Req): Promise<void> {
 
 async function negative(s: Spec, run: Run, r: Req): Promise<void> {
   const before = snapshot(run.t);
-  const res = await send(s, run, r);
+  const res = await send(run, r);
   const expected = r.broken?.where === 'path' ? 404 : 400;
   if (res.status !== expected)
     fail(run, `${r.op.id}: a request the spec rejects got ${res.status}, not ${expected}`);
