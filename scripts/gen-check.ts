@@ -18,6 +18,7 @@ import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
 import { consoleAssetsModule } from './console-assets.ts';
+import { parseLedger, readLedgerInput, renderReadme, renderSummary } from './ledger.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
 const SPECS: ReadonlyArray<{ spec: string; types: string; json: string }> = [
@@ -55,9 +56,19 @@ function generateJson(spec: string): string {
   return run(bin('biome'), ['format', '--stdin-file-path=generated-spec.json'], JSON.stringify(doc, null, 2));
 }
 
-/** The README with its verify-snippet block regenerated from the snippet the mock serves (one source for both). */
+/** The fidelity ledger's files as parsed (test/fidelity.test.ts reports what is malformed; gen renders the rest). */
+function ledger() {
+  const input = readLedgerInput(root);
+  return { files: parseLedger(input.files).files, pages: input.pages };
+}
+
+/**
+ * The README with its verify-snippet block regenerated from the snippet the mock serves (one source for both), and
+ * its "not modelled" and divergences lists from the fidelity ledger.
+ */
 function generateReadme(): string {
-  const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+  const { files, pages } = ledger();
+  const readme = renderReadme(readFileSync(path.join(root, 'README.md'), 'utf8'), files, pages);
   const block = /(<!-- verify-snippet:[^\n]*-->\n)[\s\S]*?(<!-- \/verify-snippet -->)/;
   if (!block.test(readme)) throw new Error('README.md has lost its <!-- verify-snippet: ... --> block');
   return readme.replace(
@@ -80,7 +91,15 @@ function main(): number {
     { spec, out: types, fresh: () => generate(spec) },
     { spec, out: json, fresh: () => generateJson(spec) },
   ]);
-  outputs.push({ spec: 'VERIFY_SNIPPET', out: 'README.md', fresh: generateReadme });
+  outputs.push({ spec: 'VERIFY_SNIPPET + fidelity/ledger', out: 'README.md', fresh: generateReadme });
+  outputs.push({
+    spec: 'fidelity/ledger',
+    out: 'fidelity/SUMMARY.md',
+    fresh: () => {
+      const { files, pages } = ledger();
+      return renderSummary(files, pages);
+    },
+  });
   // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).
   outputs.push({
     spec: 'server/control/console/client',
