@@ -589,7 +589,7 @@ export function renderReadmeList(
     const chosen = file.entries.filter((e) => e.status === status);
     if (chosen.length === 0) continue;
     const head = file.page ? `[${titleOf(file, pages)}](${file.page})` : titleOf(file, pages);
-    out.push(`${head}`);
+    out.push(`**${head}**`);
     for (const e of chosen) {
       const page = e.page && e.page !== file.page ? ` ([page](${e.page}))` : '';
       out.push(`- ${oneLine(e.reason ?? '')}${page} \`${e.id}\``);

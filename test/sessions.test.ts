@@ -191,7 +191,7 @@ describe('expiry', () => {
     expect(events[0]).toMatchObject({ type: 'session', action: 'expired', data: res.body });
     expect((await t.get(`/sessions/${created.body.id}`)).body.state).toBe('expired');
 
-    // DIVERGENCE: deleting again returns the session unchanged, without a second event.
+    // DIVERGENCE(sessions.delete-finished): deleting again returns the session unchanged, without a second event.
     await t.advance(5);
     const again = await t.del(`/sessions/${created.body.id}`);
     expect(again.status).toBe(200);

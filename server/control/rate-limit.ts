@@ -15,7 +15,7 @@ export interface RateLimitSnapshot {
   windows: { organisation: number; start: number; count: number }[];
 }
 
-// DIVERGENCE: the documented limit is off by default (tests would trip it); fixed windows on the mock clock.
+// DIVERGENCE(control.rate-limit-off): the documented limit is off by default (tests would trip it); fixed windows on the mock clock.
 export const DEFAULT_RATE_LIMIT: RateLimitConfig = { enabled: false, limit: 10_000, window_seconds: 3600 };
 
 /**

@@ -175,7 +175,7 @@ export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareH
         socket.destroy();
         response = new Response(null, { status: 499 });
       } else {
-        // DIVERGENCE: in-process (app.request, no socket) a reset cannot cut a connection: 502 server-error instead.
+        // DIVERGENCE(control.reset-in-process): in-process (app.request, no socket) a reset cannot cut a connection: 502 server-error instead.
         response = errorResponse(
           Errors.serverError(502, 'Injected fault: connection reset (no socket in-process).'),
           extra,

@@ -224,7 +224,7 @@ export async function sendEvent(
 // ---------------------------------------------------------------------------------------------------------------
 // Per-receiver queues: while an event waits for its retries, later events to the same config wait behind it, so a
 // receiver sees events in the order they happened.
-// DIVERGENCE: the docs promise no order; the mock guarantees it per webhook config, at the price that a dead
+// DIVERGENCE(webhooks.delivery-order): the docs promise no order; the mock guarantees it per webhook config, at the price that a dead
 // receiver holds later events back until the earlier one is delivered or has failed (about 6.6 h of retries). Queues are derived from the events table (pending events with
 // a target), so a restored snapshot rebuilds them.
 

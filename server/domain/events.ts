@@ -62,7 +62,7 @@ export function recordEvent(
  * @see ../shared/api/docs/events.md
  */
 export function emitEvent(ctx: MockContext, org: OrgState, options: EmitOptions): EventRecord {
-  // DIVERGENCE: with no valid webhook config, the event stays `pending` with 0 retries (it is never attempted);
+  // DIVERGENCE(webhooks.event-without-config): with no valid webhook config, the event stays `pending` with 0 retries (it is never attempted);
   // the docs do not say what the state of an undeliverable event is.
   const config = applicableWebhookConfig(org, options.keyId);
   const event = recordEvent(ctx, org, options, config?.id ?? null);

@@ -43,7 +43,7 @@ export function paginate<R extends { id: string | number }, T>(
   let end = items.length;
   if (query.after_id !== undefined) {
     const i = items.findIndex((it) => String(it.id) === String(query.after_id));
-    // DIVERGENCE: the docs do not say what an unknown after_id does; a 400 tells the client its cursor is stale.
+    // DIVERGENCE(requests.unknown-cursor): the docs do not say what an unknown after_id does; a 400 tells the client its cursor is stale.
     if (i < 0) throw Errors.invalidParameters({ after_id: 'is not an id in this list' });
     start = i + 1;
   }

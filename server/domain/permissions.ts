@@ -40,7 +40,7 @@ function matchingScopes(scopes: Scopes, family: ScopeFamily, identifier: string)
 
 /**
  * The permission set that narrows a key, if any.
- * DIVERGENCE: the docs do not say how a permissions resource is attached to a key (the key has no field for it);
+ * DIVERGENCE(access.permissions-key-attachment): the docs do not say how a permissions resource is attached to a key (the key has no field for it);
  * the mock applies the organisation's permission set whose `identifier` is `key:<key id>`. Without one, a key has
  * exactly the organisation's permissions.
  */
@@ -52,7 +52,7 @@ export function keyPermissionSet(org: OrgState, key: KeyRecord): PermissionsReco
 /**
  * The identifiers a type is checked under. Info, data and file types are service-relative (`account.info`,
  * `messages.sms`), but the getting-started organisation grants `data_type:icloud.account.info`.
- * DIVERGENCE: the mock reads such a scope as "<service>.<type>": a type is allowed when a scope matches the bare
+ * DIVERGENCE(access.scope-matching): the mock reads such a scope as "<service>.<type>": a type is allowed when a scope matches the bare
  * type, `<service>.<type>` (service = the source type's first segment, `icloud`) or `<source type>.<type>`; and an
  * info type is also allowed by a `data_type:` scope (info is the data the getting-started organisation may read).
  */
@@ -164,7 +164,7 @@ function countAtLevel(org: OrgState, limit: ScopeLimit, scope: string, owner: So
 /**
  * Throws 403 `limit-exceeded` when creating one more source of `sourceType` would pass a count limit of any
  * matching `source_type` scope, in the organisation's scopes or the key's permission set. Child sources created
- * by Relay pairing are not counted (DIVERGENCE: the limit counts what a client asks for: top-level sources).
+ * by Relay pairing are not counted (DIVERGENCE(access.limits-top-level-sources): the limit counts what a client asks for: top-level sources).
  * @see ../shared/api/docs/permissions.md
  */
 export function assertSourceLimits(org: OrgState, owner: SourceOwner, sourceType: string): void {

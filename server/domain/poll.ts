@@ -153,7 +153,7 @@ function pollSource(
   const id = String(requested);
   const source = org.sources.get(id);
   if (!source) throw Errors.notFound('source', id);
-  // DIVERGENCE: the docs only say "a child source"; the session's own source is accepted too, anything else is a 400.
+  // DIVERGENCE(polls.source-own-or-child): the docs only say "a child source"; the session's own source is accepted too, anything else is a 400.
   if (source.id !== session.source && source.parent !== session.source) {
     throw Errors.invalidParameters({ source: `is not the session's source or one of its children` });
   }
@@ -163,7 +163,7 @@ function pollSource(
 /**
  * Whether a poll payload asks for nothing: no info or data type and no `files` list at all. An explicit empty
  * `files` list is a request too (a poll that completes at once with no tasks).
- * DIVERGENCE: the docs are silent; the official client (ricloud-py 3.2.0, samples/helpers.py download_results with
+ * DIVERGENCE(polls.empty-files): the docs are silent; the official client (ricloud-py 3.2.0, samples/helpers.py download_results with
  * cascade=True, the default of `ricloud icloud poll download`) posts `{"files": []}` after every JSON result that
  * references no file, so rejecting it would break the client's own download command.
  */
@@ -215,10 +215,10 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
   for (const t of unique(infoTypes)) items.push({ kind: 'info', target: t });
   for (const t of unique(p.data_types ?? [])) items.push({ kind: 'data', target: t });
   for (const f of unique(p.files ?? [])) items.push({ kind: 'files', target: f });
-  // DIVERGENCE: an explicit empty `files` list is a poll with nothing to fetch, completed at once (see asksForNothing).
+  // DIVERGENCE(polls.empty-files): an explicit empty `files` list is a poll with nothing to fetch, completed at once (see asksForNothing).
   const nothingToFetch = !items.length && p.files !== undefined && !p.info_types?.length;
   if (!items.length && !nothingToFetch) {
-    // DIVERGENCE: "*" on a source type without info types (rirelay.instance) leaves nothing to do: a 400.
+    // DIVERGENCE(polls.star-without-info-types): "*" on a source type without info types (rirelay.instance) leaves nothing to do: a 400.
     throw Errors.invalidParameters({
       'payload.info_types': `source type ${source.type} offers no info types`,
     });
@@ -464,7 +464,7 @@ function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Prom
 
 /**
  * Expires a result (retention): `expired`, `date_deleted`, and its published bytes removed.
- * DIVERGENCE: the docs say expiry does not apply to client-owned buckets; the mock owns no bucket of its own, so
+ * DIVERGENCE(polls.retention-everywhere): the docs say expiry does not apply to client-owned buckets; the mock owns no bucket of its own, so
  * when retention is configured it applies to every result, wherever it was published.
  */
 export function expireResult(ctx: MockContext, org: OrgState, result: ResultRecord): void | Promise<void> {

@@ -82,7 +82,7 @@ function s3Credentials(config: StorageConfigRecord | undefined): S3Credentials |
 
 /**
  * Whether an s3:// config goes to the real endpoint: only when the mock has one and the config carries
- * credentials. DIVERGENCE: an s3:// config without credentials (the default preset's) stays in the blob store,
+ * credentials. DIVERGENCE(polls.s3-without-credentials): an s3:// config without credentials (the default preset's) stays in the blob store,
  * so that starting the mock with --s3-endpoint does not break the preset.
  */
 function usesEndpoint(ctx: MockContext, config: StorageConfigRecord | undefined): boolean {
@@ -283,7 +283,7 @@ export function testStorage(
     }
   }
   const creds = config.x.credentials;
-  // DIVERGENCE: the preset's own config (url = the mock's --storage-url, no credentials) is the mock's blob store,
+  // DIVERGENCE(polls.s3-without-credentials): the preset's own config (url = the mock's --storage-url, no credentials) is the mock's blob store,
   // which needs no credentials: retesting it keeps it valid.
   if (creds === null && config.url === ctx.options.storageUrl) return null;
   if (target.scheme === 'gs') {

@@ -66,7 +66,7 @@ export function resultTransition(
           return assertNever(event);
       }
     case 'expired':
-      // DIVERGENCE: the docs do not say what acking an expired result does; it stays expired (its bytes are gone).
+      // DIVERGENCE(polls.ack-expired): the docs do not say what acking an expired result does; it stays expired (its bytes are gone).
       return reject(state, 'the result is expired, which is final');
     default:
       return assertNever(state);

@@ -159,7 +159,7 @@ export function testAccountOutcome(
   const active: InitOutcome = { state: 'active', error: null };
   switch (sourceType) {
     case 'icloud.account': {
-      // DIVERGENCE: a missing password fails like a wrong one (the docs do not say; iCloud always needs one).
+      // DIVERGENCE(sessions.missing-password): a missing password fails like a wrong one (the docs do not say; iCloud always needs one).
       if (payload.password === undefined || payload.password === 'wrong-password')
         return failed('credentials-invalid');
       if (payload.password === 'locked') return failed('account-locked', 'locked');
@@ -416,7 +416,7 @@ export function startSession(ctx: MockContext, org: OrgState, input: NewSessionI
   const now = ctx.clock.now();
   const iso = toIso(now);
   const id = ctx.ids.uuid();
-  // DIVERGENCE: the session.init task is created `processing` (the service check starts at once), its `target` is
+  // DIVERGENCE(sessions.init-task): the session.init task is created `processing` (the service check starts at once), its `target` is
   // the session id, and it records no task.* events: those document poll tasks.
   const task = newTask(ctx, org, {
     key: input.keyId,

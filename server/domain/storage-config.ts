@@ -101,7 +101,7 @@ function applyStorageConfigEvent(
   return true;
 }
 
-/** DIVERGENCE: the docs give no default expiry for signed urls; one hour. */
+/** DIVERGENCE(polls.signed-urls-default-expiry): the docs give no default expiry for signed urls; one hour. */
 export const DEFAULT_SIGNED_URLS_EXPIRY = 3600;
 
 type StorageInput = RequestBody<'updateStorageConfig'>;
@@ -130,7 +130,7 @@ function checkUrl(url: string): 'local' | 's3' | 'gs' {
 export const SIGNED_URLS_EXPIRY = { min: 1, max: 365 * 86400 };
 
 function checkExpiry(expiry: number | undefined): void {
-  // DIVERGENCE: the docs give no bounds. Under a second a url expires before it can be fetched (5e-324 s is 0 ms);
+  // DIVERGENCE(polls.signed-urls-expiry-bounds): the docs give no bounds. Under a second a url expires before it can be fetched (5e-324 s is 0 ms);
   // over a year is certainly a client bug (and Date arithmetic overflows).
   if (expiry !== undefined && !(expiry >= SIGNED_URLS_EXPIRY.min && expiry <= SIGNED_URLS_EXPIRY.max)) {
     throw Errors.invalidParameters({ signed_urls_expiry: 'must be between 1 and 31536000 seconds' });
@@ -214,7 +214,7 @@ export function updateStorageConfig(
  * DELETE /configs/storage/{id}: the config is `deactivated` and kept (its id still answers, like a deleted webhook
  * config's); it is no longer any key's override, and when it was the default the oldest remaining valid config
  * becomes the default (else null). Deleting it again returns it unchanged; an update brings it back.
- * DIVERGENCE: the docs list `deactivated` but do not describe delete.
+ * DIVERGENCE(polls.storage-delete-deactivates): the docs list `deactivated` but do not describe delete.
  */
 export function deleteStorageConfig(
   ctx: MockContext,

@@ -167,7 +167,7 @@ export function createSubscription(
 
 /**
  * When the first automatic poll happens: at `date_start` when that is still ahead, else one interval from now
- * (creation or, for Relay, consent). DIVERGENCE: the docs do not say whether the first poll is immediate.
+ * (creation or, for Relay, consent). DIVERGENCE(webhooks.subscription-first-poll): the docs do not say whether the first poll is immediate.
  */
 function firstPollAt(ctx: MockContext, sub: SubscriptionRecord): number {
   const now = ctx.clock.now();
@@ -187,14 +187,14 @@ function scheduleNext(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, 
   }
   sub.x.nextPollAt = at;
   ctx.scheduler.scheduleAt(SUBSCRIPTION_POLL_JOB, org.id, { subscription: sub.id }, at);
-  // DIVERGENCE: an active subscription keeps its session in use until its next poll, so that the idle expiry
+  // DIVERGENCE(webhooks.subscription-keeps-session): an active subscription keeps its session in use until its next poll, so that the idle expiry
   // (1 h by default) does not end a subscription whose interval is at least 1 h.
   const session = org.sessions.get(sub.session);
   if (session?.state === 'active') session.x.lastUsed = Math.max(session.x.lastUsed, at);
 }
 
 /**
- * DIVERGENCE: while a Relay subscription waits for consent, it keeps its session from idling out (a touch every
+ * DIVERGENCE(webhooks.subscription-keeps-session): while a Relay subscription waits for consent, it keeps its session from idling out (a touch every
  * half idle period), so that an app user who allows it hours later gets polls.
  */
 function keepSessionAlive(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): void {
@@ -301,7 +301,7 @@ function runPoll(ctx: MockContext, job: Job): void {
   try {
     createPollForSubscription(ctx, org, sub);
   } catch (err) {
-    // DIVERGENCE: a poll that cannot be created (session expired, storage unconfigured) is skipped; the
+    // DIVERGENCE(webhooks.subscription-poll-skipped): a poll that cannot be created (session expired, storage unconfigured) is skipped; the
     // subscription keeps its schedule so that it resumes once the cause is fixed.
     if (!(err instanceof ApiError)) throw err;
     ctx.logger.warn({ subscription: sub.id, error: err.code }, 'subscription poll skipped');

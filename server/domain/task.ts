@@ -111,7 +111,7 @@ function moveTask(poll: PollRecord, taskId: string, to: TaskState): void {
 /**
  * The task runner: applies an event to a stored task and runs its effects. Returns false when the pair is illegal
  * (nothing changes). A poll task also moves between its poll's `tasks_*` lists and records `task.*` events;
- * DIVERGENCE: other tasks (session.init, config tests) record no task events: the docs describe them for poll
+ * DIVERGENCE(polls.task-events-poll-only): other tasks (session.init, config tests) record no task events: the docs describe them for poll
  * tasks only.
  */
 export function applyTaskEvent(ctx: MockContext, org: OrgState, task: TaskRecord, event: TaskEvent): boolean {

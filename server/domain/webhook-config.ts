@@ -183,7 +183,7 @@ export function deactivateWebhookConfig(
   org: OrgState,
   config: WebhookConfigRecord,
 ): WebhookConfigRecord {
-  // DIVERGENCE: the docs list `deactivated` ("turned off by the owning organisation") but not what DELETE does;
+  // DIVERGENCE(webhooks.delete-deactivates): the docs list `deactivated` ("turned off by the owning organisation") but not what DELETE does;
   // the mock deactivates and keeps the record, like DELETE /sessions keeps an expired session.
   applyWebhookConfigEvent(ctx, org, config, { type: 'deactivate' });
   return config;
@@ -224,7 +224,7 @@ function runTest(ctx: MockContext, job: Job): Promise<void> | undefined {
     finishTask(ctx, org, task, false);
     return;
   }
-  // DIVERGENCE: config test tasks do not emit task.* events (the docs only describe them for poll tasks).
+  // DIVERGENCE(polls.task-events-poll-only): config test tasks do not emit task.* events (the docs only describe them for poll tasks).
   const event = recordEvent(
     ctx,
     org,
@@ -251,7 +251,7 @@ function runTest(ctx: MockContext, job: Job): Promise<void> | undefined {
 }
 
 function finishTask(ctx: MockContext, org: OrgState, task: TaskRecord, ok: boolean): boolean {
-  // DIVERGENCE: the error code of a failed webhook test is the mock's choice: `webhook-unreachable`.
+  // DIVERGENCE(webhooks.test-error-code): the error code of a failed webhook test is the mock's choice: `webhook-unreachable`.
   return applyTaskEvent(
     ctx,
     org,

@@ -2,7 +2,7 @@
 // state). Strict and timezone-free: exactly the spec's grammars, impossible dates rejected, UTC when no offset is
 // given. It never calls `new Date(string)` or `Date.parse`, whose results depend on the engine and on the
 // machine's TZ; instants are computed from the fields with integer calendar arithmetic.
-// DIVERGENCE: the reference says datetime query parameters take "any ISO 8601 form"; the mock takes the spec's
+// DIVERGENCE(requests.date-grammars): the reference says datetime query parameters take "any ISO 8601 form"; the mock takes the spec's
 // two grammars below (README, Divergences).
 
 /**
@@ -69,7 +69,7 @@ export function parseDateInput(value: string, grammar: DateGrammar): number | un
   const offsetMinute = Number(oms ?? 0);
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) return undefined;
-  // DIVERGENCE: no offset means UTC (the API's own times are all UTC); the docs do not say.
+  // DIVERGENCE(requests.dates-no-offset-utc): no offset means UTC (the API's own times are all UTC); the docs do not say.
   const offsetMs = z || !sign ? 0 : (sign === '-' ? -1 : 1) * (offsetHour * 60 + offsetMinute) * 60_000;
   const digits = (frac ?? '').padEnd(6, '0');
   const fractionMs = Number(digits.slice(0, 3)) + Number(digits.slice(3, 6)) / 1000;

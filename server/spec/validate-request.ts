@@ -201,7 +201,7 @@ async function readJsonBody(
     throw errors.malformedRequest('The body must be a JSON object.');
   }
   if (!strict) return Object.keys(value).length > 0 ? (value as Record<string, unknown>) : undefined;
-  // DIVERGENCE: bodies nested deeper than MAX_BODY_DEPTH are refused; free-form fields (storage credentials)
+  // DIVERGENCE(requests.body-depth): bodies nested deeper than MAX_BODY_DEPTH are refused; free-form fields (storage credentials)
   // are cloned and serialised recursively later, and 5,000 levels overflowed the stack (a 500).
   if (exceedsDepth(value, MAX_BODY_DEPTH)) {
     throw errors.malformedRequest(`The body nests deeper than ${MAX_BODY_DEPTH} levels.`, {

@@ -59,7 +59,7 @@ const testWebhookConfig: Handler<'testWebhookConfig'> = async (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
   const config = findConfig(org, input(c).params.id);
-  // DIVERGENCE: testing a deactivated (deleted) config is a 409; an update brings it back.
+  // DIVERGENCE(webhooks.test-deactivated): testing a deactivated (deleted) config is a 409; an update brings it back.
   if (config.state === 'deactivated') throw Errors.invalidState('webhook_config', config.id, config.state);
   const task = startWebhookConfigTest(ctx, org, c.get('key'), config);
   await awaitCondition(
@@ -71,7 +71,7 @@ const testWebhookConfig: Handler<'testWebhookConfig'> = async (c) => {
 };
 
 /**
- * DIVERGENCE (decision): the secret is shown in every response of the owning organisation, not only at creation:
+ * DIVERGENCE(webhooks.secret-always-shown): the secret is shown in every response of the owning organisation, not only at creation:
  * the docs say the create response contains it and do not say it is hidden later, and a receiver set up after
  * the fact (or the official client's webhook command) needs it.
  * @see ../shared/api/docs/webhook-configs.md

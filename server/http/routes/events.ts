@@ -15,7 +15,7 @@ function dateParam(name: string, value: string | undefined): number | undefined 
 }
 
 /**
- * `type` matches the event's resource type (`poll`) or, DIVERGENCE for convenience, the documented dotted name
+ * `type` matches the event's resource type (`poll`) or, DIVERGENCE(webhooks.events-type-dotted) for convenience, the documented dotted name
  * (`poll.completed` = type `poll` and action `completed`).
  */
 function matchesType(e: EventRecord, type: string): boolean {

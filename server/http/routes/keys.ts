@@ -80,7 +80,7 @@ const updateKey: Handler<'updateKey'> = (c) => {
       throw Errors.invalidState('key', key.id, key.state);
     }
     if (body.state === 'deactivated' && key.id === c.get('key').id) {
-      // DIVERGENCE: the docs do not say whether a key may deactivate itself; the mock refuses (409) so that a
+      // DIVERGENCE(access.key-self-deactivate): the docs do not say whether a key may deactivate itself; the mock refuses (409) so that a
       // client cannot lock itself out of its own organisation with one call — use another key to do it.
       throw Errors.invalidState(
         'key',

@@ -32,7 +32,7 @@ const createPermissions: Handler<'createPermissions'> = (c) => {
     id: ctx.ids.next('permissions'),
     resource: 'permissions',
     organisation: String(org.id),
-    // DIVERGENCE: the docs' attribute table has no identifier; the organisation's own set has one ("default"), so
+    // DIVERGENCE(access.permissions-identifier): the docs' attribute table has no identifier; the organisation's own set has one ("default"), so
     // key sets take an optional one (null when not given).
     identifier: body.identifier ?? null,
     scopes: structuredClone(body.scopes),

@@ -24,10 +24,10 @@ const createSession: Handler<'createSession'> = async (c) => {
 
   // Check every reference, scope and limit before creating anything: a rejected request changes nothing.
   const user = org.users.get(userId);
-  // DIVERGENCE: the docs do not say how an unknown user is reported; the mock answers 400 invalid-parameters
+  // DIVERGENCE(sessions.unknown-user): the docs do not say how an unknown user is reported; the mock answers 400 invalid-parameters
   // naming `source.user` (the id is a field of the body, not of the path).
   if (!user) throw Errors.invalidParameters({ 'source.user': 'no such user' });
-  // DIVERGENCE: a deactivated or blocked user cannot open sessions (409), like a deactivated source.
+  // DIVERGENCE(sessions.inactive-user): a deactivated or blocked user cannot open sessions (409), like a deactivated source.
   if (user.state !== 'active') throw Errors.invalidState('user', user.id, user.state);
   if (!isSourceType(type) || !SESSION_SOURCE_TYPES.includes(type)) {
     throw Errors.invalidParameters({
@@ -39,7 +39,7 @@ const createSession: Handler<'createSession'> = async (c) => {
   let identifier: string;
   let relayDevices: { identifier: string; info: Record<string, unknown> }[] | undefined;
   if (type === 'rirelay.instance') {
-    // DIVERGENCE: a Relay instance's identifier is only known from pairing. The mock derives it from the code at
+    // DIVERGENCE(sessions.relay-identifier-from-code): a Relay instance's identifier is only known from pairing. The mock derives it from the code at
     // once (the same code always pairs the same instance and devices), so the source exists from POST on; an
     // identifier in the request is ignored. A missing code is a 400 (there is nothing to pair).
     if (!payload.code) {
@@ -61,7 +61,7 @@ const createSession: Handler<'createSession'> = async (c) => {
     (s) => s.user === userId && s.type === type && s.identifier === identifier && s.parent === null,
   );
   if (source && (source.state === 'deactivated' || source.state === 'blocked')) {
-    // DIVERGENCE: a source the organisation deactivated (or an admin blocked) cannot open sessions: 409.
+    // DIVERGENCE(sessions.inactive-source): a source the organisation deactivated (or an admin blocked) cannot open sessions: 409.
     throw Errors.invalidState('source', source.id, source.state);
   }
   if (!source) assertSourceLimits(org, { key, userId }, type);
@@ -122,7 +122,7 @@ const deleteSession: Handler<'deleteSession'> = (c) => {
   const id = input(c).params.id;
   const session = org.sessions.get(id);
   if (!session) throw Errors.notFound('session', id);
-  // DIVERGENCE: deleting a session that is already failed or expired returns it unchanged (200), so that a
+  // DIVERGENCE(sessions.delete-finished): deleting a session that is already failed or expired returns it unchanged (200), so that a
   // client's cleanup can always delete.
   expireSession(ctx, org, session, 'organisation');
   return c.json(presentSession(ctx, org, session));

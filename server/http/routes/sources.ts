@@ -40,7 +40,7 @@ const updateSource: Handler<'updateSource'> = (c) => {
   if (state !== source.state) {
     // Blocked (an API admin) and locked (the service) are not the organisation's to lift; an unvalidated source
     // becomes active only through a successful session.
-    // DIVERGENCE: the docs only say state is updatable; these transitions are a 409 invalid-state.
+    // DIVERGENCE(access.source-state-updates): the docs only say state is updatable; these transitions are a 409 invalid-state.
     if (
       source.state === 'blocked' ||
       source.state === 'locked' ||

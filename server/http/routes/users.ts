@@ -29,7 +29,7 @@ const createUser: Handler<'createUser'> = (c) => {
   const ctx = c.get('mock');
   const org = c.get('org');
   const body = input(c).body;
-  // DIVERGENCE: an identifier that already exists in the organisation returns that user (200), unchanged, so that
+  // DIVERGENCE(access.users-get-or-create): an identifier that already exists in the organisation returns that user (200), unchanged, so that
   // ricloud-py's get-or-create helper (which just calls create) works (reference §2.3, D).
   const existing = org.users.find((u) => u.identifier === body.identifier);
   if (existing) return c.json(presentUser(ctx, existing), 200);
@@ -55,7 +55,7 @@ const updateUser: Handler<'updateUser'> = (c) => {
   const body = input(c).body;
   if (body.identifier !== undefined && body.identifier !== user.identifier) {
     const taken = org.users.find((u) => u.identifier === body.identifier);
-    // DIVERGENCE: identifiers are unique within an organisation (create returns the existing user); renaming a
+    // DIVERGENCE(access.users-rename-taken): identifiers are unique within an organisation (create returns the existing user); renaming a
     // user onto another user's identifier is a 400 naming the field, not a silent merge.
     if (taken) {
       throw Errors.invalidParameters({ identifier: `is already used by user ${taken.id}` });
