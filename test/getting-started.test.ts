@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { testMock } from './helpers/api.ts';
 
-/** The walkthrough's organisation, as documented (reference §2.1); nested lists as list objects. */
+/** The walkthrough's organisation, as documented (https://reincubate.com/support/ricloud/getting-started); nested lists as list objects. */
 const DOCUMENTED_ORGANISATION = {
   id: 1,
   resource: 'organisation',

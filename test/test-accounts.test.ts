@@ -23,7 +23,7 @@ async function openSession(
   return res.body;
 }
 
-describe('test accounts (reference §2.5)', () => {
+describe('test accounts (README "Test accounts")', () => {
   const table: {
     name: string;
     type: string;

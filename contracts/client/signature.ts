@@ -18,7 +18,7 @@ export type SignatureResult =
 /**
  * Signs a webhook body as ricloud does: base64 of HMAC-SHA256(secret, "<t>.<body>").
  * Useful for a receiver's own tests, and what the provider side of the message pacts uses.
- * @see ../../../shared/api/docs (webhooks) — header format from ricloud-py
+ * @see https://reincubate.com/support/ricloud/webhook-configuration (Verifying event signatures) — header format from ricloud-py
  */
 export function signWebhook(secret: string, body: string, timestampSeconds: number): string {
   const digest = createHmac('sha256', secret).update(`${timestampSeconds}.${body}`).digest('base64');

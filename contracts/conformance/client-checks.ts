@@ -145,7 +145,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     name: 'retries-5xx',
     purpose: 'A transient server error is retried, and the request then succeeds.',
     rule: 'After two 503 answers to GET /organisation the client sends it again and succeeds on the third attempt: exactly 3 requests, the task completes.',
-    source: `ricloud-v3.md §1.2 ("The client retries 3 times on connection errors and on any 5xx"); ${PY_RETRY}`,
+    source: `${PY_RETRY}; ricloud-py 3.2.0 ricloud/ricloud.ini (max_retries = 3)`,
     task: 'organisation',
     clock: SCALED,
     setup: async () => ({}),
@@ -228,7 +228,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'A 429 is waited out for as long as its Retry-After says, then retried.',
     rule: 'After a 429 with Retry-After: 1 the client sends no request for 1 s of mock time (real clock), then retries and completes the task.',
     source:
-      'ricloud-v3.md §1.3 (429 rate-limited, "Retry-After header in seconds") and §1.5; docs/protocols.md "Rate limiting"; RFC 9110 §10.2.3',
+      'https://reincubate.com/support/ricloud/protocols/ "Rate limiting" ("Requests to the API may be throttled by standard rate limiting"); RFC 9110 §10.2.3 (Retry-After)',
     task: 'organisation',
     clock: REAL,
     setup: async () => ({}),
@@ -299,7 +299,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'A list is followed page by page to its end.',
     rule: 'Listing 23 users with limit=RICLOUD_PAGE_SIZE (10) takes exactly 3 GET /users, each with that limit, the 2nd and 3rd with after_id; the answer holds all 23 ids.',
     source:
-      'docs/protocols.md "Pagination" (limit, after_id; "has_more signals if more resources can be listed"); ricloud-v3.md §1.1',
+      'https://reincubate.com/support/ricloud/protocols/ "Pagination" (limit, after_id; "has_more which signals if more resources can be listed")',
     task: 'users',
     clock: SCALED,
     setup: async (world) => {
@@ -342,7 +342,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'The 2FA exchange: a session that fails with code-required is retried with the code.',
     rule: 'The first POST /sessions (password only) fails with code-required; only after the client has seen that does it create exactly one more session with the code, which becomes active and is the answer.',
     source:
-      'docs/sessions.md and ricloud-v3.md §2.5 ("the first attempt fails with error: code-required; the client creates a new session with {password, code}")',
+      'https://reincubate.com/support/ricloud/sessions/ (init errors include "the need for 2FA authentication"); ricloud-py 3.2.0 ricloud/samples/icloud.py (on error code-required it asks for the code and creates a new session)',
     task: 'session',
     clock: SCALED,
     setup: async (world) => {
@@ -396,7 +396,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'A session that expires in the middle of a poll is replaced by a new session.',
     rule: "The poll's task fails with session-expired and its session expires: the client then creates a new session for the same source and a new poll on it, which completes without errors and is the answer.",
     source:
-      'docs/sessions.md ("Once a session expires, a new session must be created in order to maintain access"); ricloud-v3.md §2.5 ("failed and expired are final: the client creates a new session")',
+      'https://reincubate.com/support/ricloud/sessions/ ("Once a session expires, a new session must be created in order to maintain access.")',
     task: 'poll',
     clock: SCALED,
     setup: async (world) => {
@@ -464,7 +464,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'What was downloaded is acknowledged, so that the service can clean it up.',
     rule: 'After its poll completes, every result of every poll the client created is acknowledged (state consumed): none is left available.',
     source:
-      'docs/results.md ("Acknowledge the result as having been consumed", POST /results/{id}/ack; batch POST /results/ack); ricloud-py Result.acknowledge',
+      'https://reincubate.com/support/ricloud/results/ ("Acknowledge the result as having been consumed"); https://reincubate.com/support/ricloud/changelog/ (batch POST /results/ack); ricloud-py Result.acknowledge',
     task: 'poll',
     clock: SCALED,
     setup: async (world) => {
@@ -507,7 +507,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
       'Waiting for a pending resource does not hammer the API (Ricloud-Await, or a pause between reads).',
     rule: 'While the session is pending (3 s, real clock) the client sends at most 2 requests per second of pending time (7 in all); Ricloud-Await: N on POST /sessions needs one.',
     source:
-      'docs/protocols.md "Await response" ("minimise the need for polling"); ricloud-py samples/utils.py await_response (time.sleep(1) between refreshes)',
+      'https://reincubate.com/support/ricloud/protocols/ "Await response" ("minimise the need for polling"); ricloud-py samples/utils.py await_response (time.sleep(1) between refreshes)',
     task: 'session',
     clock: REAL,
     timings: { sessionInitMs: 3_000 },
@@ -545,7 +545,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'Every request is authenticated with the key.',
     rule: 'Every request of the task (read the organisation, create a user, read it back) carries Authorization: Token <key>: none answers 401 and every one is attributed to the tenant.',
     source:
-      'docs/authentication.md ("Authorization: Token <key token>"); ricloud-py requests.py set_headers (on every request)',
+      'https://reincubate.com/support/ricloud/authentication/ ("Authorization: Token <key token>"); ricloud-py requests.py set_headers (on every request)',
     task: 'user',
     clock: SCALED,
     setup: async () => ({ RICLOUD_USER_IDENTIFIER: 'auth-user@example.com' }),
@@ -573,7 +573,7 @@ export const CLIENT_CHECKS: ClientCheck[] = [
     purpose: 'Credentials never travel in a URL (URLs end up in logs and proxies).',
     rule: 'No request has a query parameter named like a credential (token, key, secret, password, authorization…) or a query value containing the key token.',
     source:
-      'docs/authentication.md (the token goes in the Authorization header); RFC 6750 §5.3 ("Don\'t pass bearer tokens in page URLs")',
+      'https://reincubate.com/support/ricloud/authentication/ (the token goes in the Authorization header); RFC 6750 §5.3 ("Don\'t pass bearer tokens in page URLs")',
     task: 'first-page',
     clock: SCALED,
     setup: async (world) => {

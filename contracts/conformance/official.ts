@@ -18,8 +18,8 @@ const PEER = join('shared', 'peers', 'ricloud-py-3.2.0');
 const RECEIVER_SECRET = 'conformance-webhook-secret';
 
 /**
- * Where ricloud-py is: RICLOUD_PY_PATH, else `../shared/peers/ricloud-py-3.2.0` from the repo root (or from one of
- * its parents, so that a git worktree finds it too). Throws when it is nowhere: the proof must not skip.
+ * Where ricloud-py is: RICLOUD_PY_PATH, else the development layout's copy (PEER, a sibling folder of the repo root
+ * or of one of its parents, so that a git worktree finds it too). Throws when it is nowhere: the proof must not skip.
  */
 export function ricloudPyPath(): string {
   const configured = process.env.RICLOUD_PY_PATH;
@@ -34,7 +34,7 @@ export function ricloudPyPath(): string {
     if (dirname(dir) === dir) break;
   }
   throw new Error(
-    'ricloud-py 3.2.0 not found: set RICLOUD_PY_PATH or provide ../shared/peers/ricloud-py-3.2.0',
+    `ricloud-py 3.2.0 not found: set RICLOUD_PY_PATH to a ricloud-py 3.2.0 checkout, or provide ../${PEER}`,
   );
 }
 

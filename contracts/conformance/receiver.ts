@@ -39,7 +39,8 @@ interface ReceiverCheck {
   expect: '2xx' | '4xx';
 }
 
-const WEBHOOK_DOCS = 'docs/webhook-configuration.md "Verifying event signatures"';
+const WEBHOOK_DOCS =
+  'https://reincubate.com/support/ricloud/webhook-configuration "Verifying event signatures"';
 const PY_RECEIVER =
   'ricloud-py ricloud/webhooks.py (abort(400) when verify_request fails) and ricloud/signing.py';
 
@@ -90,7 +91,7 @@ export const RECEIVER_CHECKS: ReceiverCheck[] = [
     name: 'valid-delivery',
     purpose: 'A correctly signed, fresh delivery is accepted.',
     rule: 'A delivery signed with the secret, timestamp now, answers 2xx (any other answer makes the API retry it).',
-    source: `${WEBHOOK_DOCS}; ricloud-v3.md §2.10 (a non-2xx is retried with back-off)`,
+    source: `${WEBHOOK_DOCS}; https://reincubate.com/support/ricloud/events ("The API will attempt to deliver events to your webhook receiver up to 5 times": a non-2xx is retried)`,
     expect: '2xx',
     deliveries: (secret, now) => [signed('signed, t=now', 'valid-delivery', secret, now, now)],
   },
@@ -146,7 +147,8 @@ export const RECEIVER_CHECKS: ReceiverCheck[] = [
     name: 'duplicate-event',
     purpose: 'The same event delivered twice is accepted twice (deliveries are at least once).',
     rule: 'The same event (same id and body), signed afresh, delivered twice: 2xx both times.',
-    source: 'ricloud-v3.md §2.10 (a delivery is retried until a 2xx; redelivery sends the same event again)',
+    source:
+      'https://reincubate.com/support/ricloud/events ("The API will attempt to deliver events to your webhook receiver up to 5 times": a receiver can see the same event again)',
     expect: '2xx',
     deliveries: (secret, now) => [
       signed('first delivery', 'duplicate-event', secret, now, now),
@@ -158,7 +160,7 @@ export const RECEIVER_CHECKS: ReceiverCheck[] = [
     purpose: 'A new kind of event does not break the receiver (forward compatible).',
     rule: 'A correctly signed event of a type the receiver cannot know (future_resource.happened) answers 2xx.',
     source:
-      'docs/events.md (the list of event types grows); ricloud-py webhooks.py handle_event (any type is accepted)',
+      'https://reincubate.com/support/ricloud/events (the list of event types grows); ricloud-py webhooks.py handle_event (any type is accepted)',
     expect: '2xx',
     deliveries: (secret, now) => [
       signed(

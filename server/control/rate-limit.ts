@@ -22,7 +22,7 @@ export const DEFAULT_RATE_LIMIT: RateLimitConfig = { enabled: false, limit: 10_0
  * Fixed windows per organisation, measured on the mock clock: a window opens with an organisation's first request
  * and admits `limit` requests; later ones get 429 `rate-limited` with `Retry-After` = seconds until it closes.
  * Memory is one counter per organisation.
- * @see ../shared/api/ricloud-v3.md §1.5
+ * @see https://reincubate.com/support/ricloud/protocols/ (Rate limiting)
  */
 export class RateLimiter {
   private windows = new Map<number, { start: number; count: number }>();

@@ -17,7 +17,7 @@ import {
 import { presentEvent } from './presenters.ts';
 import type { EventRecord, OrgState, WebhookConfigRecord } from './store.ts';
 
-/** Delay before retry n+1 after a failed attempt n (reference §2.10, D): 1 min, 5 min, 30 min, 2 h, 4 h. */
+/** Delay before retry n+1 after a failed attempt n (the mock's schedule for https://reincubate.com/support/ricloud/events: "up to 5 times over the course of a few hours"): 1 min, 5 min, 30 min, 2 h, 4 h. */
 export const RETRY_BACKOFF_MS = [60_000, 300_000, 1_800_000, 7_200_000, 14_400_000] as const;
 
 /** Retries after the first attempt; the event is `failed` when the last one fails. */
@@ -56,7 +56,7 @@ export type DeliveryEffect =
  * The delivery state machine, pure: an event is `pending` until an attempt succeeds (`delivered`) or the fifth
  * retry fails (`failed`). Results arriving for a finished event are illegal and change nothing, so no event is
  * delivered twice; only a manual redelivery moves a `failed` event on.
- * @see ../shared/api/docs/events.md
+ * @see https://reincubate.com/support/ricloud/events
  */
 export function deliveryTransition(
   state: EventState,

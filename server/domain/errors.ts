@@ -2,7 +2,7 @@
 
 import type { ErrorCode } from '../../openapi/types.ts';
 
-/** Every error code the mock answers with: the spec's `Error.error` enum (reference §1.3). */
+/** Every error code the mock answers with: the spec's `Error.error` enum (README "Errors"; requests.error-catalogue in the fidelity ledger). */
 export type { ErrorCode };
 
 export type ErrorParams = Record<string, unknown>;
@@ -33,7 +33,7 @@ export class ApiError extends Error {
 
 /**
  * The catalogue: one constructor per error, so that messages are written once.
- * @see ../shared/api/ricloud-v3.md §1.3
+ * @see https://reincubate.com/support/ricloud/getting-started (the 401); the codes are the mock's (requests.error-catalogue in fidelity/ledger)
  */
 export const Errors = {
   malformedRequest: (message: string, params: ErrorParams = {}) =>

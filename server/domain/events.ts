@@ -19,7 +19,7 @@ export interface EmitOptions {
 /**
  * The webhook config events of a key go to when it is `valid`: the key's own `webhook_config`, else the
  * organisation's default. A key's override that is not valid does not fall back (as for storage configs).
- * @see ../shared/api/docs/webhook-configs.md
+ * @see https://reincubate.com/support/ricloud/webhook-configs
  */
 export function applicableWebhookConfig(
   org: OrgState,
@@ -59,7 +59,7 @@ export function recordEvent(
 /**
  * Records an event (always, whether or not a webhook config applies) and queues its delivery to the config that
  * applies to the key now. Delivery runs as scheduler jobs, never inside the caller's request.
- * @see ../shared/api/docs/events.md
+ * @see https://reincubate.com/support/ricloud/events
  */
 export function emitEvent(ctx: MockContext, org: OrgState, options: EmitOptions): EventRecord {
   // DIVERGENCE(webhooks.event-without-config): with no valid webhook config, the event stays `pending` with 0 retries (it is never attempted);

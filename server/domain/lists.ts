@@ -1,7 +1,7 @@
 // List objects and pagination: every list response and every nested list goes through here.
 import { Errors } from './errors.ts';
 
-/** The wire list object (reference §1.1). */
+/** The wire list object (https://reincubate.com/support/ricloud/protocols/ "Pagination"). */
 export interface ListObject<T> {
   resource: 'list';
   data: T[];
@@ -27,7 +27,7 @@ export function listOf<T>(data: T[], url: string): ListObject<T> {
 /**
  * Pages a filtered collection that is already newest first. `after_id` starts after that item, `before_id` stops
  * at it (exclusive); an id that is not in the filtered collection is a 400, as is a limit outside 1..1000.
- * @see ../shared/api/ricloud-v3.md §1.1
+ * @see https://reincubate.com/support/ricloud/protocols/ (Pagination)
  */
 export function paginate<R extends { id: string | number }, T>(
   items: R[],

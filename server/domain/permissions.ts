@@ -3,7 +3,7 @@ import type { ScopeLimit, Scopes } from '../../openapi/types.ts';
 import { Errors } from './errors.ts';
 import type { KeyRecord, OrgState, PermissionsRecord, SourceRecord } from './store.ts';
 
-/** The families a scope can name (reference §2.12). */
+/** The families a scope can name (https://reincubate.com/support/ricloud/permissions/ "Scope types"). */
 export type ScopeFamily = 'source_type' | 'task_type' | 'data_type' | 'info_type' | 'file_type';
 
 const patternCache = new Map<string, RegExp>();
@@ -79,7 +79,7 @@ function allowedBy(scopes: Scopes, family: ScopeFamily, identifier: string, sour
  * Whether the key may use `family:identifier`: the organisation's scopes must allow it, and so must the key's
  * permission set when it has one. Poll tasks turn `false` into a task error `permission-denied`.
  * @param sourceType the source type a service-relative info/data/file type belongs to (e.g. `icloud.account`).
- * @see ../shared/api/docs/permissions.md
+ * @see https://reincubate.com/support/ricloud/permissions/
  */
 export function isAllowed(
   org: OrgState,
@@ -95,7 +95,7 @@ export function isAllowed(
 
 /**
  * Throws 403 `permission-denied` (params.scope = `family:identifier`) unless the key may use it.
- * @see ../shared/api/docs/permissions.md
+ * @see https://reincubate.com/support/ricloud/permissions/
  */
 export function assertScope(
   org: OrgState,
@@ -165,7 +165,7 @@ function countAtLevel(org: OrgState, limit: ScopeLimit, scope: string, owner: So
  * Throws 403 `limit-exceeded` when creating one more source of `sourceType` would pass a count limit of any
  * matching `source_type` scope, in the organisation's scopes or the key's permission set. Child sources created
  * by Relay pairing are not counted (DIVERGENCE(access.limits-top-level-sources): the limit counts what a client asks for: top-level sources).
- * @see ../shared/api/docs/permissions.md
+ * @see https://reincubate.com/support/ricloud/permissions/
  */
 export function assertSourceLimits(org: OrgState, owner: SourceOwner, sourceType: string): void {
   const sets: Scopes[] = [org.permissions.scopes];

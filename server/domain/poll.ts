@@ -63,7 +63,7 @@ export type PollEffect =
 
 /**
  * A poll's state machine: `pending` → `processing` (first task starts) → `completed` (every task finished).
- * A poll never fails: failures live in its tasks (reference §2.6).
+ * A poll never fails: failures live in its tasks (https://reincubate.com/support/ricloud/polls/: "A poll does not reflect any error states other than through its associated tasks.").
  */
 export function pollTransition(state: PollState, event: PollEvent): Transition<PollState, PollEffect> {
   switch (state) {
@@ -175,7 +175,7 @@ export function asksForNothing(p: PollPayload): boolean {
  * POST /polls: checks (in order) that something is asked for (400), that the session/subscription exists (404)
  * and is active (409 invalid-state), that the source is the session's or a child (404/400) and that a valid
  * storage config applies (409 organisation-unconfigured); then creates one task per item.
- * @see ../shared/api/ricloud-v3.md §2.6
+ * @see https://reincubate.com/support/ricloud/polls/
  */
 export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): PollRecord {
   const p = input.payload;

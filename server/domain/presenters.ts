@@ -128,7 +128,7 @@ export function presentSession(ctx: MockContext, org: OrgState, s: SessionRecord
   } as Session;
 }
 
-/** The signed url while it is valid; null once it has expired (reference §2.9). */
+/** The signed url while it is valid; null once it has expired (https://reincubate.com/support/ricloud/results/). */
 function liveSignedUrl(ctx: MockContext, r: ResultRecord): Result['signed_url'] {
   if (!r.signed_url) return null;
   return (parseDateTime(r.signed_url.date_expires) ?? Number.NaN) > ctx.clock.now()
@@ -193,7 +193,7 @@ export function presentEvent(_ctx: MockContext, e: EventRecord): Event {
   return structuredClone(wire) as Event;
 }
 
-/** Credentials are never echoed back (reference §2.9). */
+/** Credentials are never echoed back (polls.storage-credentials-hidden in the fidelity ledger). */
 export function presentStorageConfig(_ctx: MockContext, s: StorageConfigRecord): StorageConfig {
   const { x: _secret, ...wire } = s;
   return { ...wire, credentials: null } as StorageConfig;

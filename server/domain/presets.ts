@@ -15,7 +15,7 @@ export const PERMISSIVE_SCOPES: Scopes = {
   'file_type:*': [],
 };
 
-/** The walkthrough's organisation permissions, verbatim (reference §2.1). */
+/** The walkthrough's organisation permissions, verbatim (https://reincubate.com/support/ricloud/getting-started). */
 export const GETTING_STARTED_SCOPES: Scopes = {
   'source_type:icloud.*': [],
   'task_type:*': [],
@@ -115,7 +115,7 @@ export function createOrganisation(
 
 /**
  * Boots a preset into an empty world and returns its first key.
- * @see ../shared/api/docs/getting-started.md
+ * @see https://reincubate.com/support/ricloud/getting-started
  */
 export function applyPreset(ctx: MockContext, name: string): { org: OrgState; key: KeyRecord } {
   switch (name) {

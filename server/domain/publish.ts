@@ -35,7 +35,7 @@ export function parseStorageUrl(url: string): StorageTarget | { error: string } 
   return { scheme, bucket, prefix: prefix.filter(Boolean).join('/') };
 }
 
-/** The url a result is published at: `<config url>/<poll id>/<result id>.<ext>` (reference §2.8). */
+/** The url a result is published at: `<config url>/<poll id>/<result id>.<ext>` (the mock's layout within the config url). */
 export function resultUrl(configUrl: string, pollId: string, resultId: string, ext: string): string {
   return `${configUrl.replace(/\/+$/, '')}/${pollId}/${resultId}.${ext}`;
 }
@@ -57,7 +57,7 @@ export function contentTypeFor(ext: string): string {
 
 /**
  * The file a result url names inside a local folder, or undefined when it would escape it (ids only, never `..`).
- * @see ../shared/api/ricloud-v3.md §2.9
+ * @see https://reincubate.com/support/ricloud/storage-configs (URLs); ricloud-py 3.2.0 ricloud/storage.py download_result_from_local
  */
 export function containedPath(folder: string, objectPath: string): string | undefined {
   if (!/^[A-Za-z0-9-]+\/[A-Za-z0-9-]+\.[A-Za-z0-9]+$/.test(objectPath)) return undefined;
@@ -262,7 +262,7 @@ const GS_FIELDS = ['type', 'project_id', 'private_key', 'client_email'] as const
  * Tests a storage config: a local folder must be writable (created, a probe file written and removed); an s3://
  * config with a real endpoint must answer HeadBucket; otherwise the credentials are checked for shape.
  * Resolves to null when valid, else the reason (never containing the credentials).
- * @see ../shared/api/docs/storage-configs.md
+ * @see https://reincubate.com/support/ricloud/storage-configs
  */
 export function testStorage(
   ctx: MockContext,

@@ -40,7 +40,7 @@ const expired: Transition<ResultState, ResultEffect> = {
 /**
  * The result state machine, pure: `available` → `consumed` (ack) | `expired` (retention); `consumed` → `expired`;
  * `expired` is final. Acking twice keeps the first date (the second ack is illegal, so nothing changes).
- * @see ../shared/api/docs/results.md
+ * @see https://reincubate.com/support/ricloud/results/
  */
 export function resultTransition(
   state: ResultState,

@@ -56,9 +56,9 @@ export type SessionEffect =
 export type SessionTransition = Transition<SessionState, SessionEffect>;
 
 /**
- * The session state machine (reference §2.5): `pending` → `active` | `failed`; `pending`/`active` → `expired`;
+ * The session state machine (https://reincubate.com/support/ricloud/sessions/): `pending` → `active` | `failed`; `pending`/`active` → `expired`;
  * `failed` and `expired` are final. An illegal pair leaves the state as is with a `reject` effect.
- * @see ../shared/api/docs/sessions.md
+ * @see https://reincubate.com/support/ricloud/sessions/
  */
 export function sessionTransition(state: SessionState, event: SessionEvent): SessionTransition {
   switch (state) {
@@ -139,14 +139,14 @@ export interface InitOutcome {
   sourceState?: 'locked';
 }
 
-/** Test credentials of the mock (reference §2.5 table). */
+/** Test credentials of the mock (README "Test accounts"). */
 export const TEST_CODE = '123456';
 export const RELAY_INVALID_CODE = '000000';
 export const MOCKS_IDENTIFIER = 'john.appleseed@reincubate.com';
 export const MOCKS_PASSWORD = 'abcd1234';
 
 /**
- * The test-accounts table (reference §2.5), as a pure function of the request. The password is read here and
+ * The test-accounts table (README "Test accounts"), as a pure function of the request. The password is read here and
  * never stored: the session keeps only this outcome.
  */
 export function testAccountOutcome(
@@ -379,7 +379,7 @@ function activateSource(ctx: MockContext, org: OrgState, session: SessionRecord)
 /**
  * Expires a session (`pending` or `active`) with the given trigger, records `session.expired`, and returns whether
  * it changed (a final session is left as is). The control API uses it for `service` and `admin`.
- * @see ../shared/api/docs/sessions.md
+ * @see https://reincubate.com/support/ricloud/sessions/
  */
 export function expireSession(
   ctx: MockContext,

@@ -29,7 +29,7 @@ export type StorageConfigEffect =
 /**
  * The storage config machine: a test puts any config (a deactivated one too: an update brings it back) in `new`;
  * its result makes it `valid` or `invalid`; DELETE makes it `deactivated`, which a late test result does not undo.
- * @see ../shared/api/docs/storage-configs.md
+ * @see https://reincubate.com/support/ricloud/storage-configs
  */
 export function storageConfigTransition(
   state: StorageConfigState,
@@ -109,7 +109,7 @@ type StorageInput = RequestBody<'updateStorageConfig'>;
 /**
  * The storage config that applies to a key when it is `valid`: the key's override, else the organisation default.
  * A key's override that is not valid does not fall back to the default (the key asked for that config).
- * @see ../shared/api/ricloud-v3.md §2.8
+ * @see https://reincubate.com/support/ricloud/keys (Storage and webhook configs)
  */
 export function applicableStorageConfig(
   org: OrgState,
@@ -161,7 +161,7 @@ export function startStorageTest(
 
 /**
  * POST /configs/storage: the url is checked for form (400), the credentials kept apart and never echoed.
- * @see ../shared/api/docs/storage-configs.md
+ * @see https://reincubate.com/support/ricloud/storage-configs
  */
 export function createStorageConfig(
   ctx: MockContext,
@@ -228,7 +228,7 @@ export function deleteStorageConfig(
 /**
  * Keeps the organisation in step with its configs: `unconfigured` ↔ `active` as valid configs come and go
  * (blocked and deactivated organisations are left alone), and the first valid config becomes the default when
- * there is none (reference §2.1 D).
+ * there is none (a mock decision; the organisations page says only "state is unconfigured which reflects the lack of valid storage configs").
  */
 export function refreshOrganisation(org: OrgState): void {
   const o = org.organisation;

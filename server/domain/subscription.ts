@@ -20,7 +20,7 @@ export const SUBSCRIPTION_POLL_JOB = 'subscription.poll';
 export const SUBSCRIPTION_ALLOW_JOB = 'subscription.allow';
 export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 
-/** Default and minimum interval, seconds (reference §2.11, D). */
+/** Default and minimum interval, seconds (https://reincubate.com/support/ricloud/changelog/: "The default interval is now 24 hours for rirelay.source sources, with a minimum interval of 1 hour"; the mock applies it to every source type). */
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
 export const MIN_INTERVAL_SECONDS = 3_600;
 
@@ -44,7 +44,7 @@ export type SubscriptionEffect = { type: 'schedule-polls' } | { type: 'cancel-jo
 /**
  * The subscription state machine, pure. iCloud subscriptions are created `active`; Relay ones `pending` until
  * the app user allows them. `deleted` is final.
- * @see ../shared/api/docs/subscriptions.md
+ * @see https://reincubate.com/support/ricloud/subscriptions/
  */
 export function subscriptionTransition(
   state: SubscriptionState,
@@ -96,7 +96,7 @@ export function isRelaySourceType(type: string | undefined): boolean {
  * POST /subscriptions: the session must exist (404) and be `active` (409); `source`, if given, must be the
  * session's source or one of its children; the payload must ask for something. iCloud → `active` now, Relay →
  * `pending` (allowed through the control API or after `timings.relayAutoAllowMs`).
- * @see ../shared/api/docs/subscriptions.md
+ * @see https://reincubate.com/support/ricloud/subscriptions/
  */
 export function createSubscription(
   ctx: MockContext,

@@ -49,7 +49,7 @@ const failed = (error: string): Transition<TaskState, TaskEffect> => ({
  * The task state machine: `pending` → `processing` → `succeeded` | `failed`; a `suspended` task resumes into
  * `processing` (or fails); a task that has not started can fail (superseded, its session expired). Finished tasks
  * accept nothing.
- * @see ../shared/api/docs/tasks.md
+ * @see https://reincubate.com/support/ricloud/tasks
  */
 export function taskTransition(state: TaskState, event: TaskEvent): Transition<TaskState, TaskEffect> {
   switch (state) {

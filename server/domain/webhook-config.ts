@@ -35,7 +35,7 @@ export type WebhookConfigEffect =
  * The webhook config machine: a test puts any config (a deactivated one too: an update brings it back) in `new`;
  * its result makes it `valid` or `invalid`; DELETE makes it `deactivated` (again: the same, idempotent), which a
  * late test result does not undo.
- * @see ../shared/api/docs/webhook-configs.md
+ * @see https://reincubate.com/support/ricloud/webhook-configs
  */
 export function webhookConfigTransition(
   state: WebhookConfigState,
@@ -137,7 +137,7 @@ export function validateWebhookUrl(url: string): string {
 
 /**
  * Creates a config in `new` with a seeded secret and starts its test.
- * @see ../shared/api/docs/webhook-configs.md (Create)
+ * @see https://reincubate.com/support/ricloud/webhook-configs (Create)
  */
 export function createWebhookConfig(
   ctx: MockContext,
@@ -192,7 +192,7 @@ export function deactivateWebhookConfig(
 /**
  * Starts a `webhook_config.test` task: after `timings.configTestMs` it sends one `webhook_config.test` event to the
  * config (whatever its state), with no retries: 2xx → `valid`, else `invalid`.
- * @see ../shared/api/docs/webhook-configs.md
+ * @see https://reincubate.com/support/ricloud/webhook-configs
  */
 export function startWebhookConfigTest(
   ctx: MockContext,

@@ -7,7 +7,7 @@ import { parseDateTime } from '../runtime/dates.ts';
 /**
  * Resolves the calling key. Missing, malformed or unknown tokens and keys that are not active are a 401; a trial
  * key past `date_expires` turns `expired` here, when it is next used.
- * @see ../shared/api/docs/authentication.md
+ * @see https://reincubate.com/support/ricloud/authentication/
  */
 export function authenticate(
   ctx: MockContext,

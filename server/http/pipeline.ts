@@ -5,7 +5,7 @@ import { Errors } from '../domain/errors.ts';
 import { validateRequest } from '../spec/validate-request.ts';
 import { authenticate } from './auth.ts';
 
-/** The longest Ricloud-Await the API honours, seconds (reference §1.4). */
+/** The longest Ricloud-Await the API honours, seconds (https://reincubate.com/support/ricloud/protocols/: "The current maximum timeout value is 10 seconds"). */
 export const MAX_AWAIT_SECONDS = 10;
 
 /**

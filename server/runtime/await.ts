@@ -21,7 +21,7 @@ export function registerAwaitJobs({ scheduler }: Pick<Timekeeping, 'scheduler'>)
  * `seconds` is 0, when the work is already done, or on a manual clock (time moves only when a test says so, so
  * waiting could never end). Otherwise it re-checks after every scheduler run; the deadline is itself a scheduler
  * job, so it fires through the scheduler's timer at the clock's scale (no raw timers here).
- * @see ../shared/api/ricloud-v3.md §1.4
+ * @see https://reincubate.com/support/ricloud/protocols/ (Await response)
  */
 export function awaitCondition(
   { clock, scheduler }: Timekeeping,

@@ -2,7 +2,7 @@
 // state). Strict and timezone-free: exactly the spec's grammars, impossible dates rejected, UTC when no offset is
 // given. It never calls `new Date(string)` or `Date.parse`, whose results depend on the engine and on the
 // machine's TZ; instants are computed from the fields with integer calendar arithmetic.
-// DIVERGENCE(requests.date-grammars): the reference says datetime query parameters take "any ISO 8601 form"; the mock takes the spec's
+// DIVERGENCE(requests.date-grammars): the docs name a "datetime filter" without its grammar; the mock takes the spec's
 // two grammars below (README, Divergences).
 
 /**

@@ -94,7 +94,7 @@ const EMPTY_COUNTERS: Record<SeqKind, number> = {
 
 /**
  * Ids, tokens and secrets from one seed. Counters are shared by all organisations, as a real database's keys are.
- * @see ../shared/api/ricloud-v3.md §1 (IDs)
+ * @see https://reincubate.com/support/ricloud/events ("id | string | Resource identifier."; ids are strings: requests.string-ids in fidelity/ledger)
  */
 export class IdSource {
   private rng: Rng;

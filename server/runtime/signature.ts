@@ -4,7 +4,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 /** The header the mock signs every delivery with. */
 export const SIGNATURE_HEADER = 'Ricloud-Signature';
 
-/** Receivers reject timestamps older than this many seconds by default (reference §2.10). */
+/** Receivers reject timestamps older than this many seconds by default (ricloud-py 3.2.0 ricloud/webhooks.py, delta 600). */
 export const DEFAULT_TOLERANCE_SECONDS = 600;
 
 /** `base64(HMAC-SHA256(secret, "<t>.<body>"))`: standard base64 of the raw 32-byte digest. */
@@ -14,7 +14,7 @@ function digest(secret: string, body: string, tSeconds: number): string {
 
 /**
  * Builds the `Ricloud-Signature` header value for a body: `t=<unix seconds>,s=<base64 HMAC-SHA256>`.
- * @see ../shared/api/ricloud-v3.md §2.10
+ * @see https://reincubate.com/support/ricloud/webhook-configuration (Verifying event signatures); ricloud-py 3.2.0 ricloud/signing.py
  * @example signPayload(config.secret, JSON.stringify(event), 1767225600) // 't=1767225600,s=...'
  */
 export function signPayload(secret: string, body: string, tSeconds: number): string {
@@ -57,7 +57,7 @@ export function parseSignatureHeader(header: string): { t: number; s: string } |
 /**
  * Verifies a delivery the way a receiver should: recompute the HMAC over `"<t>.<raw body>"` with the webhook
  * config's secret, compare in constant time, and reject timestamps older than the tolerance (replays).
- * @see ../shared/api/docs/webhook-configuration.md
+ * @see https://reincubate.com/support/ricloud/webhook-configuration
  * @example
  * const { ok, reason } = verifySignature(req.headers['ricloud-signature'], rawBody, secret, {
  *   nowSeconds: Math.floor(Date.now() / 1000),

@@ -4,7 +4,7 @@ It reads the kit's inputs from the environment (contracts/CONFORMANCE.md) and do
 public surface. The client itself reads RICLOUD_URL and RICLOUD_TOKEN (ricloud/conf.py). Where the client has
 no helper (pagination, the 2FA retry), the driver does what its README and samples do, with the client's calls.
 
-Run: PYTHONPATH=../shared/peers/ricloud-py-3.2.0 \
+Run: PYTHONPATH=<a ricloud-py 3.2.0 checkout> \
   ricloud-mock conformance client --client "python3 contracts/conformance/drivers/official_python.py"
 """
 from __future__ import print_function

@@ -1,6 +1,6 @@
 """Serves the official client's webhook receiver (ricloud.webhooks, a Flask app), unchanged, for the kit.
 
-Usage: PYTHONPATH=../shared/peers/ricloud-py-3.2.0 python3 official_receiver.py SECRET [DELTA]
+Usage: PYTHONPATH=<a ricloud-py 3.2.0 checkout> python3 official_receiver.py SECRET [DELTA]
 Prints one JSON line {"url": ...} once it listens on a free loopback port, then serves until killed.
 The app is served threaded (werkzeug's make_server(threaded=True)), as `ricloud event listen` serves it (Flask's
 app.run, threaded by default since Flask 1.0). The kit does not need it: it sends one delivery at a time and

@@ -69,7 +69,7 @@ const testStorageConfig: Handler<'testStorageConfig'> = async (c) => {
   return c.json(presentTask(ctx, org, task));
 };
 
-/** @see ../shared/api/docs/storage-configs.md */
+/** @see https://reincubate.com/support/ricloud/storage-configs */
 export const storageConfigsHandlers = {
   listStorageConfigs,
   createStorageConfig: createStorageConfigHandler,

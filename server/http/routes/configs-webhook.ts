@@ -74,7 +74,7 @@ const testWebhookConfig: Handler<'testWebhookConfig'> = async (c) => {
  * DIVERGENCE(webhooks.secret-always-shown): the secret is shown in every response of the owning organisation, not only at creation:
  * the docs say the create response contains it and do not say it is hidden later, and a receiver set up after
  * the fact (or the official client's webhook command) needs it.
- * @see ../shared/api/docs/webhook-configs.md
+ * @see https://reincubate.com/support/ricloud/webhook-configs
  */
 export const webhookConfigHandlers = {
   createWebhookConfig: createWebhookConfigHandler,

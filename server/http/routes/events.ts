@@ -52,5 +52,5 @@ const retrieveEvent: Handler<'retrieveEvent'> = (c) => {
   return c.json(presentEvent(c.get('mock'), event));
 };
 
-/** @see ../shared/api/docs/events.md */
+/** @see https://reincubate.com/support/ricloud/events */
 export const eventsHandlers = { listEvents, retrieveEvent } satisfies RouteHandlers;

@@ -6,7 +6,7 @@ import type { KeyRecord, OrgState } from '../../domain/store.ts';
 import { toIso } from '../../runtime/clock.ts';
 import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
-/** A sequential id reference as sent (string or number, reference §1) → the stored string; null/undefined kept. */
+/** A sequential id reference as sent (string or number: requests.string-ids in the fidelity ledger) → the stored string; null/undefined kept. */
 function refId(value: string | number | null | undefined): string | null | undefined {
   return value === undefined || value === null ? value : String(value);
 }
@@ -115,7 +115,7 @@ const rotateKey: Handler<'rotateKey'> = (c) => {
   return c.json(presentKey(ctx, key));
 };
 
-/** @see ../shared/api/docs/keys.md */
+/** @see https://reincubate.com/support/ricloud/keys */
 /** `GET /key`: the calling key (ricloud-py `Key.current()`). */
 export const keysHandlers = {
   listKeys,

@@ -34,5 +34,5 @@ const updateOrganisation: Handler<'updateOrganisation'> = (c) => {
   return c.json(presentOrganisation(c.get('mock'), org));
 };
 
-/** @see ../shared/api/docs/organisations.md */
+/** @see https://reincubate.com/support/ricloud/organisations */
 export const organisationHandlers = { retrieveOrganisation, updateOrganisation } satisfies RouteHandlers;

@@ -55,7 +55,7 @@ const updatePermissions: Handler<'updatePermissions'> = (c) => {
   return c.json(presentPermissions(c.get('mock'), record));
 };
 
-/** @see ../shared/api/docs/permissions.md */
+/** @see https://reincubate.com/support/ricloud/permissions/ */
 export const permissionsHandlers = {
   listPermissions,
   createPermissions,

@@ -45,7 +45,7 @@ const retrievePoll: Handler<'retrievePoll'> = (c) => {
   return c.json(presentPoll(c.get('mock'), org, poll));
 };
 
-/** @see ../shared/api/docs/polls.md */
+/** @see https://reincubate.com/support/ricloud/polls/ */
 export const pollsHandlers = {
   createPoll: createPollHandler,
   listPolls,

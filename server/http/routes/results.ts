@@ -113,7 +113,7 @@ export function signedUrlRoutes(ctx: MockContext): Hono {
   return app;
 }
 
-/** @see ../shared/api/docs/results.md */
+/** @see https://reincubate.com/support/ricloud/results/ */
 export const resultsHandlers = {
   listResults,
   ackResults,

@@ -128,7 +128,7 @@ const deleteSession: Handler<'deleteSession'> = (c) => {
   return c.json(presentSession(ctx, org, session));
 };
 
-/** @see ../shared/api/docs/sessions.md */
+/** @see https://reincubate.com/support/ricloud/sessions/ */
 export const sessionHandlers = {
   createSession,
   listSessions,

@@ -67,7 +67,7 @@ const listSourceChildren: Handler<'listSourceChildren'> = (c) => {
   return c.json(paginate(children, q, `/sources/${source.id}/children`, (s) => presentSource(ctx, org, s)));
 };
 
-/** @see ../shared/api/docs/sources.md */
+/** @see https://reincubate.com/support/ricloud/sources/ */
 export const sourcesHandlers = {
   listSources,
   retrieveSource,

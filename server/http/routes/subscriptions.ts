@@ -48,7 +48,7 @@ const deleteSubscriptionHandler: Handler<'deleteSubscription'> = (c) => {
   );
 };
 
-/** @see ../shared/api/docs/subscriptions.md */
+/** @see https://reincubate.com/support/ricloud/subscriptions/ */
 export const subscriptionsHandlers = {
   createSubscription: createSubscriptionHandler,
   listSubscriptions,

@@ -30,5 +30,5 @@ const retrieveTask: Handler<'retrieveTask'> = (c) => {
   return c.json(presentTask(c.get('mock'), org, task));
 };
 
-/** @see ../shared/api/docs/tasks.md */
+/** @see https://reincubate.com/support/ricloud/tasks */
 export const tasksHandlers = { listTasks, retrieveTask } satisfies RouteHandlers;

@@ -30,7 +30,7 @@ const createUser: Handler<'createUser'> = (c) => {
   const org = c.get('org');
   const body = input(c).body;
   // DIVERGENCE(access.users-get-or-create): an identifier that already exists in the organisation returns that user (200), unchanged, so that
-  // ricloud-py's get-or-create helper (which just calls create) works (reference §2.3, D).
+  // ricloud-py's get-or-create helper (which just calls create) works (ricloud-py 3.2.0 ricloud/samples/helpers.py get_or_create_user).
   const existing = org.users.find((u) => u.identifier === body.identifier);
   if (existing) return c.json(presentUser(ctx, existing), 200);
   const user = {
@@ -70,5 +70,5 @@ const updateUser: Handler<'updateUser'> = (c) => {
   return c.json(presentUser(c.get('mock'), user));
 };
 
-/** @see ../shared/api/docs/users.md */
+/** @see https://reincubate.com/support/ricloud/users */
 export const usersHandlers = { listUsers, createUser, retrieveUser, updateUser } satisfies RouteHandlers;
