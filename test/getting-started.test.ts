@@ -1,4 +1,4 @@
-// The getting-started walkthrough (docs/getting-started.md and its Dutch seed copy), replayed against the preset.
+// The getting-started walkthrough (https://reincubate.com/support/ricloud/getting-started and its older Dutch copy), replayed against the preset.
 import { describe, expect, it } from 'vitest';
 import { testMock } from './helpers/api.ts';
 
