@@ -275,7 +275,7 @@ function skipBalanced(text: string, from: number): number {
 
 /** Why a test reference does not resolve, or undefined when it does. */
 export function testProblem(ref: string, readTest: LedgerInput['readTest']): string | undefined {
-  const py = /^(test\/[\w./-]+\.py)::(\w+)(?:::(\w+))?$/.exec(ref);
+  const py = /^([\w./-]+\.py)::(\w+)(?:::(\w+))?$/.exec(ref);
   if (py) {
     const [, file, first, second] = py;
     const text = readTest(file!);
@@ -520,9 +520,11 @@ export function readLedgerInput(root: string): LedgerInput {
     docs,
     sources: sourcePaths.sort().map((p) => ({ path: p, text: readFileSync(path.join(root, p), 'utf8') })),
     specs,
+    // Any test file inside the repo: vitest also runs server/, fixtures/ and contracts/ tests beside their code.
     readTest: (file) => {
       const full = path.join(root, file);
-      return file.startsWith('test/') && existsSync(full) ? readFileSync(full, 'utf8') : undefined;
+      const inside = !path.isAbsolute(file) && !file.split('/').includes('..');
+      return inside && existsSync(full) ? readFileSync(full, 'utf8') : undefined;
     },
   };
 }

@@ -48,6 +48,7 @@ const TESTS: Record<string, string> = {
     'it.each([1, 2])("refuses %s after the (first) one", () => {});',
     'describe("group", () => { test(`counts every item`, () => {}); });',
   ].join('\n'),
+  'fixtures/x.test.ts': "it('seeds the same bytes', () => {});",
   'test/interop/test_x.py': 'def helper():\n    pass\n\n\ndef test_reads_a_poll(ricloud):\n    pass\n',
 };
 const SPEC = {
@@ -149,6 +150,12 @@ describe('the ledger rules', () => {
       'polls.answers: test "test/interop/test_x.py::helper": helper is not a pytest test (its name must start with "test")',
       'polls.answers: test "a free sentence": not a test reference: use `test/x.test.ts > <part of an it() title>` or `test/interop/x.py::test_name`',
     ]);
+  });
+
+  it('resolves tests that sit beside their code, outside test/', () => {
+    expect(
+      check(input([entry({ tests: ['fixtures/x.test.ts > seeds the same bytes'] }), divergence])),
+    ).toEqual([]);
   });
 
   it('refuses a spec pointer that does not resolve', () => {
