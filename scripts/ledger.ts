@@ -568,6 +568,8 @@ export function renderSummary(files: LedgerFile[], pages: ReadonlyArray<PageRef>
     'Generated from `fidelity/ledger/*.yaml` by `npm run gen` (checked by `npm run gen:check`); do not edit.',
     'How to read and extend the ledger: [README.md](README.md).',
     '',
+    '## By ledger file',
+    '',
     '| Ledger file | Page | matches | divergence | not-modelled | total |',
     '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
@@ -576,8 +578,43 @@ export function renderSummary(files: LedgerFile[], pages: ReadonlyArray<PageRef>
     ),
     `| **all** | | **${sum('m')}** | **${sum('d')}** | **${sum('n')}** | **${sum('t')}** |`,
     '',
+    ...byPage(files, pages),
   ];
   return lines.join('\n');
+}
+
+/** The same counts by each entry's own page (an entry of a mock-<topic> file counts for the page it cites). */
+function byPage(files: LedgerFile[], pages: ReadonlyArray<PageRef>): string[] {
+  const counts = new Map<string, Record<Status, number>>();
+  for (const file of files) {
+    for (const e of file.entries) {
+      const url = (e.page ?? file.page ?? '').replace(/\/+$/, '');
+      const row = counts.get(url) ?? { matches: 0, divergence: 0, 'not-modelled': 0 };
+      row[e.status] += 1;
+      counts.set(url, row);
+    }
+  }
+  const client = /^https:\/\/github\.com\/reincubate\/ricloud\/blob\/([^/]+)\/(.+)$/;
+  const name = (url: string): string => {
+    const source = client.exec(url);
+    if (source) return `ricloud-py ${source[1]} ${source[2]}`;
+    return pages.find((p) => samePage(p.url, url))?.title ?? url;
+  };
+  const urls = [...counts.keys()].sort((a, b) => name(a).localeCompare(name(b)) || a.localeCompare(b));
+  return [
+    '## By page',
+    '',
+    'Each entry counted once, for its own page (an entry of a `mock-<topic>` file counts for the page it cites).',
+    '',
+    '| Page | matches | divergence | not-modelled | total |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...urls.map((url) => {
+      const c = counts.get(url)!;
+      const total = c.matches + c.divergence + c['not-modelled'];
+      return `| [${name(url)}](${url}) | ${c.matches} | ${c.divergence} | ${c['not-modelled']} | ${total} |`;
+    }),
+    '',
+  ];
 }
 
 /** The README list of one status, grouped by ledger file, one bullet per entry, linking its page. */
