@@ -597,7 +597,7 @@ function byPage(files: LedgerFile[], pages: ReadonlyArray<PageRef>): string[] {
   const client = /^https:\/\/github\.com\/reincubate\/ricloud\/blob\/([^/]+)\/(.+)$/;
   const name = (url: string): string => {
     const source = client.exec(url);
-    if (source) return `ricloud-py ${source[1]} ${source[2]}`;
+    if (source) return `ricloud-py ${source[1]?.replace(/^v/, '')} ${source[2]}`;
     return pages.find((p) => samePage(p.url, url))?.title ?? url;
   };
   const urls = [...counts.keys()].sort((a, b) => name(a).localeCompare(name(b)) || a.localeCompare(b));
