@@ -45,8 +45,11 @@ export interface LedgerInput {
   files: ReadonlyArray<{ slug: string; text: string }>;
   /** The committed list of public pages (fidelity/pages.yaml). */
   pages: ReadonlyArray<PageRef>;
-  /** The docs copies' slugs and Source URLs when `../shared/api/docs` is present; undefined on a user's clone. */
-  docs?: ReadonlyArray<{ slug: string; url: string }>;
+  /**
+   * The docs copies when `../shared/api/docs` is present (undefined on a user's clone): slug, Source URL, and the
+   * page's text (its copy plus any other copy of the same page, e.g. a translation `<slug>.*.txt`).
+   */
+  docs?: ReadonlyArray<{ slug: string; url: string; text?: string }>;
   /** Source files scanned for divergence markers (path relative to the repo, text). */
   sources: ReadonlyArray<{ path: string; text: string }>;
   /** The OpenAPI documents, parsed, by path (`openapi/ricloud-v3.yaml`). */
@@ -61,7 +64,7 @@ export interface Ledger {
 }
 
 /** Which rule a problem breaks: the entries' shape, their references, the markers, the coverage of the pages. */
-export type Rule = 'shape' | 'references' | 'markers' | 'coverage';
+export type Rule = 'shape' | 'references' | 'quotes' | 'markers' | 'coverage';
 export interface Problem {
   rule: Rule;
   message: string;
@@ -344,6 +347,17 @@ export function codeMarkers(text: string): { ids: Array<{ id: string; line: numb
   return { ids, bare };
 }
 
+/** Text as a reader sees it: no Markdown marks (backticks, emphasis, headings, bullets), curly quotes straight, one space. */
+export function plainText(text: string): string {
+  return text
+    .replace(/^\s*(?:#+|[-*•]|\d+\.)\s+/gm, '')
+    .replace(/`|\*\*/g, '')
+    .replace(/[“”]/g, '"')
+    .replace(/[‘’]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
 /**
  * Every rule of the ledger (fidelity/README.md "Rules"). Returns the problems, one line each; [] is a clean ledger.
  */
@@ -443,6 +457,26 @@ export function checkLedger(input: LedgerInput): Problem[] {
       }
     }
   }
+  // Quotes: where the page's copy is present, each entry's quote is on its page (fragments joined by "...").
+  if (input.docs) {
+    for (const file of files) {
+      for (const entry of file.entries) {
+        const page = entry.page ?? file.page ?? '';
+        const doc = input.docs.find((d) => samePage(d.url, page));
+        if (!doc?.text) continue;
+        const text = plainText(doc.text);
+        const missing = plainText(entry.quote)
+          .split(/\s*(?:\.\.\.|…)\s*/)
+          .filter((fragment) => fragment !== '' && !text.includes(fragment));
+        if (missing.length > 0) {
+          report(
+            'quotes',
+            `${entry.id}: the quote is not on ${page} (not found: "${missing[0]!.slice(0, 80)}")`,
+          );
+        }
+      }
+    }
+  }
   return problems;
 }
 
@@ -498,11 +532,13 @@ export function readLedgerInput(root: string): LedgerInput {
         .filter((name) => name.endsWith('.md'))
         .sort()
         .map((name) => {
+          const slug = name.slice(0, -'.md'.length);
+          const copies = readdirSync(docsDir)
+            .filter((other) => other === name || (other.startsWith(`${slug}.`) && other.endsWith('.txt')))
+            .sort()
+            .map((other) => readFileSync(path.join(docsDir, other), 'utf8'));
           const first = readFileSync(path.join(docsDir, name), 'utf8').split('\n')[0] ?? '';
-          return {
-            slug: name.slice(0, -'.md'.length),
-            url: sourceUrl(first) ?? `(no Source line in ${name})`,
-          };
+          return { slug, url: sourceUrl(first) ?? `(no Source line in ${name})`, text: copies.join('\n') };
         })
     : undefined;
   const sourcePaths: string[] = [];

@@ -32,6 +32,10 @@ describe('the committed ledger', () => {
     expect(broken('references')).toEqual([]);
   });
 
+  it('quotes each page verbatim where its copy is present', () => {
+    expect(broken('quotes')).toEqual([]);
+  });
+
   it('holds an entry for every divergence marker in the code and the spec, and no marker lacks an id', () => {
     expect(broken('markers')).toEqual([]);
   });
@@ -228,6 +232,34 @@ describe('the ledger rules', () => {
     expect(check(input([], { files: [other], sources: [] }))).toEqual([
       'fidelity/ledger/polls.yaml: `page` must be https://reincubate.com/support/ricloud/polls/ (fidelity/pages.yaml)',
     ]);
+  });
+});
+
+describe('the quote rule', () => {
+  const docs = [
+    {
+      slug: 'polls',
+      url: 'https://reincubate.com/support/ricloud/polls',
+      text: 'Source: x\n# Polls\n\n- The poll is `returned`.\nPolls are\n  created. Then “more”.',
+    },
+  ];
+
+  it('finds a quote on its page across Markdown marks, line breaks and "..." gaps', () => {
+    expect(check(input([entry(), divergence], { docs }))).toEqual([]);
+    expect(
+      check(input([entry({ quote: 'The poll is returned. ... Then "more".' }), divergence], { docs })),
+    ).toEqual([]);
+  });
+
+  it('refuses a quote that is not on its page, and leaves pages without a copy alone', () => {
+    expect(check(input([entry({ quote: 'The poll is returned at once.' }), divergence], { docs }))).toEqual([
+      'polls.answers: the quote is not on https://reincubate.com/support/ricloud/polls/ (not found: "The poll is returned at once.")',
+    ]);
+    const elsewhere = entry({
+      quote: 'anything',
+      page: 'https://github.com/reincubate/ricloud/blob/v3.2.0/x.py',
+    });
+    expect(check(input([elsewhere, divergence], { docs }))).toEqual([]);
   });
 });
 
