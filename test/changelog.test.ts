@@ -53,7 +53,7 @@ describe('the changelog', () => {
     expect(account.full_name).toBe(`${account.first_name} ${account.last_name}`);
   });
 
-  it('a Relay subscription without an interval polls every 24 hours; under 1 hour is a 400 that creates nothing', async () => {
+  it('a Relay subscription interval defaults to 24 hours and is at least 1 hour (under it: a 400 that creates nothing)', async () => {
     const t = testMock();
     await validWebhookConfig(t);
     const user = await t.post('/users', { identifier: 'relay-interval' });
@@ -80,5 +80,25 @@ describe('the changelog', () => {
     const daily = await t.post('/subscriptions', body);
     expect(daily.status).toBe(201);
     expect(daily.body.interval).toBe(86_400);
+  });
+
+  it('a poll payload naming since or until is a 400 naming the field, as their place and format are unpublished', async () => {
+    const t = testMock();
+    const user = await t.post('/users', { identifier: 'since-until' });
+    const session = await t.post('/sessions', {
+      source: { user: user.body.id, type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    await t.advance(10);
+    for (const field of ['since', 'until']) {
+      const res = await t.post('/polls', {
+        session: session.body.id,
+        payload: { data_types: ['callkit.calls'], [field]: '2026-01-01T00:00:00Z' },
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid-parameters');
+      expect(JSON.stringify(res.body.params)).toContain(field);
+    }
+    expect((await t.get('/polls')).body.total_count).toBe(0);
   });
 });
