@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_TYPES, INFO_TYPES, infoTypesFor } from '../fixtures/index.ts';
 import { createOrganisation, PERMISSIVE_SCOPES } from '../server/domain/presets.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
+import { validWebhookConfig } from './helpers/webhook.ts';
 
 const NO2FA = 'jane+no2fa@example.com';
 
@@ -19,6 +20,31 @@ async function activeSession(t: TestMock, token?: string, identifier = NO2FA) {
   const got = await t.get(`/sessions/${s.body.id}`, o);
   expect(got.body.state).toBe('active');
   return { user: user.body.id as string, session: s.body.id as string, source: s.body.source.id as string };
+}
+
+/**
+ * A Relay session, its first device and an allowed subscription on that device: the only way to poll a Relay
+ * source ("a subscription is required before the API can start retrieving data from a Reincubate Relay source").
+ */
+async function relaySubscription(t: TestMock) {
+  const user = await t.post('/users', { identifier: 'relay-user' });
+  const s = await t.post('/sessions', {
+    source: { user: user.body.id, type: 'rirelay.instance' },
+    payload: { code: 'PAIR-1' },
+  });
+  expect(s.status).toBe(201);
+  await t.advance(10);
+  const instance = (await t.get(`/sources/${s.body.source.id}`)).body;
+  const device = instance.children.data[0];
+  await validWebhookConfig(t);
+  const sub = await t.post('/subscriptions', {
+    session: s.body.id,
+    source: device.id,
+    poll_payload: { data_types: ['callkit.calls'] },
+  });
+  expect(sub.status).toBe(201);
+  expect((await t.post(`/_mock/subscriptions/${sub.body.id}/allow`)).body.state).toBe('active');
+  return { session: s.body.id as string, instance, device, subscription: sub.body.id as string };
 }
 
 function org1(t: TestMock) {
@@ -193,17 +219,10 @@ describe('POST /polls', () => {
 
   it('lists failed tasks in errors: unsupported-type (a type the service lacks), file-not-found', async () => {
     const t = testMock();
-    const user = await t.post('/users', { identifier: 'relay-user' });
-    const s = await t.post('/sessions', {
-      source: { user: user.body.id, type: 'rirelay.instance' },
-      payload: { code: 'PAIR-1' },
-    });
-    await t.advance(10);
-    const child = (await t.get(`/sources/${s.body.source.id}`)).body.children.data[0];
+    const { subscription } = await relaySubscription(t);
     // A relay device has no iCloud backups: account.backups is in the catalogue but not its service's.
     const p = await t.post('/polls', {
-      session: s.body.id,
-      source: Number(child.id),
+      subscription,
       payload: {
         info_types: ['account.backups'],
         data_types: ['callkit.calls'],
@@ -333,20 +352,30 @@ describe('POST /polls', () => {
     expect(org1(t).polls.size).toBe(0);
   });
 
-  it('polls a child source of a Relay session; another source is a 400, an unknown one a 404', async () => {
+  it('refuses a direct poll of a Relay source with a 400 naming subscription, creating nothing', async () => {
     const t = testMock();
-    const user = await t.post('/users', { identifier: 'relay-user' });
-    const s = await t.post('/sessions', {
-      source: { user: user.body.id, type: 'rirelay.instance' },
-      payload: { code: 'PAIR-1' },
-    });
-    expect(s.status).toBe(201);
-    await t.advance(10);
-    const instance = (await t.get(`/sources/${s.body.source.id}`)).body;
-    const child = instance.children.data[0];
+    const { session, instance, device } = await relaySubscription(t);
+    for (const source of [undefined, device.id, Number(instance.id)]) {
+      const res = await t.post('/polls', { session, source, payload: { data_types: ['callkit.calls'] } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid-parameters');
+      expect(Object.keys(res.body.params)).toEqual(['subscription']);
+    }
+    expect(org1(t).polls.size).toBe(0);
+    expect(
+      org1(t)
+        .tasks.values()
+        .filter((task) => task.poll !== null),
+    ).toEqual([]);
+  });
+
+  it('polls a child source of a Relay session through its subscription; another source is a 400, an unknown one a 404', async () => {
+    const t = testMock();
+    const { session, subscription, device: child } = await relaySubscription(t);
+    const s = { body: { id: session } };
     expect(child.type).toBe('rirelay.source');
     const ok = await t.post('/polls', {
-      session: s.body.id,
+      subscription,
       source: Number(child.id),
       payload: { data_types: ['callkit.calls'] },
     });
@@ -405,6 +434,7 @@ describe('POST /polls with a subscription', () => {
   it('polls through the subscription: its session and source, subscription set, requestor user', async () => {
     const t = testMock();
     const { session, source } = await activeSession(t);
+    await validWebhookConfig(t);
     const sub = await t.post('/subscriptions', { session, poll_payload: { info_types: ['account.info'] } });
     expect(sub.status).toBe(201);
     expect(sub.body.state).toBe('active');

@@ -30,12 +30,15 @@ const OPERATION_IDS = [
   'listPolls',
   'createPoll',
   'retrievePoll',
+  'listPollResults',
+  'listPollErrors',
   'listSubscriptions',
   'createSubscription',
   'retrieveSubscription',
   'deleteSubscription',
   'listTasks',
   'retrieveTask',
+  'listTaskResults',
   'listResults',
   'retrieveResult',
   'ackResultLegacy',
@@ -186,6 +189,12 @@ describe('openapi/ricloud-v3.yaml', () => {
       }
     };
     walk(spec);
-    expect([...found].sort()).toEqual(['x-divergence', 'x-error-message', 'x-ricloud-await', 'x-schema']);
+    expect([...found].sort()).toEqual([
+      'x-divergence',
+      'x-divergence-id',
+      'x-error-message',
+      'x-ricloud-await',
+      'x-schema',
+    ]);
   });
 });

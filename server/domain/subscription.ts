@@ -5,6 +5,7 @@ import { parseDateTime } from '../runtime/dates.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import type { MockContext } from './context.ts';
 import { ApiError, Errors } from './errors.ts';
+import { applicableWebhookConfig } from './events.ts';
 import {
   assertNever,
   type MachineDefinition,
@@ -138,6 +139,11 @@ export function createSubscription(
     }
     sourceId = source.id;
   }
+  // "valid - ... An organisation must have at least one webhook config in this state in order to be useable"
+  // (https://reincubate.com/support/ricloud/webhook-configs): a subscription's polls are announced by events, so
+  // one is refused while no valid webhook config applies to the key (its own, else the organisation default).
+  // DIVERGENCE(webhook-configs.subscription-error): the page names no error; 409 organisation-unconfigured.
+  if (!applicableWebhookConfig(org, key.id)) throw Errors.webhookUnconfigured();
   const relay = isRelaySourceType(org.sources.get(sourceId)?.type);
   const now = ctx.clock.now();
   const sub: SubscriptionRecord = {
