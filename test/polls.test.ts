@@ -464,3 +464,96 @@ describe('the catalogue in the spec', () => {
     expect(spec.components.schemas.InfoTypeRequest.enum).toEqual(['*', ...INFO_TYPES]);
   });
 });
+
+describe('nested lists at their url', () => {
+  it("answers a poll's results and errors lists at the url they name, paginated, with the nested list's items", async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', {
+      session,
+      payload: { info_types: ['account.info'], data_types: ['callkit.calls'], files: ['no-such-file'] },
+    });
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`)).body;
+    expect(poll.state).toBe('completed');
+    expect(poll.results.url).toBe(`/polls/${poll.id}/results`);
+    expect(poll.errors.url).toBe(`/polls/${poll.id}/errors`);
+
+    const results = await t.get(poll.results.url);
+    expect(results.status).toBe(200);
+    expect(results.body).toEqual({ ...poll.results, total_count: 2 });
+    const page = await t.get(`${poll.results.url}?limit=1`);
+    expect(page.body).toMatchObject({ has_more: true, total_count: 2, url: poll.results.url });
+    expect(page.body.data).toEqual([poll.results.data[0]]);
+    const next = await t.get(`${poll.results.url}?limit=1&after_id=${poll.results.data[0].id}`);
+    expect(next.body.data).toEqual([poll.results.data[1]]);
+
+    const errors = await t.get(poll.errors.url);
+    expect(errors.status).toBe(200);
+    expect(errors.body).toEqual(poll.errors);
+    expect(errors.body.data).toEqual([
+      {
+        id: poll.tasks_failed[0],
+        resource: 'task',
+        task: poll.tasks_failed[0],
+        error: 'file-not-found',
+        message: 'No file no-such-file in the data of this source.',
+      },
+    ]);
+  });
+
+  it("answers a task's results list at the url it names", async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls'] } });
+    await t.advance(60);
+    const task = (await t.get(`/tasks/${p.body.tasks_pending[0]}`)).body;
+    expect(task.results.url).toBe(`/tasks/${task.id}/results`);
+    expect(task.results.total_count).toBe(1);
+    const res = await t.get(task.results.url);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(task.results);
+  });
+
+  it('answers 404 for an unknown poll or task, and 400 for a bad page', async () => {
+    const t = testMock();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const path of [
+      `/polls/${unknown}/results`,
+      `/polls/${unknown}/errors`,
+      `/tasks/${unknown}/results`,
+    ]) {
+      const res = await t.get(path);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toBe('not-found');
+    }
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls'] } });
+    expect((await t.get(`/polls/${p.body.id}/errors?limit=0`)).status).toBe(400);
+    expect((await t.get(`/polls/${p.body.id}/results?after_id=nope`)).status).toBe(400);
+  });
+
+  it('gives every item of every nested list a resource (the official client builds each item by it)', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', {
+      session,
+      payload: { data_types: ['callkit.calls'], files: ['no-such-file'] },
+    });
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`)).body;
+    const events = (await t.get('/events?limit=100')).body.data;
+    const nested: { resource: string; data: { resource?: string }[] }[] = [];
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      if (o['resource'] === 'list') nested.push(o as never);
+      for (const v of Object.values(o)) walk(v);
+    };
+    walk([poll, events, (await t.get('/organisation')).body, (await t.get(`/tasks?poll=${poll.id}`)).body]);
+    const items = nested.flatMap((l) => l.data);
+    expect(items.length).toBeGreaterThan(5);
+    expect(items.filter((i) => typeof i.resource !== 'string')).toEqual([]);
+    expect(poll.errors.data.map((e: { resource: string }) => e.resource)).toEqual(['task']);
+  });
+});
