@@ -9,14 +9,18 @@ import { type Receiver, startReceiver } from './receiver.ts';
  * Requests the receiver got while validating (the `webhook_config.test` event) are cleared.
  * @example const r = await validWebhookConfig(t); await t.post('/subscriptions', {...});
  */
-export async function validWebhookConfig(t: TestMock, token?: string): Promise<Receiver> {
+export async function validWebhookConfig(
+  t: TestMock,
+  token?: string,
+): Promise<{ receiver: Receiver; config: { id: string; url: string; state: string } }> {
   const receiver = await startReceiver(() => 200);
   onTestFinished(() => receiver.close());
   const o = token ? { token } : {};
   const created = await t.post('/configs/webhook', { url: receiver.url }, o);
   expect(created.status).toBe(201);
   await t.advance(1);
-  expect((await t.get(`/configs/webhook/${created.body.id}`, o)).body.state).toBe('valid');
+  const config = (await t.get(`/configs/webhook/${created.body.id}`, o)).body;
+  expect(config.state).toBe('valid');
   receiver.requests.length = 0;
-  return receiver;
+  return { receiver, config };
 }
