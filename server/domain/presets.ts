@@ -2,7 +2,13 @@
 import type { OrganisationPermissions, Scopes } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
-import { type KeyRecord, newOrgState, type OrgState, type StorageConfigRecord } from './store.ts';
+import {
+  type KeyRecord,
+  newOrgState,
+  type OrgState,
+  type StorageConfigRecord,
+  type WebhookConfigRecord,
+} from './store.ts';
 
 export const PRESET_NAMES = ['default', 'getting-started'] as const;
 
@@ -41,8 +47,30 @@ export interface NewOrganisationOptions {
   token?: string;
   /** A storage config url made `valid` and default at once (else the organisation starts `unconfigured`). */
   storageUrl?: string;
+  /** A webhook config url made `valid` and default at once, untested (else the organisation has none). */
+  webhookUrl?: string;
   dateCreated?: string;
   permissionsDateCreated?: string;
+}
+
+/**
+ * Adds a webhook config that is `valid` at once, without its test, and makes it the default when there is none:
+ * for worlds built in-process (provider states, tenants) that need subscriptions, which need a valid webhook config
+ * (https://reincubate.com/support/ricloud/webhook-configs). Events are then delivered to `url` for real.
+ */
+export function addValidWebhookConfig(ctx: MockContext, org: OrgState, url: string): WebhookConfigRecord {
+  const config: WebhookConfigRecord = {
+    id: ctx.ids.next('webhook_config'),
+    resource: 'webhook_config',
+    organisation: String(org.id),
+    url,
+    secret: ctx.ids.secret(),
+    state: 'valid',
+    date_created: toIso(ctx.clock.now()),
+  };
+  org.webhookConfigs.insert(config);
+  org.organisation.webhook_config_default ??= config.id;
+  return config;
 }
 
 /**
@@ -109,6 +137,7 @@ export function createOrganisation(
     org.organisation.storage_config_default = config.id;
     org.organisation.state = 'active';
   }
+  if (options.webhookUrl) addValidWebhookConfig(ctx, org, options.webhookUrl);
   ctx.world.addOrg(org);
   return { org, key };
 }
