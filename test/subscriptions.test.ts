@@ -113,6 +113,25 @@ describe('subscriptions (iCloud)', () => {
     expect((await t.get(`/subscriptions/${id}`)).body.state).toBe('active');
   });
 
+  it('defaults interval to a day and refuses less than an hour with a 400 naming interval, creating nothing', async () => {
+    const t = testMock();
+    await validWebhookConfig(t);
+    const session = await icloudSession(t);
+    const short = await t.post('/subscriptions', {
+      session: session.id,
+      poll_payload: { data_types: ['callkit.calls'] },
+      interval: HOUR - 1,
+    });
+    expect(short.status).toBe(400);
+    expect(Object.keys(short.body.params)).toEqual(['interval']);
+    expect((await t.get('/subscriptions')).body.total_count).toBe(0);
+    const dflt = await t.post('/subscriptions', {
+      session: session.id,
+      poll_payload: { data_types: ['callkit.calls'] },
+    });
+    expect(dflt.body.interval).toBe(86_400);
+  });
+
   it('delete → deleted, no more polls; deleting again changes nothing', async () => {
     const t = testMock();
     await validWebhookConfig(t);

@@ -21,7 +21,10 @@ export const SUBSCRIPTION_POLL_JOB = 'subscription.poll';
 export const SUBSCRIPTION_ALLOW_JOB = 'subscription.allow';
 export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 
-/** Default and minimum interval, seconds (reference §2.11, D). */
+/**
+ * Default and minimum interval, seconds. DIVERGENCE(subscriptions.interval-default-and-minimum): the subscriptions
+ * page calls `interval` optional and gives neither a default nor bounds; a day by default, an hour at least.
+ */
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
 export const MIN_INTERVAL_SECONDS = 3_600;
 
