@@ -59,8 +59,8 @@ export type DeliveryEffect =
 
 /**
  * The delivery state machine, pure: an event is `pending` until an attempt succeeds (`delivered`) or the fourth
- * retry (the fifth attempt) fails (`failed`). Results arriving for a finished event are illegal and change nothing, so no event is
- * delivered twice; only a manual redelivery moves a `failed` event on.
+ * retry (the fifth attempt) fails (`failed`). Results arriving for a finished event are illegal and change nothing,
+ * so no event is delivered twice; only a manual redelivery moves a `failed` event on.
  * @see ../shared/api/docs/events.md
  */
 export function deliveryTransition(

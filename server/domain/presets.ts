@@ -47,15 +47,13 @@ export interface NewOrganisationOptions {
   token?: string;
   /** A storage config url made `valid` and default at once (else the organisation starts `unconfigured`). */
   storageUrl?: string;
-  /** A webhook config url made `valid` and default at once, untested (else the organisation has none). */
-  webhookUrl?: string;
   dateCreated?: string;
   permissionsDateCreated?: string;
 }
 
 /**
  * Adds a webhook config that is `valid` at once, without its test, and makes it the default when there is none:
- * for worlds built in-process (provider states, tenants) that need subscriptions, which need a valid webhook config
+ * for worlds built in-process (provider states) that need subscriptions, which need a valid webhook config
  * (https://reincubate.com/support/ricloud/webhook-configs). Events are then delivered to `url` for real.
  */
 export function addValidWebhookConfig(ctx: MockContext, org: OrgState, url: string): WebhookConfigRecord {
@@ -137,7 +135,6 @@ export function createOrganisation(
     org.organisation.storage_config_default = config.id;
     org.organisation.state = 'active';
   }
-  if (options.webhookUrl) addValidWebhookConfig(ctx, org, options.webhookUrl);
   ctx.world.addOrg(org);
   return { org, key };
 }
