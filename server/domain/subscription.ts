@@ -22,8 +22,9 @@ export const SUBSCRIPTION_ALLOW_JOB = 'subscription.allow';
 export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 
 /**
- * Default and minimum interval, seconds. DIVERGENCE(subscriptions.interval-default-and-minimum): the subscriptions
- * page calls `interval` optional and gives neither a default nor bounds; a day by default, an hour at least.
+ * Default and minimum interval, seconds: "The default interval is now 24 hours for rirelay.source sources, with a
+ * minimum interval of 1 hour" (https://reincubate.com/support/ricloud/changelog/).
+ * DIVERGENCE(subscriptions.interval-default-and-minimum): the mock applies them to every source type.
  */
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
 export const MIN_INTERVAL_SECONDS = 3_600;
