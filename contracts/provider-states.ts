@@ -1,6 +1,6 @@
 // The provider states shipped with the mock: a catalogue of named worlds that a consumer's pact can ask for.
 import type { Mock } from '../server/app.ts';
-import { createOrganisation, PERMISSIVE_SCOPES } from '../server/domain/presets.ts';
+import { addValidWebhookConfig, createOrganisation, PERMISSIVE_SCOPES } from '../server/domain/presets.ts';
 import type { OrgState } from '../server/domain/store.ts';
 import { signWebhook } from './client/signature.ts';
 
@@ -255,7 +255,8 @@ export const PROVIDER_STATES: ProviderStateDefinition[] = [
   {
     name: 'a relay subscription awaiting approval',
     description:
-      'A user, an active rirelay.instance session (pairing code 123456) and a subscription on it, still ' +
+      'A user, an active rirelay.instance session (pairing code 123456), a valid webhook config (subscriptions ' +
+      'need one; it points at a loopback url nobody listens on) and a subscription on the session, still ' +
       'pending because the app user has not allowed it yet.',
     params: [],
     returns: ['subscriptionId', 'sessionId', 'userId', 'sourceId'],
@@ -270,6 +271,7 @@ export const PROVIDER_STATES: ProviderStateDefinition[] = [
         (v) => v.state !== 'pending',
       );
       if (session.state !== 'active') throw new Error(`the relay session ended ${session.state}, not active`);
+      addValidWebhookConfig(s.mock.ctx, s.tenant.org, 'http://127.0.0.1:9/webhooks');
       const subscription = await s.api('POST', '/subscriptions', {
         session: session.id,
         poll_payload: { data_types: ['ios_messages.messages'] },

@@ -251,6 +251,46 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/polls/{id}/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List a poll's results
+     * @description The list a poll's `results` attribute advertises in its `url`: the same items (consumed results included, expired ones left out), newest first, paginated.
+     */
+    get: operations['listPollResults'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/polls/{id}/errors': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List a poll's errors
+     * @description The list a poll's `errors` attribute advertises in its `url`: one item per failed task, oldest first, paginated.
+     */
+    get: operations['listPollErrors'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/subscriptions': {
     parameters: {
       query?: never;
@@ -313,6 +353,26 @@ export interface paths {
     };
     /** Retrieve a task */
     get: operations['retrieveTask'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/tasks/{id}/results': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List a task's results
+     * @description The list a task's `results` attribute advertises in its `url`: the same items, newest first, paginated.
+     */
+    get: operations['listTaskResults'];
     put?: never;
     post?: never;
     delete?: never;
@@ -803,7 +863,11 @@ export interface components {
       date_created: components['schemas']['DateTime'];
       date_expired: components['schemas']['DateTime'] | null;
     };
+    /** @description An error of a failed task. The docs call these "error objects" without listing their attributes; the official client parses every nested list item by its `resource`, and knows no `error` resource, so each item is presented as the failed task (`resource: task`, `id` the task's id, `error` the code, as on the task) with the task id again in `task` and a readable `message`. */
     PollError: {
+      id: components['schemas']['Uuid'];
+      /** @constant */
+      resource: 'task';
       task: components['schemas']['Uuid'];
       error: string;
       message: string;
@@ -2065,6 +2129,82 @@ export interface operations {
       '5XX': components['responses']['ServerError'];
     };
   };
+  listPollResults: {
+    parameters: {
+      query?: {
+        /** @description Page size (1..1000). */
+        limit?: components['parameters']['Limit'];
+        /** @description Start listing after this id (must be in the filtered collection). */
+        after_id?: components['parameters']['AfterId'];
+        /** @description Stop listing at this id (must be in the filtered collection). */
+        before_id?: components['parameters']['BeforeId'];
+      };
+      header?: {
+        /** @description Seconds to hold the response until asynchronous work finishes (max 10; larger values are clamped). Acts on POST /sessions and the config test actions; accepted and ignored elsewhere. */
+        'Ricloud-Await'?: components['parameters']['RicloudAwait'];
+      };
+      path: {
+        /** @description UUID of the resource. */
+        id: components['parameters']['UuidPath'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A list object of Result items. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResultList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      '5XX': components['responses']['ServerError'];
+    };
+  };
+  listPollErrors: {
+    parameters: {
+      query?: {
+        /** @description Page size (1..1000). */
+        limit?: components['parameters']['Limit'];
+        /** @description Start listing after this id (must be in the filtered collection). */
+        after_id?: components['parameters']['AfterId'];
+        /** @description Stop listing at this id (must be in the filtered collection). */
+        before_id?: components['parameters']['BeforeId'];
+      };
+      header?: {
+        /** @description Seconds to hold the response until asynchronous work finishes (max 10; larger values are clamped). Acts on POST /sessions and the config test actions; accepted and ignored elsewhere. */
+        'Ricloud-Await'?: components['parameters']['RicloudAwait'];
+      };
+      path: {
+        /** @description UUID of the resource. */
+        id: components['parameters']['UuidPath'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A list object of PollError items. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['PollErrorList'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      '5XX': components['responses']['ServerError'];
+    };
+  };
   listSubscriptions: {
     parameters: {
       query?: {
@@ -2283,6 +2423,44 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['Task'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      404: components['responses']['NotFound'];
+      429: components['responses']['RateLimited'];
+      '5XX': components['responses']['ServerError'];
+    };
+  };
+  listTaskResults: {
+    parameters: {
+      query?: {
+        /** @description Page size (1..1000). */
+        limit?: components['parameters']['Limit'];
+        /** @description Start listing after this id (must be in the filtered collection). */
+        after_id?: components['parameters']['AfterId'];
+        /** @description Stop listing at this id (must be in the filtered collection). */
+        before_id?: components['parameters']['BeforeId'];
+      };
+      header?: {
+        /** @description Seconds to hold the response until asynchronous work finishes (max 10; larger values are clamped). Acts on POST /sessions and the config test actions; accepted and ignored elsewhere. */
+        'Ricloud-Await'?: components['parameters']['RicloudAwait'];
+      };
+      path: {
+        /** @description UUID of the resource. */
+        id: components['parameters']['UuidPath'];
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description A list object of Result items. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ResultList'];
         };
       };
       400: components['responses']['BadRequest'];

@@ -9,6 +9,7 @@ import { importState, type MockState } from '../server/domain/snapshot.ts';
 import { parseDateInput } from '../server/runtime/dates.ts';
 import { compileSpec } from '../server/spec/compile.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
+import { validWebhookConfig } from './helpers/webhook.ts';
 
 /** Four events: a at 00:00:00Z, b at 00:00:10Z, c and d at 00:00:20Z (2026-01-01, the manual clock's start). */
 async function events() {
@@ -138,6 +139,7 @@ describe('POST /subscriptions date_start and date_end (RFC 3339)', () => {
 
   it('keeps the instant of an offset date-time and answers it in UTC', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const res = await t.post('/subscriptions', {
       session: await session(t),
       poll_payload: { data_types: ['callkit.calls'] },

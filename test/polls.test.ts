@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_TYPES, INFO_TYPES, infoTypesFor } from '../fixtures/index.ts';
 import { createOrganisation, PERMISSIVE_SCOPES } from '../server/domain/presets.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
+import { validWebhookConfig } from './helpers/webhook.ts';
 
 const NO2FA = 'jane+no2fa@example.com';
 
@@ -19,6 +20,31 @@ async function activeSession(t: TestMock, token?: string, identifier = NO2FA) {
   const got = await t.get(`/sessions/${s.body.id}`, o);
   expect(got.body.state).toBe('active');
   return { user: user.body.id as string, session: s.body.id as string, source: s.body.source.id as string };
+}
+
+/**
+ * A Relay session, its first device and an allowed subscription on that device: the only way to poll a Relay
+ * source ("a subscription is required before the API can start retrieving data from a Reincubate Relay source").
+ */
+async function relaySubscription(t: TestMock) {
+  const user = await t.post('/users', { identifier: 'relay-user' });
+  const s = await t.post('/sessions', {
+    source: { user: user.body.id, type: 'rirelay.instance' },
+    payload: { code: 'PAIR-1' },
+  });
+  expect(s.status).toBe(201);
+  await t.advance(10);
+  const instance = (await t.get(`/sources/${s.body.source.id}`)).body;
+  const device = instance.children.data[0];
+  await validWebhookConfig(t);
+  const sub = await t.post('/subscriptions', {
+    session: s.body.id,
+    source: device.id,
+    poll_payload: { data_types: ['callkit.calls'] },
+  });
+  expect(sub.status).toBe(201);
+  expect((await t.post(`/_mock/subscriptions/${sub.body.id}/allow`)).body.state).toBe('active');
+  return { session: s.body.id as string, instance, device, subscription: sub.body.id as string };
 }
 
 function org1(t: TestMock) {
@@ -193,17 +219,10 @@ describe('POST /polls', () => {
 
   it('lists failed tasks in errors: unsupported-type (a type the service lacks), file-not-found', async () => {
     const t = testMock();
-    const user = await t.post('/users', { identifier: 'relay-user' });
-    const s = await t.post('/sessions', {
-      source: { user: user.body.id, type: 'rirelay.instance' },
-      payload: { code: 'PAIR-1' },
-    });
-    await t.advance(10);
-    const child = (await t.get(`/sources/${s.body.source.id}`)).body.children.data[0];
+    const { subscription } = await relaySubscription(t);
     // A relay device has no iCloud backups: account.backups is in the catalogue but not its service's.
     const p = await t.post('/polls', {
-      session: s.body.id,
-      source: Number(child.id),
+      subscription,
       payload: {
         info_types: ['account.backups'],
         data_types: ['callkit.calls'],
@@ -333,20 +352,30 @@ describe('POST /polls', () => {
     expect(org1(t).polls.size).toBe(0);
   });
 
-  it('polls a child source of a Relay session; another source is a 400, an unknown one a 404', async () => {
+  it('refuses a direct poll of a Relay source with a 400 naming subscription, creating nothing', async () => {
     const t = testMock();
-    const user = await t.post('/users', { identifier: 'relay-user' });
-    const s = await t.post('/sessions', {
-      source: { user: user.body.id, type: 'rirelay.instance' },
-      payload: { code: 'PAIR-1' },
-    });
-    expect(s.status).toBe(201);
-    await t.advance(10);
-    const instance = (await t.get(`/sources/${s.body.source.id}`)).body;
-    const child = instance.children.data[0];
+    const { session, instance, device } = await relaySubscription(t);
+    for (const source of [undefined, device.id, Number(instance.id)]) {
+      const res = await t.post('/polls', { session, source, payload: { data_types: ['callkit.calls'] } });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid-parameters');
+      expect(Object.keys(res.body.params)).toEqual(['subscription']);
+    }
+    expect(org1(t).polls.size).toBe(0);
+    expect(
+      org1(t)
+        .tasks.values()
+        .filter((task) => task.poll !== null),
+    ).toEqual([]);
+  });
+
+  it('polls a child source of a Relay session through its subscription; another source is a 400, an unknown one a 404', async () => {
+    const t = testMock();
+    const { session, subscription, device: child } = await relaySubscription(t);
+    const s = { body: { id: session } };
     expect(child.type).toBe('rirelay.source');
     const ok = await t.post('/polls', {
-      session: s.body.id,
+      subscription,
       source: Number(child.id),
       payload: { data_types: ['callkit.calls'] },
     });
@@ -405,6 +434,7 @@ describe('POST /polls with a subscription', () => {
   it('polls through the subscription: its session and source, subscription set, requestor user', async () => {
     const t = testMock();
     const { session, source } = await activeSession(t);
+    await validWebhookConfig(t);
     const sub = await t.post('/subscriptions', { session, poll_payload: { info_types: ['account.info'] } });
     expect(sub.status).toBe(201);
     expect(sub.body.state).toBe('active');
@@ -432,5 +462,98 @@ describe('the catalogue in the spec', () => {
     const spec = JSON.parse(readFileSync(new URL('../openapi/ricloud-v3.json', import.meta.url), 'utf8'));
     expect(spec.components.schemas.DataType.enum).toEqual([...DATA_TYPES]);
     expect(spec.components.schemas.InfoTypeRequest.enum).toEqual(['*', ...INFO_TYPES]);
+  });
+});
+
+describe('nested lists at their url', () => {
+  it("answers a poll's results and errors lists at the url they name, paginated, with the nested list's items", async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', {
+      session,
+      payload: { info_types: ['account.info'], data_types: ['callkit.calls'], files: ['no-such-file'] },
+    });
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`)).body;
+    expect(poll.state).toBe('completed');
+    expect(poll.results.url).toBe(`/polls/${poll.id}/results`);
+    expect(poll.errors.url).toBe(`/polls/${poll.id}/errors`);
+
+    const results = await t.get(poll.results.url);
+    expect(results.status).toBe(200);
+    expect(results.body).toEqual({ ...poll.results, total_count: 2 });
+    const page = await t.get(`${poll.results.url}?limit=1`);
+    expect(page.body).toMatchObject({ has_more: true, total_count: 2, url: poll.results.url });
+    expect(page.body.data).toEqual([poll.results.data[0]]);
+    const next = await t.get(`${poll.results.url}?limit=1&after_id=${poll.results.data[0].id}`);
+    expect(next.body.data).toEqual([poll.results.data[1]]);
+
+    const errors = await t.get(poll.errors.url);
+    expect(errors.status).toBe(200);
+    expect(errors.body).toEqual(poll.errors);
+    expect(errors.body.data).toEqual([
+      {
+        id: poll.tasks_failed[0],
+        resource: 'task',
+        task: poll.tasks_failed[0],
+        error: 'file-not-found',
+        message: 'No file no-such-file in the data of this source.',
+      },
+    ]);
+  });
+
+  it("answers a task's results list at the url it names", async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls'] } });
+    await t.advance(60);
+    const task = (await t.get(`/tasks/${p.body.tasks_pending[0]}`)).body;
+    expect(task.results.url).toBe(`/tasks/${task.id}/results`);
+    expect(task.results.total_count).toBe(1);
+    const res = await t.get(task.results.url);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(task.results);
+  });
+
+  it('answers 404 for an unknown poll or task, and 400 for a bad page', async () => {
+    const t = testMock();
+    const unknown = '00000000-0000-4000-8000-000000000000';
+    for (const path of [
+      `/polls/${unknown}/results`,
+      `/polls/${unknown}/errors`,
+      `/tasks/${unknown}/results`,
+    ]) {
+      const res = await t.get(path);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toBe('not-found');
+    }
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', { session, payload: { data_types: ['callkit.calls'] } });
+    expect((await t.get(`/polls/${p.body.id}/errors?limit=0`)).status).toBe(400);
+    expect((await t.get(`/polls/${p.body.id}/results?after_id=nope`)).status).toBe(400);
+  });
+
+  it('gives every item of every nested list a resource (the official client builds each item by it)', async () => {
+    const t = testMock();
+    const { session } = await activeSession(t);
+    const p = await t.post('/polls', {
+      session,
+      payload: { data_types: ['callkit.calls'], files: ['no-such-file'] },
+    });
+    await t.advance(60);
+    const poll = (await t.get(`/polls/${p.body.id}`)).body;
+    const events = (await t.get('/events?limit=100')).body.data;
+    const nested: { resource: string; data: { resource?: string }[] }[] = [];
+    const walk = (node: unknown): void => {
+      if (node === null || typeof node !== 'object') return;
+      const o = node as Record<string, unknown>;
+      if (o['resource'] === 'list') nested.push(o as never);
+      for (const v of Object.values(o)) walk(v);
+    };
+    walk([poll, events, (await t.get('/organisation')).body, (await t.get(`/tasks?poll=${poll.id}`)).body]);
+    const items = nested.flatMap((l) => l.data);
+    expect(items.length).toBeGreaterThan(5);
+    expect(items.filter((i) => typeof i.resource !== 'string')).toEqual([]);
+    expect(poll.errors.data.map((e: { resource: string }) => e.resource)).toEqual(['task']);
   });
 });

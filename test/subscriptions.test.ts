@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { MockOptions } from '../server/app.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
-import { type Receiver, startReceiver } from './helpers/receiver.ts';
+import { deadUrl, type Receiver, startReceiver } from './helpers/receiver.ts';
+import { validWebhookConfig } from './helpers/webhook.ts';
 
 const receivers: Receiver[] = [];
 afterEach(async () => {
@@ -55,6 +56,7 @@ const autoPolls = async (t: TestMock, sub: string) =>
 describe('subscriptions (iCloud)', () => {
   it('refuses a poll_payload type outside the catalogue with a 400 naming the valid types, creating nothing', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     const res = await t.post('/subscriptions', {
       session: session.id,
@@ -111,8 +113,28 @@ describe('subscriptions (iCloud)', () => {
     expect((await t.get(`/subscriptions/${id}`)).body.state).toBe('active');
   });
 
+  it('defaults interval to a day and refuses less than an hour with a 400 naming interval, creating nothing', async () => {
+    const t = testMock();
+    await validWebhookConfig(t);
+    const session = await icloudSession(t);
+    const short = await t.post('/subscriptions', {
+      session: session.id,
+      poll_payload: { data_types: ['callkit.calls'] },
+      interval: HOUR - 1,
+    });
+    expect(short.status).toBe(400);
+    expect(Object.keys(short.body.params)).toEqual(['interval']);
+    expect((await t.get('/subscriptions')).body.total_count).toBe(0);
+    const dflt = await t.post('/subscriptions', {
+      session: session.id,
+      poll_payload: { data_types: ['callkit.calls'] },
+    });
+    expect(dflt.body.interval).toBe(86_400);
+  });
+
   it('delete → deleted, no more polls; deleting again changes nothing', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     const sub = (await t.post('/subscriptions', { session: session.id, poll_payload: { info_types: ['*'] } }))
       .body;
@@ -137,6 +159,7 @@ describe('subscriptions (iCloud)', () => {
 
   it('polls between date_start and date_end only', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     const start = t.mock.clock.now() + 2 * HOUR * 1000;
     const iso = (ms: number) => new Date(ms).toISOString();
@@ -149,7 +172,7 @@ describe('subscriptions (iCloud)', () => {
         date_end: iso(start + 2.5 * HOUR * 1000),
       })
     ).body;
-    expect(sub.date_start).toBe('2026-01-01T02:00:02.000000Z');
+    expect(sub.date_start).toBe('2026-01-01T02:00:03.000000Z'); // 1 s validating the webhook config, 2 s the session
     await t.advance(2 * HOUR - 1);
     expect(await autoPolls(t, sub.id)).toHaveLength(0);
     await t.advance(1);
@@ -160,6 +183,7 @@ describe('subscriptions (iCloud)', () => {
 
   it('accepts a manual poll against an active subscription (requestor user)', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     const sub = (
       await t.post('/subscriptions', { session: session.id, poll_payload: { data_types: ['callkit.calls'] } })
@@ -182,6 +206,7 @@ describe('subscriptions (iCloud)', () => {
     ['an unknown source', { source: '999' }, 404, 'not-found'],
   ])('rejects %s, creating nothing', async (_name, patch, status, error) => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     const res = await t.post('/subscriptions', {
       session: session.id,
@@ -195,6 +220,7 @@ describe('subscriptions (iCloud)', () => {
 
   it('rejects a session that is not active with a 409', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     await t.del(`/sessions/${session.id}`);
     const res = await t.post('/subscriptions', {
@@ -208,6 +234,7 @@ describe('subscriptions (iCloud)', () => {
 
   it('lists with session, source and state filters; another id is a 404', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const session = await icloudSession(t);
     const a = (
       await t.post('/subscriptions', { session: session.id, poll_payload: { data_types: ['callkit.calls'] } })
@@ -225,9 +252,61 @@ describe('subscriptions (iCloud)', () => {
   });
 });
 
+describe('subscriptions need a valid webhook config', () => {
+  it('answers 409 organisation-unconfigured while no valid webhook config applies, creating nothing; 201 once one is valid', async () => {
+    const t = testMock();
+    const session = await icloudSession(t);
+    const body = { session: session.id, poll_payload: { data_types: ['callkit.calls'] } };
+    const none = await t.post('/subscriptions', body);
+    expect(none.status).toBe(409);
+    expect(none.body.error).toBe('organisation-unconfigured');
+    expect(none.body.message).toContain('webhook config');
+    const invalid = await t.post('/configs/webhook', { url: await deadUrl() });
+    await t.advance(1);
+    expect((await t.get(`/configs/webhook/${invalid.body.id}`)).body.state).toBe('invalid');
+    expect((await t.post('/subscriptions', body)).status).toBe(409);
+    expect((await t.get('/subscriptions')).body.total_count).toBe(0);
+    await validWebhookConfig(t);
+    const created = await t.post('/subscriptions', body);
+    expect(created.status).toBe(201);
+    expect(created.body.state).toBe('active');
+  });
+
+  it("answers 409 when the key's own webhook config is not valid, even with a valid organisation default", async () => {
+    const t = testMock();
+    const session = await icloudSession(t);
+    await validWebhookConfig(t);
+    const invalid = await t.post('/configs/webhook', { url: await deadUrl() });
+    await t.advance(1);
+    const key = (await t.get('/key')).body;
+    expect((await t.post(`/keys/${key.id}`, { webhook_config: invalid.body.id })).status).toBe(200);
+    const res = await t.post('/subscriptions', {
+      session: session.id,
+      poll_payload: { info_types: ['account.info'] },
+    });
+    expect(res.status).toBe(409);
+    expect(res.body.error).toBe('organisation-unconfigured');
+  });
+
+  it('checks the request first: a bad payload is a 400 and an unknown session a 404 even without a webhook config', async () => {
+    const t = testMock();
+    const bad = await t.post('/subscriptions', {
+      session: '00000000-0000-4000-8000-000000000000',
+      poll_payload: { data_types: [] },
+    });
+    expect(bad.status).toBe(400);
+    const unknown = await t.post('/subscriptions', {
+      session: '00000000-0000-4000-8000-000000000000',
+      poll_payload: { data_types: ['callkit.calls'] },
+    });
+    expect(unknown.status).toBe(404);
+  });
+});
+
 describe('subscriptions (Relay)', () => {
   it('stays pending until the app user allows it, then device-pushed polls arrive on the interval', async () => {
     const t = testMock();
+    await validWebhookConfig(t);
     const { session, device } = await relaySession(t);
     const sub = (
       await t.post('/subscriptions', {
@@ -260,6 +339,7 @@ describe('subscriptions (Relay)', () => {
 
   it('is allowed automatically after timings.relayAutoAllowMs', async () => {
     const t = testMock({ timings: { relayAutoAllowMs: 60_000 } });
+    await validWebhookConfig(t);
     const { session, device } = await relaySession(t);
     const sub = (
       await t.post('/subscriptions', {
@@ -276,6 +356,7 @@ describe('subscriptions (Relay)', () => {
 
   it('a deleted pending subscription is never allowed', async () => {
     const t = testMock({ timings: { relayAutoAllowMs: 60_000 } });
+    await validWebhookConfig(t);
     const { session, device } = await relaySession(t);
     const sub = (
       await t.post('/subscriptions', {

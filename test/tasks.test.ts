@@ -99,6 +99,24 @@ describe('tasks', () => {
     expect(res.body.params[field]).toEqual(expect.any(String));
   });
 
+  it('a config test task targets no user, source, session or poll; its type is <resource>.test', async () => {
+    const t = testMock();
+    const config = await t.post('/configs/webhook', { url: 'http://127.0.0.1:9/hooks' });
+    const list = await t.get('/tasks?type=webhook_config.test');
+    expect(list.body.total_count).toBe(1);
+    expect(list.body.data[0]).toMatchObject({
+      resource: 'task',
+      type: 'webhook_config.test',
+      target: config.body.id,
+      user: null,
+      source: null,
+      session: null,
+      poll: null,
+      source_type: null,
+      state: 'pending',
+    });
+  });
+
   it('an unknown or malformed task id is the same 404', async () => {
     const t = testMock();
     for (const id of [UNKNOWN, 'not-a-uuid', '1']) {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createOrganisation } from '../server/domain/presets.ts';
 import { type ApiResponse, type TestMock, testMock } from './helpers/api.ts';
+import { validWebhookConfig } from './helpers/webhook.ts';
 
 const MISSING_SEQ = '999999';
 const MISSING_UUID = '0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f';
@@ -86,7 +87,8 @@ async function populate(t: TestMock, token: string, tag: string): Promise<Record
     await t.post('/permissions', { identifier: tag, scopes: { 'task_type:*': [] } }, as),
     201,
   ).body;
-  const webhook = ok(await t.post('/configs/webhook', { url: 'http://127.0.0.1:9/hooks' }, as), 201).body;
+  // Subscriptions need a valid webhook config.
+  const webhook = (await validWebhookConfig(t, token)).config;
   const subscription = ok(
     await t.post('/subscriptions', { session: session.id, poll_payload: INFO }, as),
     201,

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { deliveryTransition, MAX_RETRIES, RETRY_BACKOFF_MS } from './delivery.ts';
 
 describe('delivery retries', () => {
-  it('schedules retries 1..5 with the documented back-off, then fails', () => {
-    expect(RETRY_BACKOFF_MS).toEqual([60_000, 300_000, 1_800_000, 7_200_000, 14_400_000]);
+  it('schedules retries 1..4 (5 attempts, as the events page says), then fails', () => {
+    expect(RETRY_BACKOFF_MS).toEqual([60_000, 300_000, 1_800_000, 7_200_000]);
     for (let retries = 0; retries < MAX_RETRIES; retries++) {
       expect(deliveryTransition('pending', { type: 'failed', retries })).toEqual({
         state: 'pending',

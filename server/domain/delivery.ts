@@ -17,8 +17,13 @@ import {
 import { presentEvent } from './presenters.ts';
 import type { EventRecord, OrgState, WebhookConfigRecord } from './store.ts';
 
-/** Delay before retry n+1 after a failed attempt n (the mock's schedule for https://reincubate.com/support/ricloud/events: "up to 5 times over the course of a few hours"): 1 min, 5 min, 30 min, 2 h, 4 h. */
-export const RETRY_BACKOFF_MS = [60_000, 300_000, 1_800_000, 7_200_000, 14_400_000] as const;
+/**
+ * Delay before retry n+1 after a failed attempt n: 1 min, 5 min, 30 min, 2 h. "The API will attempt to deliver
+ * events to your webhook receiver up to 5 times over the course of a few hours"
+ * (https://reincubate.com/support/ricloud/events): the first attempt and 4 retries, about 2.6 h in all.
+ * DIVERGENCE(events.retry-backoff): the page gives no schedule; these delays are the mock's.
+ */
+export const RETRY_BACKOFF_MS = [60_000, 300_000, 1_800_000, 7_200_000] as const;
 
 /** Retries after the first attempt; the event is `failed` when the last one fails. */
 export const MAX_RETRIES = RETRY_BACKOFF_MS.length;
@@ -53,9 +58,9 @@ export type DeliveryEffect =
   | { type: 'release-queue' };
 
 /**
- * The delivery state machine, pure: an event is `pending` until an attempt succeeds (`delivered`) or the fifth
- * retry fails (`failed`). Results arriving for a finished event are illegal and change nothing, so no event is
- * delivered twice; only a manual redelivery moves a `failed` event on.
+ * The delivery state machine, pure: an event is `pending` until an attempt succeeds (`delivered`) or the fourth
+ * retry (the fifth attempt) fails (`failed`). Results arriving for a finished event are illegal and change nothing,
+ * so no event is delivered twice; only a manual redelivery moves a `failed` event on.
  * @see https://reincubate.com/support/ricloud/events
  */
 export function deliveryTransition(
@@ -225,7 +230,7 @@ export async function sendEvent(
 // Per-receiver queues: while an event waits for its retries, later events to the same config wait behind it, so a
 // receiver sees events in the order they happened.
 // DIVERGENCE(webhooks.delivery-order): the docs promise no order; the mock guarantees it per webhook config, at the price that a dead
-// receiver holds later events back until the earlier one is delivered or has failed (about 6.6 h of retries). Queues are derived from the events table (pending events with
+// receiver holds later events back until the earlier one is delivered or has failed (about 2.6 h of retries). Queues are derived from the events table (pending events with
 // a target), so a restored snapshot rebuilds them.
 
 /** The organisation's queues, rebuilt from its events on first use (kept on the organisation, never exported). */

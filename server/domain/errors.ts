@@ -84,6 +84,22 @@ export const Errors = {
       'organisation-unconfigured',
       'No valid storage config applies to this key: create one (POST /configs/storage) and wait until it is valid.',
     ),
+  /** POST /subscriptions with no valid webhook config for the key: its data would reach no receiver. */
+  webhookUnconfigured: () =>
+    new ApiError(
+      409,
+      'organisation-unconfigured',
+      'No valid webhook config applies to this key: subscriptions need one (POST /configs/webhook, then wait until it is valid).',
+      { webhook_config: 'none valid' },
+    ),
+  /** POST /polls on a Reincubate Relay source without a subscription. */
+  relaySubscriptionRequired: (source: string) =>
+    new ApiError(
+      400,
+      'invalid-parameters',
+      `Source ${source} is on the Reincubate Relay service, which only retrieves data through a subscription: create one (POST /subscriptions) and poll with {"subscription": <id>}.`,
+      { subscription: 'is required to poll a Reincubate Relay source' },
+    ),
   payloadTooLarge: (limit: number) =>
     new ApiError(413, 'payload-too-large', `The request body is larger than ${limit} bytes.`, { limit }),
   unsupportedMediaType: (contentType: string) =>

@@ -206,6 +206,12 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
   if (!session) throw Errors.notFound('session', sessionId);
   if (session.state !== 'active') throw Errors.invalidState('session', session.id, session.state);
   const source = pollSource(org, session, requestedSource);
+  // "Unlike other services, a subscription is required before the API can start retrieving data from a Reincubate
+  // Relay source" (https://reincubate.com/support/ricloud/reincubate-relay-service).
+  // DIVERGENCE(reincubate-relay-service.direct-poll-error): the page names no error; a 400 naming `subscription`.
+  if (subscriptionId === null && source.type.startsWith('rirelay.')) {
+    throw Errors.relaySubscriptionRequired(source.id);
+  }
   if (!applicableStorageConfig(org, input.key)) throw Errors.organisationUnconfigured();
 
   const items: { kind: Kind; target: string }[] = [];

@@ -2,7 +2,13 @@
 import type { OrganisationPermissions, Scopes } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import type { MockContext } from './context.ts';
-import { type KeyRecord, newOrgState, type OrgState, type StorageConfigRecord } from './store.ts';
+import {
+  type KeyRecord,
+  newOrgState,
+  type OrgState,
+  type StorageConfigRecord,
+  type WebhookConfigRecord,
+} from './store.ts';
 
 export const PRESET_NAMES = ['default', 'getting-started'] as const;
 
@@ -43,6 +49,26 @@ export interface NewOrganisationOptions {
   storageUrl?: string;
   dateCreated?: string;
   permissionsDateCreated?: string;
+}
+
+/**
+ * Adds a webhook config that is `valid` at once, without its test, and makes it the default when there is none:
+ * for worlds built in-process (provider states) that need subscriptions, which need a valid webhook config
+ * (https://reincubate.com/support/ricloud/webhook-configs). Events are then delivered to `url` for real.
+ */
+export function addValidWebhookConfig(ctx: MockContext, org: OrgState, url: string): WebhookConfigRecord {
+  const config: WebhookConfigRecord = {
+    id: ctx.ids.next('webhook_config'),
+    resource: 'webhook_config',
+    organisation: String(org.id),
+    url,
+    secret: ctx.ids.secret(),
+    state: 'valid',
+    date_created: toIso(ctx.clock.now()),
+  };
+  org.webhookConfigs.insert(config);
+  org.organisation.webhook_config_default ??= config.id;
+  return config;
 }
 
 /**

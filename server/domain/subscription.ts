@@ -5,6 +5,7 @@ import { parseDateTime } from '../runtime/dates.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import type { MockContext } from './context.ts';
 import { ApiError, Errors } from './errors.ts';
+import { applicableWebhookConfig } from './events.ts';
 import {
   assertNever,
   type MachineDefinition,
@@ -20,7 +21,11 @@ export const SUBSCRIPTION_POLL_JOB = 'subscription.poll';
 export const SUBSCRIPTION_ALLOW_JOB = 'subscription.allow';
 export const SUBSCRIPTION_KEEPALIVE_JOB = 'subscription.keepalive';
 
-/** Default and minimum interval, seconds (https://reincubate.com/support/ricloud/changelog/: "The default interval is now 24 hours for rirelay.source sources, with a minimum interval of 1 hour"; the mock applies it to every source type). */
+/**
+ * Default and minimum interval, seconds: "The default interval is now 24 hours for rirelay.source sources, with a
+ * minimum interval of 1 hour" (https://reincubate.com/support/ricloud/changelog/).
+ * DIVERGENCE(subscriptions.interval-default-and-minimum): the mock applies them to every source type.
+ */
 export const DEFAULT_INTERVAL_SECONDS = 86_400;
 export const MIN_INTERVAL_SECONDS = 3_600;
 
@@ -138,6 +143,11 @@ export function createSubscription(
     }
     sourceId = source.id;
   }
+  // "valid - ... An organisation must have at least one webhook config in this state in order to be useable"
+  // (https://reincubate.com/support/ricloud/webhook-configs): a subscription's polls are announced by events, so
+  // one is refused while no valid webhook config applies to the key (its own, else the organisation default).
+  // DIVERGENCE(webhook-configs.subscription-error): the page names no error; 409 organisation-unconfigured.
+  if (!applicableWebhookConfig(org, key.id)) throw Errors.webhookUnconfigured();
   const relay = isRelaySourceType(org.sources.get(sourceId)?.type);
   const now = ctx.clock.now();
   const sub: SubscriptionRecord = {

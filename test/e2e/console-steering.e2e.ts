@@ -1,7 +1,8 @@
 // Every steering action of the console, each clicked in real Chromium and checked through the HTTP APIs.
 import { readFileSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { type FileReference, fileReferencesIn } from '../../fixtures/index.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import {
   act,
   type Browser,
@@ -167,6 +168,11 @@ describe('console steering', () => {
     });
     await s.control('POST', '/clock/advance', { seconds: 2 });
     const children = await s.api('GET', `/sources/${session.body.source.id}/children`);
+    // Subscriptions need a valid webhook config: a real receiver that answers 200.
+    const receiver = await startReceiver(() => 200);
+    onTestFinished(() => receiver.close());
+    await s.api('POST', '/configs/webhook', { url: receiver.url });
+    await s.control('POST', '/clock/advance', { seconds: 1 });
     const sub = await s.api('POST', '/subscriptions', {
       session: session.body.id,
       source: children.body.data[0].id,

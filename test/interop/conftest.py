@@ -218,3 +218,39 @@ def wait_until(condition, timeout=15.0, what="condition"):
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for " + what)
         time.sleep(0.02)
+
+
+@pytest.fixture
+def valid_webhook(ricloud):
+    """A webhook config the mock has tested valid: a loopback receiver that answers 200, closed after the test.
+
+    Subscriptions need one ("An organisation must have at least one webhook config in this state in order to be
+    useable", https://reincubate.com/support/ricloud/webhook-configs).
+    """
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        config = ricloud.WebhookConfig.create(url="http://127.0.0.1:%d/webhooks" % server.server_port)
+        task = config.test()["attrs"]  # Ricloud-Await: the answer is the finished test task
+        assert task.state == "succeeded", task
+        config.refresh()
+        assert config.state == "valid", config
+        yield config
+    finally:
+        server.shutdown()
+        thread.join(10)
+        server.server_close()

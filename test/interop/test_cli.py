@@ -106,7 +106,7 @@ def test_config_init_then_view_and_use_the_ini_file(tmp_path):
     assert '"resource": "webhook_config"' in done.stdout
 
 
-def test_rirelay_commands_pair_subscribe_poll_and_find_the_latest_automatic_poll(ricloud, mock):
+def test_rirelay_commands_pair_subscribe_poll_and_find_the_latest_automatic_poll(ricloud, mock, valid_webhook):
     paired = run_cli("rirelay", "session", "create", "778899", "--user-identifier", "relay-cli")
     assert paired.returncode == 0, paired.stdout + paired.stderr
     session_id = first_id(paired.stdout, "Session")

@@ -172,7 +172,7 @@ def test_sources_filters_and_relay_children(ricloud):
     assert {s.id for s in ricloud.Source.list(user=user, parent=instance.id)} == {c.id for c in children}
 
 
-def test_subscriptions_create_list_delete(ricloud):
+def test_subscriptions_create_list_delete(ricloud, valid_webhook):
     _, session = active_session(ricloud)
     sub = ricloud.Subscription.create(session=session, poll_payload={"info_types": ["account.info"]})
     assert isinstance(sub, ricloud.Subscription)

@@ -55,7 +55,7 @@ def test_helpers_download_info_results_read_their_data(ricloud):
         assert helpers.parse_file_ids_from_result_data(result) == []
 
 
-def test_rirelay_sample_flow_pairs_subscribes_and_polls(ricloud):
+def test_rirelay_sample_flow_pairs_subscribes_and_polls(ricloud, valid_webhook):
     from ricloud.samples import helpers
     from ricloud.samples.rirelay import create_session as rirelay_create_session
 

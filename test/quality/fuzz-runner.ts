@@ -254,6 +254,8 @@ export function kindOfList(op: Operation): string {
     subscriptions: 'subscription',
     tasks: 'task',
     results: 'result',
+    // A poll's errors are its failed tasks: their ids are task ids.
+    errors: 'task',
     events: 'event',
     storage: 'storage_config',
     webhook: 'webhook_config',

@@ -4,9 +4,10 @@
  * a per-tenant reset touches that tenant only.
  */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createOrganisation } from '../../server/domain/presets.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
+import { startReceiver } from '../helpers/receiver.ts';
 import { dumpTenant } from './fuzz-runner.ts';
 import { type Operation, specOperations, validArb } from './spec-arbitraries.ts';
 
@@ -49,6 +50,11 @@ async function buildWorld(): Promise<World> {
     'POST /polls',
   );
   await t.advance(120);
+  // Subscriptions need a valid webhook config: a real receiver that answers 200, closed after the file.
+  const receiver = await startReceiver(() => 200);
+  afterAll(() => receiver.close());
+  ok(await t.post('/configs/webhook', { url: receiver.url }), 'POST /configs/webhook (valid)');
+  await t.advance(1);
   const subscription = ok(
     await t.post('/subscriptions', { session: session.id, poll_payload: { data_types: ['callkit.calls'] } }),
     'POST /subscriptions',
@@ -86,7 +92,7 @@ async function buildWorld(): Promise<World> {
   // Every id tenant A can list, for the "lists never leak" check.
   const all = new Set<string>();
   for (const op of LIST_OPS) {
-    const path = op.path.replace('{id}', ids.source as string);
+    const path = op.path.replace('{id}', (op.idKind && ids[op.idKind]) || (ids.source as string));
     const res = await t.get(`${path}?limit=1000${op.id === 'listResults' ? '' : ''}`);
     for (const item of (res.body?.data ?? []) as { id: string }[]) all.add(String(item.id));
   }
@@ -191,7 +197,7 @@ describe('tenant isolation', async () => {
   describe.each(LIST_OPS.map((op) => [`${op.method} ${op.path}`, op] as const))('%s', (_name, op) => {
     it("never lists another tenant's items, whatever the filters", async () => {
       const { t, a, b } = w;
-      const path = op.path.replace('{id}', a.ids.source as string);
+      const path = op.path.replace('{id}', (op.idKind && a.ids[op.idKind]) || (a.ids.source as string));
       const queries = ['limit=1000'];
       for (const p of op.params.filter((p) => p.in === 'query')) {
         const kind = {

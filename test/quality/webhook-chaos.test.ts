@@ -111,8 +111,8 @@ describe('webhook chaos', () => {
         } else {
           expect(e.state, `${id} did not settle`).toBe('failed');
           failed++;
-          expect(e.retries).toBe(5);
-          expect(seen.length, `${id}: ${seen.join(',')}`).toBe(6);
+          expect(e.retries).toBe(4);
+          expect(seen.length, `${id}: ${seen.join(',')}`).toBe(5);
           expect(firstOk).toBe(-1);
         }
       }

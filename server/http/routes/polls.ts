@@ -2,7 +2,7 @@
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { createPoll } from '../../domain/poll.ts';
-import { presentPoll } from '../../domain/presenters.ts';
+import { pollResults, presentPoll, presentPollErrors, presentResult } from '../../domain/presenters.ts';
 import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 const createPollHandler: Handler<'createPoll'> = (c) => {
@@ -45,9 +45,32 @@ const retrievePoll: Handler<'retrievePoll'> = (c) => {
   return c.json(presentPoll(c.get('mock'), org, poll));
 };
 
+/** The list a poll's `results` attribute advertises in its `url` (the official client's List follows it). */
+const listPollResults: Handler<'listPollResults'> = (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const { params, query } = input(c);
+  const poll = org.polls.get(params.id);
+  if (!poll) throw Errors.notFound('poll', params.id);
+  return c.json(
+    paginate(pollResults(org, poll), query, `/polls/${poll.id}/results`, (r) => presentResult(ctx, r)),
+  );
+};
+
+/** The list a poll's `errors` attribute advertises in its `url`. */
+const listPollErrors: Handler<'listPollErrors'> = (c) => {
+  const org = c.get('org');
+  const { params, query } = input(c);
+  const poll = org.polls.get(params.id);
+  if (!poll) throw Errors.notFound('poll', params.id);
+  return c.json(paginate(presentPollErrors(poll), query, `/polls/${poll.id}/errors`, (e) => e));
+};
+
 /** @see https://reincubate.com/support/ricloud/polls/ */
 export const pollsHandlers = {
   createPoll: createPollHandler,
   listPolls,
   retrievePoll,
+  listPollResults,
+  listPollErrors,
 } satisfies RouteHandlers;

@@ -1,7 +1,7 @@
 // /tasks: the units of work behind sessions, polls and config tests (list with filters, retrieve); read-only.
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
-import { presentTask } from '../../domain/presenters.ts';
+import { presentResult, presentTask, taskResults } from '../../domain/presenters.ts';
 import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 const listTasks: Handler<'listTasks'> = (c) => {
@@ -30,5 +30,17 @@ const retrieveTask: Handler<'retrieveTask'> = (c) => {
   return c.json(presentTask(c.get('mock'), org, task));
 };
 
+/** The list a task's `results` attribute advertises in its `url` (the official client's List follows it). */
+const listTaskResults: Handler<'listTaskResults'> = (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const { params, query } = input(c);
+  const task = org.tasks.get(params.id);
+  if (!task) throw Errors.notFound('task', params.id);
+  return c.json(
+    paginate(taskResults(org, task), query, `/tasks/${task.id}/results`, (r) => presentResult(ctx, r)),
+  );
+};
+
 /** @see https://reincubate.com/support/ricloud/tasks */
-export const tasksHandlers = { listTasks, retrieveTask } satisfies RouteHandlers;
+export const tasksHandlers = { listTasks, retrieveTask, listTaskResults } satisfies RouteHandlers;
