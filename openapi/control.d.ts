@@ -404,7 +404,7 @@ export interface paths {
     /** The Ricloud-Signature scheme and a TypeScript snippet that verifies it */
     get: operations['describeWebhookSignature'];
     put?: never;
-    /** Checks a Ricloud-Signature header against a raw body and secret, at the mock clock's time */
+    /** Checks a Ricloud-Signature header against a raw body and secret, at wall time (the signature t is wall time in every clock mode) */
     post: operations['verifyWebhookSignature'];
     delete?: never;
     options?: never;
@@ -619,7 +619,7 @@ export interface components {
       duration_ms: number;
       /** @description When it was sent, on the mock clock. */
       date: string;
-      /** @description The Ricloud-Signature header that was sent. */
+      /** @description The Ricloud-Signature header that was sent (its `t` is wall time in every clock mode; `date` is mock time). */
       signature?: string;
     };
     Error: {

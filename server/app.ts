@@ -30,6 +30,7 @@ import { type Clock, type ClockOptions, createClock, realTimer, type Timer } fro
 import { IdSource } from './runtime/ids.ts';
 import { assertInstalled, S3_FEATURE, S3_SDK } from './runtime/optional-deps.ts';
 import { type AdvanceReport, Scheduler } from './runtime/scheduler.ts';
+import { systemWallNow } from './runtime/signature.ts';
 import { compileSpec } from './spec/compile.ts';
 
 /** Options of `createMock` / `createApp`; every field has a default. */
@@ -40,6 +41,11 @@ export interface MockOptions {
   clock?: Clock | ClockOptions | undefined;
   /** Wakes the scheduler in real/scaled mode (default: setTimeout). */
   timer?: Timer | undefined;
+  /**
+   * Wall time, ms since the epoch (default `Date.now`): the `t` of every Ricloud-Signature and the time
+   * `POST /_mock/webhooks/verify` checks it against, in every clock mode, as a receiver compares it with its own clock.
+   */
+  wallNow?: (() => number) | undefined;
   /** `default` or `getting-started`. */
   preset?: string | undefined;
   /** Fixed token for the preset's key. */
@@ -112,6 +118,7 @@ export function createMock(options: MockOptions = {}): Mock {
     deliveries: new DeliveryLog(resolved.deliveryLogSize),
     lifecycle: new Lifecycle(),
     clock,
+    wallNow: options.wallNow ?? systemWallNow,
     scheduler,
     ids: new IdSource(resolved.seed),
     spec: compileSpec(),

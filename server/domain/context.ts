@@ -70,6 +70,8 @@ export interface MockContext {
   deliveries: DeliveryLog;
   lifecycle: Lifecycle;
   clock: Clock;
+  /** Wall time, ms since the epoch: signature timestamps only (receivers compare them with their own clock). */
+  wallNow: () => number;
   scheduler: Scheduler;
   ids: IdSource;
   spec: CompiledSpec;

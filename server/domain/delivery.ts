@@ -148,6 +148,12 @@ function describeFetchError(err: unknown): string {
 /**
  * POSTs a signed body once. Never throws: a refusal, reset or timeout is a failed result. The timeout is wall time
  * because a real socket is waiting (`timings.webhookTimeoutMs`).
+ *
+ * The signature's `t` is wall time in every clock mode, as the API's own clock is (ricloud-py signs and checks with
+ * `int(time.time())`): a receiver compares it with its clock and a 600 s limit, and a manual clock sitting at
+ * 2026-01-01 would make every delivery stale. The body's dates stay on the mock clock (and deterministic); only the
+ * header carries wall time. Stripe's test clocks do the same.
+ * @see https://reincubate.com/support/ricloud/webhook-configuration
  */
 export async function sendSigned(
   ctx: MockContext,
@@ -155,7 +161,7 @@ export async function sendSigned(
   secret: string,
   body: string,
 ): Promise<SendResult> {
-  const t = Math.floor(ctx.clock.now() / 1000);
+  const t = Math.floor(ctx.wallNow() / 1000);
   const started = performance.now(); // allow-ambient: network timing (duration_ms in the delivery log)
   const signature = signPayload(secret, body, t);
   try {
