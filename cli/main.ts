@@ -13,6 +13,7 @@ import { exportState, importState, type MockState } from '../server/domain/snaps
 import { CliError, EXIT, listenError, reportCliError } from '../server/runtime/cli-errors.ts';
 import type { ClockMode } from '../server/runtime/clock.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
+import { claimDataDir } from './data-dir.ts';
 
 interface ServeFlags {
   port: string;
@@ -101,7 +102,15 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   }
   const stateFile = flags.stateFile ?? config.stateFile;
   const logger = makeLogger(flags.logLevel, flags.logFormat);
-  const dataDir = resolve(flags.dataDir);
+  // Two mocks in the same folder never share a data dir: a later one takes <data dir>/instances/<n> (data-dir.ts).
+  let data: ReturnType<typeof claimDataDir>;
+  try {
+    data = claimDataDir(flags.dataDir);
+  } catch (err) {
+    throw new CliError(`--data-dir: ${(err as Error).message}`, EXIT.config);
+  }
+  process.once('exit', () => data.release());
+  const dataDir = data.dir;
   const mock = createMock({
     seed: flags.seed,
     // An empty --token or RICLOUD_MOCK_TOKEN='' means "not set": never a key with an empty token.
@@ -190,7 +199,7 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   if (flags.logFormat === 'json') {
     // The machine-readable ready line: printed whatever the log level, one JSON object on one line.
     process.stdout.write(
-      `${JSON.stringify({ event: 'listening', url, token: mock.token, control: `${url}/_mock`, health: `${url}/_mock/health` })}\n`,
+      `${JSON.stringify({ event: 'listening', url, token: mock.token, control: `${url}/_mock`, health: `${url}/_mock/health`, data: dataDir })}\n`,
     );
   } else {
     process.stdout.write(
@@ -201,6 +210,11 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
         `  control: ${url}/_mock${control.token ? '   (control token required)' : '   (loopback only)'}`,
         `  health:  ${url}/_mock/health`,
         `  console: ${url}/_mock/ui${control.token ? '?token=<control token>' : ''}`,
+        ...(dataDir !== data.requested
+          ? [
+              `  data:    ${dataDir} (${data.requested} is in use by another mock${data.heldBy ? `, pid ${data.heldBy}` : ''})`,
+            ]
+          : []),
         ...(configFile ? [`  config:  ${configFile}`] : []),
         ...(stateFile ? [`  state:   ${resolve(stateFile)} (loaded at start, saved on shutdown)`] : []),
         ...(control.rateLimit?.enabled
