@@ -6,12 +6,12 @@ import { join, resolve } from 'node:path';
 export const LOCK_FILE = 'instance.lock';
 
 /** Where a mock that finds its data dir taken goes instead: `<data dir>/instances/<n>`, n = 2, 3, ... */
-export const INSTANCES_DIR = 'instances';
+const INSTANCES_DIR = 'instances';
 
 /** The largest n tried under `instances/` (more mocks than this in one folder is a mistake, said as such). */
 const MAX_INSTANCES = 64;
 
-export interface ClaimedDataDir {
+interface ClaimedDataDir {
   /** The folder this process uses (its `storage/` holds the local:// results). */
   dir: string;
   /** The folder asked for (--data-dir, default `.ricloud-mock`). */
