@@ -4,7 +4,7 @@ import { toIso } from '../runtime/clock.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
 import { eventUrl, postOnce } from '../runtime/webhook-transport.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import type { DeliveryAttempt, DeliveryLog } from './delivery-log.ts';
 import {
   assertNever,
@@ -208,7 +208,7 @@ export async function sendEvent(
   attempt: number,
 ): Promise<{ result: SendResult; entry: DeliveryAttempt }> {
   const url = eventUrl(config.url, event.id);
-  const date = toIso(ctx.clock.now());
+  const date = toIso(nowOf(ctx, org));
   const result = await sendSigned(ctx, url, config.secret, eventBody(ctx, event));
   const entry = deliveryLog(ctx).add({
     event: event.id,
@@ -295,7 +295,7 @@ export function applyDelivery(ctx: MockContext, org: OrgState, event: EventRecor
   for (const effect of t.effects) {
     switch (effect.type) {
       case 'mark-delivered':
-        event.date_delivered = toIso(ctx.clock.now());
+        event.date_delivered = toIso(nowOf(ctx, org));
         break;
       case 'schedule-retry':
         scheduleAttempt(ctx, org, event.id, effect.retry, effect.delayMs);

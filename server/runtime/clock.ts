@@ -112,3 +112,14 @@ export const realTimer: Timer = {
     return () => clearTimeout(handle);
   },
 };
+
+/**
+ * A ref'd real timer: it keeps the process alive until it fires or is cancelled. Only for a response the mock is
+ * holding (Ricloud-Await), so that a plain script with an in-process mock waits for its answer.
+ */
+export const keepAliveTimer: Timer = {
+  after(wallMs, fn) {
+    const handle = setTimeout(fn, Math.min(Math.max(0, wallMs), 2_147_000_000));
+    return () => clearTimeout(handle);
+  },
+};
