@@ -128,9 +128,14 @@ def test_a_manual_clock_mock_delivers_to_the_clients_receiver_with_its_default_a
     from ricloud import conf
     from ricloud.signing import Signature
 
-    # The client reads ricloud.url and ricloud.token on every request: point it at the manual-clock mock.
+    # The client reads ricloud.url and ricloud.token on every request: point it at the manual-clock mock. Its await
+    # setting (RICLOUD_AWAIT_FOR, read once at import) is 0 here, as for any manual-clock mock: a held Ricloud-Await
+    # would wait for an advance that this single-threaded test makes only after the answer.
+    from ricloud.resources.abase import ABResource
+
     monkeypatch.setattr(ricloud, "url", manual_mock.url)
     monkeypatch.setattr(ricloud, "token", manual_mock.token)
+    monkeypatch.setattr(ABResource.request_handler, "await_for", None)
     manual_mock.reset()
     assert manual_mock.control("GET", "/clock")["mode"] == "manual"
 
