@@ -351,3 +351,21 @@ describe('snapshots and determinism with tenant clocks', () => {
     expect(clock).toMatchObject({ own_clock: true, now: START });
   });
 });
+
+describe('clock start (library option)', () => {
+  it('createMock({ clock: { start } }) takes an RFC 3339 start, used by the main clock and new tenants', async () => {
+    const t = testMock({ clock: { mode: 'manual', start: '2030-01-02T03:04:05Z' } });
+    expect((await t.get('/_mock/clock')).body.now).toBe('2030-01-02T03:04:05.000000Z');
+    const one = await tenant(t, 'one');
+    expect((await t.get(`/_mock/clock?organisation=${one.id}`)).body.now).toBe('2030-01-02T03:04:05.000000Z');
+    expect((await t.get('/organisation', { token: one.token })).body.date_created).toBe(
+      '2030-01-02T03:04:05.000000Z',
+    );
+  });
+
+  it('an invalid start is a RangeError naming the value', () => {
+    expect(() => createMock({ clock: { mode: 'manual', start: '2030-13-01T00:00:00Z' } })).toThrow(
+      /clock start "2030-13-01T00:00:00Z" is not an RFC 3339 date-time/,
+    );
+  });
+});
