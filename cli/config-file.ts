@@ -10,6 +10,7 @@ import { DEFAULT_TIMINGS } from '../server/domain/context.ts';
 import { PRESET_NAMES } from '../server/domain/presets.ts';
 import { CliError, EXIT } from '../server/runtime/cli-errors.ts';
 import type { ClockMode } from '../server/runtime/clock.ts';
+import { parseDateTime } from '../server/runtime/dates.ts';
 import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
 
 /** The config file's shape; every field is optional and flags given on the command line win. */
@@ -18,6 +19,8 @@ export interface ConfigFile {
   preset?: string;
   token?: string;
   clock?: ClockMode;
+  /** Start of the manual or scaled clock, RFC 3339 (`--clock-start`). */
+  clockStart?: string;
   timeScale?: number;
   /** Mock-clock durations (MockOptions.timings), milliseconds. */
   timings?: Partial<Timings>;
@@ -39,6 +42,7 @@ const KNOWN = new Set([
   'preset',
   'token',
   'clock',
+  'clockStart',
   'timeScale',
   'timings',
   'tenants',
@@ -78,6 +82,9 @@ export function validateConfig(file: string, value: unknown): ConfigFile {
   }
   if (cfg.clock !== undefined && !['real', 'scaled', 'manual'].includes(cfg.clock as string)) {
     problems.push('clock must be real, scaled or manual');
+  }
+  if (cfg.clockStart !== undefined && parseDateTime(String(cfg.clockStart)) === undefined) {
+    problems.push('clockStart must be an RFC 3339 date-time string (e.g. 2026-01-01T00:00:00Z)');
   }
   if (cfg.timeScale !== undefined && !(typeof cfg.timeScale === 'number' && cfg.timeScale > 0)) {
     problems.push('timeScale must be a number > 0');

@@ -12,7 +12,9 @@ import { PRESET_NAMES } from '../server/domain/presets.ts';
 import { exportState, importState, type MockState } from '../server/domain/snapshot.ts';
 import { CliError, EXIT, listenError, reportCliError } from '../server/runtime/cli-errors.ts';
 import type { ClockMode } from '../server/runtime/clock.ts';
+import { parseDateTime } from '../server/runtime/dates.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
+import { claimDataDir } from './data-dir.ts';
 
 interface ServeFlags {
   port: string;
@@ -24,6 +26,7 @@ interface ServeFlags {
   logFormat: 'text' | 'json';
   readyFile?: string;
   clock: ClockMode;
+  clockStart?: string;
   timeScale: string;
   dataDir: string;
   s3Endpoint?: string;
@@ -82,6 +85,19 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   if (!(Number.isFinite(scale) && scale > 0)) {
     throw new CliError(`invalid --time-scale ${JSON.stringify(flags.timeScale)}: expected a number above 0`);
   }
+  const clockStart = flags.clockStart ?? config.clockStart;
+  let start: number | undefined;
+  if (clockStart !== undefined) {
+    start = parseDateTime(clockStart);
+    if (start === undefined) {
+      throw new CliError(
+        `invalid --clock-start ${JSON.stringify(clockStart)}: expected an RFC 3339 date-time such as 2026-01-01T00:00:00Z`,
+      );
+    }
+    if (flags.clock === 'real') {
+      throw new CliError('--clock-start needs --clock manual or scaled (a real clock follows wall time)');
+    }
+  }
   const control = controlOptionsOf(config);
   if (flags.controlToken) control.token = flags.controlToken;
   if (flags.journalSize !== undefined || flags.journalBodies) {
@@ -101,13 +117,21 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   }
   const stateFile = flags.stateFile ?? config.stateFile;
   const logger = makeLogger(flags.logLevel, flags.logFormat);
-  const dataDir = resolve(flags.dataDir);
+  // Two mocks in the same folder never share a data dir: a later one takes <data dir>/instances/<n> (data-dir.ts).
+  let data: ReturnType<typeof claimDataDir>;
+  try {
+    data = claimDataDir(flags.dataDir);
+  } catch (err) {
+    throw new CliError(`--data-dir: ${(err as Error).message}`, EXIT.config);
+  }
+  process.once('exit', () => data.release());
+  const dataDir = data.dir;
   const mock = createMock({
     seed: flags.seed,
     // An empty --token or RICLOUD_MOCK_TOKEN='' means "not set": never a key with an empty token.
     token: flags.token || undefined,
     preset: flags.preset,
-    clock: { mode: flags.clock, scale },
+    clock: { mode: flags.clock, scale, start },
     timings: config.timings,
     control,
     storageUrl: `local://${resolve(dataDir, 'storage')}`,
@@ -190,17 +214,22 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   if (flags.logFormat === 'json') {
     // The machine-readable ready line: printed whatever the log level, one JSON object on one line.
     process.stdout.write(
-      `${JSON.stringify({ event: 'listening', url, token: mock.token, control: `${url}/_mock`, health: `${url}/_mock/health` })}\n`,
+      `${JSON.stringify({ event: 'listening', url, token: mock.token, control: `${url}/_mock`, health: `${url}/_mock/health`, data: dataDir })}\n`,
     );
   } else {
     process.stdout.write(
       [
         `ricloud-mock listening on ${url}`,
         `  token:   ${mock.token}`,
-        `  preset:  ${flags.preset}   seed: ${flags.seed}   clock: ${flags.clock}${flags.clock === 'scaled' ? ` ×${flags.timeScale}` : ''}`,
+        `  preset:  ${flags.preset}   seed: ${flags.seed}   clock: ${flags.clock}${flags.clock === 'scaled' ? ` ×${flags.timeScale}` : ''}${clockStart === undefined ? '' : ` from ${clockStart}`}`,
         `  control: ${url}/_mock${control.token ? '   (control token required)' : '   (loopback only)'}`,
         `  health:  ${url}/_mock/health`,
         `  console: ${url}/_mock/ui${control.token ? '?token=<control token>' : ''}`,
+        ...(dataDir !== data.requested
+          ? [
+              `  data:    ${dataDir} (${data.requested} is in use by another mock${data.heldBy ? `, pid ${data.heldBy}` : ''})`,
+            ]
+          : []),
         ...(configFile ? [`  config:  ${configFile}`] : []),
         ...(stateFile ? [`  state:   ${resolve(stateFile)} (loaded at start, saved on shutdown)`] : []),
         ...(control.rateLimit?.enabled
@@ -345,6 +374,12 @@ export function buildProgram(): Command {
         .choices(['real', 'scaled', 'manual'])
         .env('RICLOUD_MOCK_CLOCK')
         .default('real'),
+    )
+    .addOption(
+      new Option(
+        '--clock-start <datetime>',
+        'start of the manual or scaled clock, RFC 3339 (default: 2026-01-01T00:00:00Z manual, wall time scaled)',
+      ).env('RICLOUD_MOCK_CLOCK_START'),
     )
     .addOption(
       new Option('--time-scale <factor>', 'mock seconds per wall second with --clock scaled')

@@ -93,7 +93,7 @@ describe('provider states', () => {
   });
 
   it('signs webhook messages with the webhook config secret', async () => {
-    const { mock, world: w } = world();
+    const { world: w } = world();
     await w.setup('a completed poll {pollId} with results for {dataTypes}', {});
     const { secret } = await w.setup('a webhook config {webhookConfigId}', {});
     const message = await w.webhookMessage('a poll.completed webhook');
@@ -102,11 +102,8 @@ describe('provider states', () => {
       String(secret),
       message.metadata['Ricloud-Signature'],
       JSON.stringify(message.body),
-      {
-        nowSeconds: Math.floor(mock.clock.now() / 1000),
-      },
     );
-    expect(check.ok).toBe(true);
+    expect(check.ok).toBe(true); // against this machine's clock: the t is wall time, as the mock's deliveries
   });
 
   it('refuses a message description that names no event type', async () => {

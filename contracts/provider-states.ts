@@ -451,7 +451,8 @@ export class ProviderWorld {
       throw new Error(`no ${m[1]}.${m[2]} event in this interaction's organisation; check its states`);
     const secret = typeof tenant.values.secret === 'string' ? tenant.values.secret : 'pact-webhook-secret';
     const raw = JSON.stringify(event);
-    const t = Math.floor(this.mock.clock.now() / 1000);
+    // Wall time, as the mock signs its deliveries in every clock mode (server/domain/delivery.ts sendSigned).
+    const t = Math.floor(this.mock.ctx.wallNow() / 1000);
     return {
       body: event,
       metadata: { 'Ricloud-Signature': signWebhook(secret, raw, t), contentType: 'application/json' },

@@ -31,7 +31,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** The mock clock and the scheduler's queue */
+    /**
+     * The mock clock and the scheduler's queue, or one tenant's clock and queue
+     * @description Each tenant created by `POST /_mock/organisations` has its own clock (mode, time) and job queue; the preset's organisations and global jobs follow the main clock. Without `organisation`: the main clock, its queue and a list of every organisation's clock (`tenants`). With `organisation`: that organisation's clock (the main one when it has none of its own, `own_clock: false`) and its pending jobs (the first 100).
+     */
     get: operations['getClock'];
     put?: never;
     post?: never;
@@ -50,7 +53,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Moves mock time forward, running every job due on the way */
+    /**
+     * Moves mock time forward, running every job due on the way
+     * @description `seconds`: moves the clock forward by that much and runs every job due on the way, each at its due time. `until_idle: true`: jumps to each next due job and runs it until the queue is empty, at most `max_seconds` of mock time (default 30 days) and 10,000 jobs; recurring work (a subscription's polls) never idles, so it stops at the bound with `idle: false` (the clock at the bound). With `organisation`: only that organisation's clock moves and only its jobs run (an organisation without its own clock, the preset's, shares the main clock with global jobs). Without: every clock moves, each by the same `seconds` (each queue run to idle with `until_idle`); the report's `now` and `from` are then the main clock's. Advances of one clock are serialized (an advance of every clock waits for, and holds, every clock): the answer comes once every job due in its window, background work (webhook deliveries, uploads) included, has run.
+     */
     post: operations['advanceClock'];
     delete?: never;
     options?: never;
@@ -404,7 +410,7 @@ export interface paths {
     /** The Ricloud-Signature scheme and a TypeScript snippet that verifies it */
     get: operations['describeWebhookSignature'];
     put?: never;
-    /** Checks a Ricloud-Signature header against a raw body and secret, at the mock clock's time */
+    /** Checks a Ricloud-Signature header against a raw body and secret, at wall time (the signature t is wall time in every clock mode) */
     post: operations['verifyWebhookSignature'];
     delete?: never;
     options?: never;
@@ -619,7 +625,7 @@ export interface components {
       duration_ms: number;
       /** @description When it was sent, on the mock clock. */
       date: string;
-      /** @description The Ricloud-Signature header that was sent. */
+      /** @description The Ricloud-Signature header that was sent (its `t` is wall time in every clock mode; `date` is mock time). */
       signature?: string;
     };
     Error: {
@@ -627,15 +633,45 @@ export interface components {
       message: string;
       params: Record<string, never>;
     };
+    /** @description An organisation id, as the API shows it (`"2"`) or as a JSON integer. */
+    OrganisationRef: number | string;
     ClockInfo: {
+      /** @description The organisation asked for, or null for the main clock. */
+      organisation: number | null;
+      /** @description With `organisation`, whether it has a clock of its own (tenants do; the preset's do not). */
+      own_clock?: boolean;
       now: string;
       /** @enum {string} */
       mode: 'real' | 'scaled' | 'manual';
       scale: number;
+      /** @description Jobs in this clock's queue (with `organisation`, that organisation's jobs). */
       pending_jobs: number;
       next_due: string | null;
+      /** @description Requests held by Ricloud-Await on this clock. */
+      awaiting: number;
+      /** @description With `organisation`, its pending jobs, soonest first (the first 100). */
+      jobs?: {
+        id: number;
+        kind: string;
+        due: string;
+        organisation: number | null;
+      }[];
+      /** @description Without `organisation`, every organisation's clock. */
+      tenants?: {
+        organisation: number;
+        own_clock: boolean;
+        /** @enum {string} */
+        mode: 'real' | 'scaled' | 'manual';
+        now: string;
+        pending: number;
+        awaiting: number;
+      }[];
     };
     AdvanceReport: {
+      /** @description The organisation whose clock moved, or null when every clock moved. */
+      organisation: number | null;
+      /** @description Whether the advanced queue(s) had nothing pending at the end (false when `until_idle` stopped at its bound). */
+      idle: boolean;
       now: string;
       from: string;
       ran: {
@@ -672,6 +708,18 @@ export interface components {
       storage?: boolean | string;
       /** @description Fixed token for the key (default drawn from the seed). */
       token?: string;
+      /** @description The tenant's own clock. Default: the server's mode and scale, starting as the server's clock does (manual and scaled: the configured start, `--clock-start`, else 2026-01-01T00:00:00Z for manual; real: wall time). */
+      clock?: {
+        /** @enum {string} */
+        mode?: 'real' | 'scaled' | 'manual';
+        /**
+         * Format: date-time
+         * @description Start time, RFC 3339 (manual and scaled; a real clock starts at wall time).
+         */
+        start?: string;
+        /** @description Mock seconds per wall second (scaled). */
+        scale?: number;
+      };
     };
     Tenant: {
       /** @description The organisation as `GET /organisation` presents it. */
@@ -841,6 +889,23 @@ export interface components {
           args: Record<string, never>;
         }[];
       };
+      /** @description Each tenant's own clock and job queue (the main clock is `clock` and `scheduler`). Mode, time (`ms`), scale, the time it was created at (`created_ms`: what a tenant reset returns to) and its jobs. */
+      tenant_clocks?: {
+        organisation: number;
+        /** @enum {string} */
+        mode: 'real' | 'scaled' | 'manual';
+        scale: number;
+        now?: string;
+        ms: number;
+        created_ms: number;
+        jobs: {
+          id: number;
+          due: number;
+          kind: string;
+          org: number | null;
+          args: Record<string, never>;
+        }[];
+      }[];
       organisations: components['schemas']['OrgSnapshot'][];
       /** @description Each tenant's state at creation (what a tenant reset returns to). */
       creation?: components['schemas']['OrgSnapshot'][];
@@ -980,7 +1045,10 @@ export interface operations {
   };
   getClock: {
     parameters: {
-      query?: never;
+      query?: {
+        /** @description An organisation id (as the API shows it); unknown ids are a 404. */
+        organisation?: number;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -996,8 +1064,10 @@ export interface operations {
           'application/json': components['schemas']['ClockInfo'];
         };
       };
+      400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   advanceClock: {
@@ -1010,8 +1080,13 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          seconds: number;
-        };
+          seconds?: number;
+          /** @constant */
+          until_idle?: true;
+          /** @description With `until_idle`, the longest mock time it may move (default 2592000, 30 days). */
+          max_seconds?: number;
+          organisation?: components['schemas']['OrganisationRef'];
+        } & (unknown | unknown);
       };
     };
     responses: {
@@ -1027,6 +1102,7 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      404: components['responses']['NotFound'];
     };
   };
   resetMock: {

@@ -1,5 +1,5 @@
-// Sums the JSON reports of every vitest run and the JUnit XML reports (pytest --junitxml: the interop suite) in a
-// folder and prints one closing line: 'tests: N passed, N failed'.
+// Sums the JSON reports of every vitest run and the JUnit XML reports (pytest --junitxml: the interop and the
+// parallel suites) in a folder and prints one closing line: 'tests: N passed, N failed'.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 

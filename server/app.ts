@@ -29,7 +29,9 @@ import { signedUrlRoutes } from './http/routes/results.ts';
 import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './runtime/clock.ts';
 import { IdSource } from './runtime/ids.ts';
 import { assertInstalled, S3_FEATURE, S3_SDK } from './runtime/optional-deps.ts';
-import { type AdvanceReport, Scheduler } from './runtime/scheduler.ts';
+import type { AdvanceReport } from './runtime/scheduler.ts';
+import { systemWallNow } from './runtime/signature.ts';
+import { Timelines } from './runtime/timelines.ts';
 import { compileSpec } from './spec/compile.ts';
 
 /** Options of `createMock` / `createApp`; every field has a default. */
@@ -40,6 +42,11 @@ export interface MockOptions {
   clock?: Clock | ClockOptions | undefined;
   /** Wakes the scheduler in real/scaled mode (default: setTimeout). */
   timer?: Timer | undefined;
+  /**
+   * Wall time, ms since the epoch (default `Date.now`): the `t` of every Ricloud-Signature and the time
+   * `POST /_mock/webhooks/verify` checks it against, in every clock mode, as a receiver compares it with its own clock.
+   */
+  wallNow?: (() => number) | undefined;
   /** `default` or `getting-started`. */
   preset?: string | undefined;
   /** Fixed token for the preset's key. */
@@ -64,8 +71,11 @@ export interface MockOptions {
 export interface Mock extends ControlHost {
   app: Hono;
   clock: Clock;
-  /** Moves the mock's time forward, running everything due on the way. */
-  advance(seconds: number): Promise<AdvanceReport>;
+  /**
+   * Moves mock time forward, running everything due on the way: every clock (the main one and each tenant's) by
+   * `seconds`, or only `organisation`'s clock when given.
+   */
+  advance(seconds: number, organisation?: number): Promise<AdvanceReport>;
   /** Back to the preset and seed: an empty world, the same ids again, then every hook given to `onReset`. */
   reset(): void;
   /** Stops timers. */
@@ -101,9 +111,13 @@ export function createMock(options: MockOptions = {}): Mock {
   const resolved = resolveOptions(options);
   // The AWS SDK is an optional peer, loaded on the first S3 call: asking for an endpoint without it fails here.
   if (resolved.s3Endpoint) assertInstalled(S3_SDK, S3_FEATURE);
-  const clock = isClock(options.clock) ? options.clock : createClock({ mode: 'manual', ...options.clock });
+  const clockOptions: ClockOptions = isClock(options.clock)
+    ? { mode: options.clock.mode, scale: options.clock.scale }
+    : { mode: 'manual', ...options.clock };
+  const clock = isClock(options.clock) ? options.clock : createClock(clockOptions);
   const logger = options.logger ?? pino({ level: 'silent' });
-  const scheduler = new Scheduler(clock, options.timer ?? realTimer, (err, job) =>
+  // The main clock (global jobs, the preset's organisations) and, as tenants are created, one clock per tenant.
+  const scheduler = new Timelines(clock, clockOptions, options.timer ?? realTimer, (err, job) =>
     logger.error({ err, job: { id: job.id, kind: job.kind } }, 'job failed'),
   );
   const ctx: MockContext = {
@@ -112,6 +126,7 @@ export function createMock(options: MockOptions = {}): Mock {
     deliveries: new DeliveryLog(resolved.deliveryLogSize),
     lifecycle: new Lifecycle(),
     clock,
+    wallNow: options.wallNow ?? systemWallNow,
     scheduler,
     ids: new IdSource(resolved.seed),
     spec: compileSpec(),
@@ -124,8 +139,7 @@ export function createMock(options: MockOptions = {}): Mock {
   // plane's state, then its start-up tenants and named scenarios).
   ctx.lifecycle.onReset(() => {
     // Job ids restart too, so that a reset state is byte-identical to a fresh one.
-    scheduler.restore({ seq: 0, jobs: [] });
-    clock.reset();
+    scheduler.resetAll();
     ctx.world = new World();
     ctx.ids = new IdSource(resolved.seed);
     ctx.deliveries = new DeliveryLog(resolved.deliveryLogSize);
@@ -145,7 +159,7 @@ export function createMock(options: MockOptions = {}): Mock {
     },
     control,
     clock,
-    advance: (seconds) => scheduler.advance(seconds * 1000),
+    advance: (seconds, organisation) => scheduler.advance(organisation, seconds * 1000),
     reset: () => ctx.lifecycle.reset(),
     onReset: (hook) => ctx.lifecycle.onReset(hook),
     close: () => scheduler.stop(),

@@ -15,6 +15,7 @@ let busyPort = 0;
 beforeAll(async () => {
   writeFileSync(join(dir, 'unknown-field.json'), JSON.stringify({ seed: 'x', colour: 'red' }));
   writeFileSync(join(dir, 'broken.json'), '{"seed": "x",\n');
+  writeFileSync(join(dir, 'bad-clock-start.json'), JSON.stringify({ clock: 'manual', clockStart: 'soon' }));
   writeFileSync(join(dir, 'bad.pact.json'), 'this is not json');
   writeFileSync(join(dir, 'not-a-pact.json'), '{"hello": "world"}');
   mkdirSync(join(dir, 'empty'));
@@ -61,6 +62,14 @@ describe.concurrent('command-line mistakes: one line on stderr and an exit code'
       "ricloud-mock: option '--log-format <format>' argument 'xml' is invalid.",
     ],
     [['serve', '--bogus'], "ricloud-mock: unknown option '--bogus'"],
+    [
+      ['serve', '--clock', 'manual', '--clock-start', '2026-02-30T00:00:00Z'],
+      'ricloud-mock: invalid --clock-start "2026-02-30T00:00:00Z": expected an RFC 3339 date-time such as 2026-01-01T00:00:00Z',
+    ],
+    [
+      ['serve', '--clock', 'real', '--clock-start', '2026-01-01T00:00:00Z'],
+      'ricloud-mock: --clock-start needs --clock manual or scaled (a real clock follows wall time)',
+    ],
     [['check-pacts'], "ricloud-mock: missing required argument 'paths'"],
     [
       ['verfy', '--pact', 'x.json'],
@@ -91,6 +100,11 @@ describe.concurrent('command-line mistakes: one line on stderr and an exit code'
     const broken = await runCli(['serve', '--port', '0', '--config', join(dir, 'broken.json')]);
     expect(oneLine(broken)).toMatch(/^ricloud-mock: \S+broken\.json: not valid JSON \(.+\)$/);
     expect(broken.code).toBe(EXIT.config);
+    const badStart = await runCli(['serve', '--port', '0', '--config', join(dir, 'bad-clock-start.json')]);
+    expect(oneLine(badStart)).toBe(
+      `ricloud-mock: ${join(dir, 'bad-clock-start.json')}: clockStart must be an RFC 3339 date-time string (e.g. 2026-01-01T00:00:00Z)`,
+    );
+    expect(badStart.code).toBe(EXIT.config);
     const missing = await runCli(['serve', '--port', '0', '--config', join(dir, 'nope.json')]);
     expect(oneLine(missing)).toBe(`ricloud-mock: ${join(dir, 'nope.json')}: file not found`);
     expect(missing.code).toBe(EXIT.config);

@@ -98,6 +98,7 @@ describe('ready line, ready file and health', () => {
       token: expect.stringMatching(/^[0-9a-f]{40}$/),
       control: `${s.ready.url}/_mock`,
       health: `${s.ready.url}/_mock/health`,
+      data: expect.stringMatching(/\.ricloud-mock(\/instances\/\d+)?$/), // the data dir it took (test/instances.test.ts)
     });
     expect(s.stdout()).not.toContain('ricloud-mock listening on');
     expect(readFileSync(readyFile, 'utf8')).toBe(`${s.ready.url}\n`);

@@ -72,12 +72,33 @@ describe('POST /sessions', () => {
     expect((await t.get(`/sessions/${res.body.id}`)).body.state).toBe('active');
   });
 
-  it('Ricloud-Await on a manual clock answers at once (pending)', async () => {
+  it('Ricloud-Await on a manual clock holds the answer until the clock is advanced past the transition', async () => {
     const t = testMock();
     const user = await newUser(t);
-    const res = await t.post('/sessions', sessionBody(user), { headers: { 'Ricloud-Await': '10' } });
+    const answer = t.post('/sessions', sessionBody(user), { headers: { 'Ricloud-Await': '10' } });
+    // The request is held by the server (GET /_mock/clock counts it); then the test moves time.
+    let awaiting = 0;
+    for (let i = 0; i < 1000 && awaiting === 0; i++) awaiting = (await t.get('/_mock/clock')).body.awaiting;
+    expect(awaiting).toBe(1);
+    await t.advance(2);
+    const res = await answer;
+    expect(res.status).toBe(201);
+    expect(res.body.state).toBe('active');
+    expect((await t.get('/_mock/clock')).body.awaiting).toBe(0);
+  });
+
+  it('Ricloud-Await on a manual clock with no advance answers pending at the wall limit (the header, 1 s)', async () => {
+    const t = testMock();
+    const user = await newUser(t);
+    const started = performance.now();
+    const res = await t.post('/sessions', sessionBody(user), { headers: { 'Ricloud-Await': '1' } });
+    expect(performance.now() - started).toBeGreaterThanOrEqual(900);
     expect(res.status).toBe(201);
     expect(res.body.state).toBe('pending');
+    expect((await t.get('/_mock/clock')).body).toMatchObject({
+      awaiting: 0,
+      now: '2026-01-01T00:00:00.000000Z',
+    });
   });
 });
 

@@ -189,9 +189,9 @@ describe('storage config lifecycle', () => {
     });
   });
 
-  it('POST /configs/storage/{id}/test answers the test task (at once on the manual clock, Ricloud-Await or not)', async () => {
+  it('POST /configs/storage/{id}/test answers the test task, pending until the manual clock moves', async () => {
     const t = testMock();
-    const res = await t.post('/configs/storage/1/test', undefined, { headers: { 'Ricloud-Await': '5' } });
+    const res = await t.post('/configs/storage/1/test');
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({
       resource: 'task',

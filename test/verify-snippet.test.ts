@@ -37,7 +37,8 @@ async function servedVerifier(t: ReturnType<typeof testMock>): Promise<Verify> {
 
 describe('the served webhook verify snippet', () => {
   it('accepts a real signed delivery and rejects tampering, another secret, forgery and staleness', async () => {
-    const t = testMock();
+    const wallMs = Date.UTC(2029, 6, 1, 9, 30, 0);
+    const t = testMock({ wallNow: () => wallMs });
     const verify = await servedVerifier(t);
     const created = await t.post('/configs/webhook', { url: receiver.url });
     expect(created.status).toBe(201);
@@ -49,9 +50,10 @@ describe('the served webhook verify snippet', () => {
     expect(typeof header).toBe('string');
     const secret: string = created.body.secret;
 
-    // The snippet reads the wall clock (Date.now()) as a receiver does; here that clock is the mock's.
+    // The snippet reads the wall clock (Date.now()) as a receiver does; the mock signed with its wall clock (here a
+    // fixed one, years after the manual clock's 2026-01-01), so the two agree.
     vi.useFakeTimers({ toFake: ['Date'] });
-    vi.setSystemTime(t.mock.clock.now());
+    vi.setSystemTime(wallMs);
     expect(verify(header as string, delivery.body, secret)).toBe(true);
     expect(verify(header as string, `${delivery.body} `, secret)).toBe(false);
     expect(verify(header as string, delivery.body, `${secret}x`)).toBe(false);
@@ -59,8 +61,27 @@ describe('the served webhook verify snippet', () => {
     expect(verify('t=abc,s=AAAA', delivery.body, secret)).toBe(false);
 
     // Ten minutes and one second later the same delivery is a replay.
-    vi.setSystemTime(t.mock.clock.now() + 601_000);
+    vi.setSystemTime(wallMs + 601_000);
     expect(verify(header as string, delivery.body, secret)).toBe(false);
     expect(verify(header as string, delivery.body, secret, 700)).toBe(true);
+  });
+
+  it('accepts a manual-clock delivery at the real wall time with its default 600 s, as /_mock/webhooks/verify does', async () => {
+    const t = testMock(); // manual clock at 2026-01-01; the signature's t is this machine's wall time
+    const verify = await servedVerifier(t);
+    const created = await t.post('/configs/webhook', { url: receiver.url });
+    const before = receiver.requests.length;
+    await t.advance(1);
+    const delivery = receiver.requests[before]!;
+    const header = String(delivery.headers['ricloud-signature']);
+    expect(JSON.parse(delivery.body).date_created).toBe('2026-01-01T00:00:01.000000Z'); // the config test, 1 s in
+    expect(verify(header, delivery.body, created.body.secret)).toBe(true);
+    const served = await t.post('/_mock/webhooks/verify', {
+      header,
+      body: delivery.body,
+      secret: created.body.secret,
+    });
+    expect(served.body).toMatchObject({ ok: true, reason: 'ok' });
+    expect((await t.get(`/configs/webhook/${created.body.id}`)).body.state).toBe('valid');
   });
 });

@@ -17,7 +17,8 @@ afterEach(async () => {
 
 describe('webhook configs', () => {
   it('creates a config in new with a secret, tests it with a signed webhook_config.test event → valid and default', async () => {
-    const t = testMock();
+    const wallMs = Date.UTC(2030, 1, 2, 3, 4, 5);
+    const t = testMock({ wallNow: () => wallMs });
     const r = await receiver(() => 204);
     const created = await t.post('/configs/webhook', { url: r.url });
     expect(created.status).toBe(201);
@@ -45,7 +46,7 @@ describe('webhook configs', () => {
       state: 'pending',
     });
     expect(event.data).toMatchObject({ id: created.body.id, resource: 'webhook_config' });
-    const tSeconds = Math.floor(t.mock.clock.now() / 1000);
+    const tSeconds = wallMs / 1000; // wall time, whatever the mock clock says
     const s = createHmac('sha256', created.body.secret).update(`${tSeconds}.${req.body}`).digest('base64');
     expect(req.headers['ricloud-signature']).toBe(`t=${tSeconds},s=${s}`);
 

@@ -10,9 +10,13 @@ afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
 
+/** Wall time the tests' mocks sign with: far from the manual clock's 2026-01-01, and moved only by the tests. */
+const WALL_START = Date.UTC(2031, 4, 6, 12, 0, 0);
+
 /** A mock whose organisation default is a valid webhook config pointing at a real receiver. */
 async function setup(behaviour: Behaviour, options: MockOptions = {}) {
-  const t = testMock(options);
+  const wall = { ms: WALL_START };
+  const t = testMock({ wallNow: () => wall.ms, ...options });
   const r = await startReceiver(() => 200);
   receivers.push(r);
   const config = await t.post('/configs/webhook', { url: r.url });
@@ -23,7 +27,7 @@ async function setup(behaviour: Behaviour, options: MockOptions = {}) {
   const org = t.mock.ctx.world.findByToken(t.mock.token)!.org;
   const emit = (type = 'poll', action = 'created') =>
     emitEvent(t.mock.ctx, org, { type, action, data: { id: 'p1', resource: type }, keyId: '1' });
-  return { t, r, org, emit, secret: config.body.secret as string, configId: config.body.id as string };
+  return { t, r, org, emit, wall, secret: config.body.secret as string, configId: config.body.id as string };
 }
 
 /** The documented scheme, recomputed independently. */
@@ -37,7 +41,7 @@ function verify(req: ReceivedRequest, secret: string): number {
 }
 
 describe('webhook deliveries', () => {
-  it('delivers an event to <config url>/<event id>, signed with the mock clock, body = GET /events/{id}', async () => {
+  it('delivers an event to <config url>/<event id>, signed at wall time, body = GET /events/{id} on the mock clock', async () => {
     const { t, r, emit, secret } = await setup(() => 200);
     const event = emit();
     expect(r.requests).toHaveLength(0); // a job, never inline
@@ -47,7 +51,9 @@ describe('webhook deliveries', () => {
     const req = r.requests[0]!;
     expect(req.path).toBe(`/webhooks/${event.id}`);
     expect(req.body).toBe(before);
-    expect(verify(req, secret)).toBe(Math.floor(t.mock.clock.now() / 1000));
+    // The header's t is wall time; the event's own dates are the mock clock's (2026-01-01 under the manual clock).
+    expect(verify(req, secret)).toBe(WALL_START / 1000);
+    expect(JSON.parse(req.body).date_created).toBe('2026-01-01T00:00:01.000000Z');
     const after = await t.get(`/events/${event.id}`);
     expect(after.body).toMatchObject({
       state: 'delivered',
@@ -58,8 +64,8 @@ describe('webhook deliveries', () => {
     expect(r.requests).toHaveLength(1); // never twice after success
   });
 
-  it('tampering with the body or replaying late fails independent verification', async () => {
-    const { t, r, emit, secret } = await setup(() => 200);
+  it('tampering with the body or replaying late (wall time) fails verification; moving the mock clock does not age it', async () => {
+    const { t, r, emit, wall, secret } = await setup(() => 200);
     emit();
     await t.advance(0);
     const req = r.requests[0]!;
@@ -71,7 +77,11 @@ describe('webhook deliveries', () => {
       ok: false,
       reason: 'bad-signature',
     });
-    await t.advance(601);
+    await t.advance(86_400);
+    expect(await check(req.body)).toMatchObject({ ok: true, reason: 'ok', timestamp: WALL_START / 1000 });
+    wall.ms += 600_000;
+    expect(await check(req.body)).toMatchObject({ ok: true });
+    wall.ms += 1_000;
     expect(await check(req.body)).toMatchObject({ ok: false, reason: 'stale-timestamp' });
     expect((await t.post('/_mock/webhooks/verify', { header })).status).toBe(400);
     const doc = await t.get('/_mock/webhooks/verify');
@@ -81,7 +91,7 @@ describe('webhook deliveries', () => {
   it.each([1, 2, 3, 4])(
     'a receiver failing the first %i attempts gets exactly that many retries on the schedule, then delivered',
     async (n) => {
-      const { t, r, emit, secret } = await setup((i) => (i < n ? 503 : 200));
+      const { t, r, emit, wall, secret } = await setup((i) => (i < n ? 503 : 200));
       const event = emit();
       await t.advance(0);
       expect(r.requests).toHaveLength(1);
@@ -90,11 +100,12 @@ describe('webhook deliveries', () => {
         const wait = backoff[retry - 1]!;
         await t.advance(wait - 1);
         expect(r.requests).toHaveLength(retry); // nothing early
+        wall.ms += 7_000; // each attempt is signed afresh, at the wall time it is sent
         await t.advance(1);
         expect(r.requests).toHaveLength(retry + 1);
         const sent = JSON.parse(r.requests[retry]!.body);
         expect(sent).toMatchObject({ id: event.id, retries: retry, state: 'pending' });
-        expect(verify(r.requests[retry]!, secret)).toBe(Math.floor(t.mock.clock.now() / 1000));
+        expect(verify(r.requests[retry]!, secret)).toBe(wall.ms / 1000);
       }
       const done = await t.get(`/events/${event.id}`);
       expect(done.body).toMatchObject({ state: 'delivered', retries: n });
@@ -316,6 +327,19 @@ describe('webhook deliveries', () => {
       data: { id: session.body.id, state: 'expired', error: 'organisation' },
     });
     for (const q of r.requests) verify(q, secret);
+  });
+
+  it('same seed, other wall times: byte-identical bodies; only the signature t differs (wall time)', async () => {
+    const a = await setup(() => 200, { seed: 'wall-a-b', wallNow: () => WALL_START });
+    const b = await setup(() => 200, { seed: 'wall-a-b', wallNow: () => WALL_START + 3_600_000 });
+    a.emit();
+    b.emit();
+    await a.t.advance(0);
+    await b.t.advance(0);
+    expect(a.r.requests).toHaveLength(1);
+    expect(b.r.requests.map((q) => q.body)).toEqual(a.r.requests.map((q) => q.body));
+    expect(verify(a.r.requests[0]!, a.secret)).toBe(WALL_START / 1000);
+    expect(verify(b.r.requests[0]!, b.secret)).toBe(WALL_START / 1000 + 3600);
   });
 
   it('a state snapshot carries pending deliveries: the retry happens in the mock it is imported into', async () => {

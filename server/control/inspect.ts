@@ -3,7 +3,7 @@
 // server-sent-events stream of changes.
 import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import type { MockContext } from '../domain/context.ts';
+import { type MockContext, nowOf } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
 import { machineDiagrams } from '../domain/machines.ts';
 import {
@@ -68,7 +68,9 @@ export class ChangeFeed {
 
   emit(change: Omit<Change, 'seq' | 'time'>): void {
     if (!this.listeners.size) return;
-    const full: Change = { seq: ++this.seq, time: toIso(this.ctx.clock.now()), ...change };
+    // On the organisation's own clock when the change is one of its requests (tenants keep their own time).
+    const time = toIso(nowOf(this.ctx, change.request?.organisation ?? null));
+    const full: Change = { seq: ++this.seq, time, ...change };
     for (const l of this.listeners) l(full);
   }
 

@@ -20,6 +20,8 @@ import {
 } from '../domain/tenants.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateInput } from '../runtime/dates.ts';
+import type { Job, Scheduler } from '../runtime/scheduler.ts';
+import { UNTIL_IDLE_DEFAULT_MS } from '../runtime/timelines.ts';
 import { compileSpec, packageFile } from '../spec/compile.ts';
 import { mountOperations, operationRoutes } from '../spec/operations.ts';
 import { validateRequest } from '../spec/validate-request.ts';
@@ -245,6 +247,27 @@ function applyStartup(mock: ControlHost): void {
   for (const name of options.scenarios ?? []) loadScenario(mock, name);
 }
 
+/** An organisation id as a control body or query gives it: a JSON integer or the API's string form ("2"). */
+function organisationId(value: number | string): number {
+  const id = typeof value === 'number' ? value : /^[1-9][0-9]*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(id))
+    throw Errors.invalidParameters({ organisation: 'must be an organisation id' });
+  return id;
+}
+
+/** A clock and its queue as GET /_mock/clock shows them. */
+function clockInfo(scheduler: Scheduler, jobs: readonly Job[]) {
+  const next = jobs[0]?.due;
+  return {
+    now: toIso(scheduler.clock.now()),
+    mode: scheduler.clock.mode,
+    scale: scheduler.clock.scale,
+    pending_jobs: jobs.length,
+    next_due: next === undefined ? null : toIso(next),
+    awaiting: scheduler.awaiting,
+  };
+}
+
 function json(c: Context, body: unknown, status = 200) {
   return c.json(body as object, status as 200);
 }
@@ -277,23 +300,68 @@ function planeHandlers(mock: ControlHost) {
     },
 
     getClock: (c) => {
-      const { clock, scheduler } = mock.ctx;
-      const next = scheduler.nextDue();
+      const { query } = input(c, 'getClock');
+      const ctx = mock.ctx;
+      if (query.organisation !== undefined) {
+        const org = requireTenant(ctx, organisationId(query.organisation)).id;
+        const scheduler = ctx.scheduler.of(org);
+        const jobs = scheduler.pending().filter((j) => j.org === org);
+        return c.json({
+          organisation: org,
+          own_clock: ctx.scheduler.hasOwn(org),
+          ...clockInfo(scheduler, jobs),
+          jobs: jobs
+            .slice(0, 100)
+            .map((j) => ({ id: j.id, kind: j.kind, due: toIso(j.due), organisation: j.org })),
+        });
+      }
       return c.json({
-        now: toIso(clock.now()),
-        mode: clock.mode,
-        scale: clock.scale,
-        pending_jobs: scheduler.pending().length,
-        next_due: next === undefined ? null : toIso(next),
+        organisation: null,
+        ...clockInfo(ctx.scheduler.main, ctx.scheduler.main.pending()),
+        tenants: [...ctx.world.orgs.keys()].map((org) => {
+          const scheduler = ctx.scheduler.of(org);
+          return {
+            organisation: org,
+            own_clock: ctx.scheduler.hasOwn(org),
+            mode: scheduler.clock.mode,
+            now: toIso(scheduler.clock.now()),
+            pending: scheduler.pending().filter((j) => j.org === org).length,
+            awaiting: ctx.scheduler.hasOwn(org) ? scheduler.awaiting : 0,
+          };
+        }),
       });
     },
 
     advanceClock: async (c) => {
-      const report = await mock.advance(c.get('body').seconds as number);
+      const body = input(c, 'advanceClock').body as {
+        seconds?: number;
+        until_idle?: boolean;
+        max_seconds?: number;
+        organisation?: number | string;
+      };
+      const organisation =
+        body.organisation === undefined
+          ? undefined
+          : requireTenant(mock.ctx, organisationId(body.organisation)).id;
+      if ((body.seconds === undefined) === (body.until_idle !== true)) {
+        throw Errors.invalidParameters({ seconds: 'give either seconds or until_idle: true' });
+      }
+      if (body.max_seconds !== undefined && body.until_idle !== true) {
+        throw Errors.invalidParameters({ max_seconds: 'only with until_idle: true' });
+      }
+      const report =
+        body.until_idle === true
+          ? await mock.ctx.scheduler.advanceUntilIdle(
+              organisation,
+              (body.max_seconds ?? UNTIL_IDLE_DEFAULT_MS / 1000) * 1000,
+            )
+          : await mock.ctx.scheduler.advance(organisation, (body.seconds as number) * 1000);
       return c.json({
         now: toIso(report.to),
         from: toIso(report.from),
         ran: report.ran.map((j) => ({ id: j.id, kind: j.kind, due: toIso(j.due), organisation: j.org })),
+        organisation: organisation ?? null,
+        idle: report.idle,
       });
     },
 

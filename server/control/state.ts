@@ -1,6 +1,6 @@
 // The control plane's state (faults, journal, rate limit), built once per mock, and its request hook.
 import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
-import type { MockContext } from '../domain/context.ts';
+import { type MockContext, nowOf } from '../domain/context.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
 import type { TenantInput } from '../domain/tenants.ts';
 import type { AdvanceReport } from '../runtime/scheduler.ts';
@@ -156,9 +156,10 @@ export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareH
     const { pathname, search } = requestTarget(c.req.url);
     if (pathname.startsWith('/_mock')) return next();
     const started = wallMs();
-    const at = ctx.clock.now();
     const method = c.req.method;
     const tenant = tenantOf(ctx, c.req.header('authorization'));
+    // On the tenant's own clock (its rate-limit window, its journal time).
+    const at = nowOf(ctx, tenant ?? null);
     const requestBody = state.journal.bodies && method !== 'GET' ? await requestJson(c.req) : undefined;
 
     const decision = state.faults.decide(method, pathname, tenant);

@@ -21,6 +21,7 @@ export function verifyRicloudSignature(header: string, rawBody: string, secret: 
   const parts = Object.fromEntries(header.split(',').map((p) => [p.slice(0, p.indexOf('=')).trim(), p.slice(p.indexOf('=') + 1)]));
   const t = Number(parts.t);
   if (!Number.isInteger(t) || !parts.s) return false;
+  // t is wall time in every clock mode (the mock's manual clock included), so compare it with this machine's clock.
   if (Math.floor(Date.now() / 1000) - t > toleranceSeconds) return false; // replayed or stale
   const expected = createHmac('sha256', secret).update(\`\${t}.\${rawBody}\`).digest();
   const given = Buffer.from(parts.s, 'base64');
@@ -80,7 +81,7 @@ export function webhookHandlers(mock: ControlHost) {
         scheme: 't=<unix seconds>,s=<base64 of HMAC-SHA256(key = secret, message = "<t>.<raw body>")>',
         tolerance_seconds: DEFAULT_TOLERANCE_SECONDS,
         usage:
-          'POST {"header", "body", "secret", "tolerance_seconds"?} here to check a delivery against the mock clock.',
+          'POST {"header", "body", "secret", "tolerance_seconds"?} here to check a delivery. t is wall time in every clock mode (dates in the body are mock time), so it is checked against wall time, as a receiver does.',
         snippet: VERIFY_SNIPPET,
       }),
 
@@ -96,7 +97,8 @@ export function webhookHandlers(mock: ControlHost) {
         bad.tolerance_seconds = 'must be a number of seconds';
       if (Object.keys(bad).length) throw Errors.invalidParameters(bad);
       const result = verifySignature(body.header as string, body.body as string, body.secret as string, {
-        nowSeconds: Math.floor(mock.ctx.clock.now() / 1000),
+        // Wall time, as the signer's t and as a receiver's clock: moving the mock clock never ages a signature.
+        nowSeconds: Math.floor(mock.ctx.wallNow() / 1000),
         toleranceSeconds: tolerance as number,
       });
       return c.json(result);

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdSource } from '../runtime/ids.ts';
-import type { Scheduler } from '../runtime/scheduler.ts';
+import type { Timelines } from '../runtime/timelines.ts';
 import type { CompiledSpec } from '../spec/compile.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -69,8 +69,12 @@ export interface MockContext {
   /** Webhook delivery attempts (GET /_mock/deliveries): an observation log, emptied by a reset or an import. */
   deliveries: DeliveryLog;
   lifecycle: Lifecycle;
+  /** The main clock: global jobs and the preset's organisations (a tenant may have its own: see `nowOf`). */
   clock: Clock;
-  scheduler: Scheduler;
+  /** Wall time, ms since the epoch: signature timestamps only (receivers compare them with their own clock). */
+  wallNow: () => number;
+  /** Every clock's job queue, routed by each job's organisation (a tenant's jobs run on its own clock). */
+  scheduler: Timelines;
   ids: IdSource;
   spec: CompiledSpec;
   options: ResolvedOptions;
@@ -90,4 +94,12 @@ export interface RicloudEnv {
     /** Seconds from a valid Ricloud-Await header (0 when absent). */
     awaitSeconds: number;
   };
+}
+
+/**
+ * Mock time for a record of `org`: its tenant clock when it has one, else the main clock. Every domain date (created,
+ * expires, delivered...) is read through here, so that each tenant's time moves only with its own clock.
+ */
+export function nowOf(ctx: MockContext, org: { id: number } | number | null): number {
+  return ctx.scheduler.clockOf(typeof org === 'number' || org === null ? org : org.id).now();
 }

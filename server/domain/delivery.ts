@@ -4,7 +4,7 @@ import { toIso } from '../runtime/clock.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import { SIGNATURE_HEADER, signPayload } from '../runtime/signature.ts';
 import { eventUrl, postOnce } from '../runtime/webhook-transport.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import type { DeliveryAttempt, DeliveryLog } from './delivery-log.ts';
 import {
   assertNever,
@@ -153,6 +153,12 @@ function describeFetchError(err: unknown): string {
 /**
  * POSTs a signed body once. Never throws: a refusal, reset or timeout is a failed result. The timeout is wall time
  * because a real socket is waiting (`timings.webhookTimeoutMs`).
+ *
+ * The signature's `t` is wall time in every clock mode, as the API's own clock is (ricloud-py signs and checks with
+ * `int(time.time())`): a receiver compares it with its clock and a 600 s limit, and a manual clock sitting at
+ * 2026-01-01 would make every delivery stale. The body's dates stay on the mock clock (and deterministic); only the
+ * header carries wall time. Stripe's test clocks do the same.
+ * @see https://reincubate.com/support/ricloud/webhook-configuration
  */
 export async function sendSigned(
   ctx: MockContext,
@@ -160,7 +166,7 @@ export async function sendSigned(
   secret: string,
   body: string,
 ): Promise<SendResult> {
-  const t = Math.floor(ctx.clock.now() / 1000);
+  const t = Math.floor(ctx.wallNow() / 1000);
   const started = performance.now(); // allow-ambient: network timing (duration_ms in the delivery log)
   const signature = signPayload(secret, body, t);
   try {
@@ -207,7 +213,7 @@ export async function sendEvent(
   attempt: number,
 ): Promise<{ result: SendResult; entry: DeliveryAttempt }> {
   const url = eventUrl(config.url, event.id);
-  const date = toIso(ctx.clock.now());
+  const date = toIso(nowOf(ctx, org));
   const result = await sendSigned(ctx, url, config.secret, eventBody(ctx, event));
   const entry = deliveryLog(ctx).add({
     event: event.id,
@@ -294,7 +300,7 @@ export function applyDelivery(ctx: MockContext, org: OrgState, event: EventRecor
   for (const effect of t.effects) {
     switch (effect.type) {
       case 'mark-delivered':
-        event.date_delivered = toIso(ctx.clock.now());
+        event.date_delivered = toIso(nowOf(ctx, org));
         break;
       case 'schedule-retry':
         scheduleAttempt(ctx, org, event.id, effect.retry, effect.delayMs);

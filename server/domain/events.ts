@@ -1,7 +1,7 @@
 // Events: a record of every documented event, with the related resource nested as it was at that moment.
 
 import { toIso } from '../runtime/clock.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { enqueueDelivery } from './delivery.ts';
 import type { EventRecord, OrgState, WebhookConfigRecord } from './store.ts';
 
@@ -48,7 +48,7 @@ export function recordEvent(
     data: structuredClone(options.data),
     state: 'pending',
     retries: 0,
-    date_created: toIso(ctx.clock.now()),
+    date_created: toIso(nowOf(ctx, org)),
     date_delivered: null,
     x: { key: options.keyId ?? null, config: configId },
   };

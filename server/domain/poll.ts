@@ -12,7 +12,7 @@ import {
 import type { PollState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateTime } from '../runtime/dates.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { Errors } from './errors.ts';
 import { emitEvent } from './events.ts';
 import {
@@ -230,7 +230,7 @@ export function createPoll(ctx: MockContext, org: OrgState, input: NewPoll): Pol
     });
   }
 
-  const now = ctx.clock.now();
+  const now = nowOf(ctx, org);
   const poll: PollRecord = {
     id: ctx.ids.uuid(),
     resource: 'poll',
@@ -301,7 +301,7 @@ function applyPoll(ctx: MockContext, org: OrgState, poll: PollRecord, event: Pol
   const t = pollTransition(poll.state, event);
   if (rejection(t) !== undefined) return;
   poll.state = t.state;
-  const now = toIso(ctx.clock.now());
+  const now = toIso(nowOf(ctx, org));
   for (const effect of t.effects) {
     switch (effect.type) {
       case 'set-date-started':
@@ -401,12 +401,16 @@ function produce(
   }
 }
 
-function signedUrlFor(ctx: MockContext, config: StorageConfigRecord): ResultRecord['signed_url'] {
+function signedUrlFor(
+  ctx: MockContext,
+  org: OrgState,
+  config: StorageConfigRecord,
+): ResultRecord['signed_url'] {
   if (!config.signed_urls_enabled) return null;
   const expiry = (config.signed_urls_expiry ?? 3600) * 1000;
   return {
     url: `${ctx.options.publicUrl}/_signed/${ctx.ids.token()}`,
-    date_expires: toIso(ctx.clock.now() + expiry),
+    date_expires: toIso(nowOf(ctx, org) + expiry),
   };
 }
 
@@ -426,7 +430,7 @@ function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Prom
   // Everything drawn from the seeded ids happens now, before any upload, so ids never depend on upload timing.
   const resultId = ctx.ids.uuid();
   const objectPath = `${poll.id}/${resultId}.${produced.ext}`;
-  const signed = signedUrlFor(ctx, config);
+  const signed = signedUrlFor(ctx, org, config);
   const finish = () => {
     const result: ResultRecord = {
       id: resultId,
@@ -441,7 +445,7 @@ function runTask(ctx: MockContext, org: OrgState, task: TaskRecord): void | Prom
       size: produced.bytes.byteLength,
       signed_url: signed,
       state: 'available',
-      date_created: toIso(ctx.clock.now()),
+      date_created: toIso(nowOf(ctx, org)),
       date_consumed: null,
       date_deleted: null,
     } as ResultRecord;

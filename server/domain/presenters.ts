@@ -16,7 +16,7 @@ import type {
   WebhookConfig,
 } from '../../openapi/types.ts';
 import { parseDateTime } from '../runtime/dates.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { listOf } from './lists.ts';
 import type {
   EventRecord,
@@ -132,7 +132,7 @@ export function presentSession(ctx: MockContext, org: OrgState, s: SessionRecord
 /** The signed url while it is valid; null once it has expired (https://reincubate.com/support/ricloud/results/). */
 function liveSignedUrl(ctx: MockContext, r: ResultRecord): Result['signed_url'] {
   if (!r.signed_url) return null;
-  return (parseDateTime(r.signed_url.date_expires) ?? Number.NaN) > ctx.clock.now()
+  return (parseDateTime(r.signed_url.date_expires) ?? Number.NaN) > nowOf(ctx, Number(r.organisation))
     ? { ...r.signed_url }
     : null;
 }

@@ -49,6 +49,8 @@ export interface NewOrganisationOptions {
   storageUrl?: string;
   dateCreated?: string;
   permissionsDateCreated?: string;
+  /** The organisation's mock time at creation, ms (a tenant's own clock; default: the main clock). */
+  now?: number;
 }
 
 /**
@@ -79,7 +81,7 @@ export function createOrganisation(
   ctx: MockContext,
   options: NewOrganisationOptions,
 ): { org: OrgState; key: KeyRecord } {
-  const now = toIso(ctx.clock.now());
+  const now = toIso(options.now ?? ctx.clock.now());
   const id = ctx.ids.nextNumber('organisation');
   const permissions: OrganisationPermissions = {
     id: ctx.ids.nextNumber('permissions'),

@@ -1,7 +1,7 @@
 // Results: the result state machine (acknowledged by the client, expired by retention) and its runner.
 import type { ResultState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import {
   assertNever,
   type MachineDefinition,
@@ -97,10 +97,10 @@ export function applyResultEvent(
   for (const effect of t.effects) {
     switch (effect.type) {
       case 'set-date-consumed':
-        result.date_consumed = toIso(ctx.clock.now());
+        result.date_consumed = toIso(nowOf(ctx, org));
         break;
       case 'set-date-deleted':
-        result.date_deleted = toIso(ctx.clock.now());
+        result.date_deleted = toIso(nowOf(ctx, org));
         break;
       case 'unpublish':
         pending = unpublish(ctx, org, result.url);

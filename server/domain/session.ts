@@ -1,7 +1,7 @@
 // Sessions: the pure state machine, the test-accounts table, and the jobs that initialise and expire sessions.
 import { deriveRelayPairing } from '../../fixtures/index.ts';
 import { toIso } from '../runtime/clock.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { emitEvent } from './events.ts';
 import {
   assertNever,
@@ -220,7 +220,7 @@ export function registerSessionJobs(ctx: MockContext): void {
     const { org, session } = found;
     const dueAt = session.x.lastUsed + idleMs;
     // Used since this check was scheduled: look again when the new idle period ends.
-    if (dueAt > ctx.clock.now())
+    if (dueAt > nowOf(ctx, org))
       ctx.scheduler.scheduleAt(SESSION_IDLE_JOB, org.id, { session: session.id }, dueAt);
     else expireSession(ctx, org, session, 'api');
   });
@@ -286,7 +286,7 @@ export function applySessionEvent(
   const rejected = rejection(next);
   if (rejected !== undefined) return rejected;
   session.state = next.state;
-  const now = ctx.clock.now();
+  const now = nowOf(ctx, org);
   for (const effect of next.effects) {
     switch (effect.type) {
       case 'set-error':
@@ -371,7 +371,7 @@ function activateSource(ctx: MockContext, org: OrgState, session: SessionRecord)
       info: structuredClone(device.info),
       parent: source.id,
       state: 'active',
-      date_created: toIso(ctx.clock.now()),
+      date_created: toIso(nowOf(ctx, org)),
     } as SourceRecord);
   }
 }
@@ -413,7 +413,7 @@ export interface NewSessionInput {
  * `timings.sessionInitMs`.
  */
 export function startSession(ctx: MockContext, org: OrgState, input: NewSessionInput): SessionRecord {
-  const now = ctx.clock.now();
+  const now = nowOf(ctx, org);
   const iso = toIso(now);
   const id = ctx.ids.uuid();
   // DIVERGENCE(sessions.init-task): the session.init task is created `processing` (the service check starts at once), its `target` is

@@ -5,6 +5,7 @@ import { toIso } from '../runtime/clock.ts';
 import { parseDateTime } from '../runtime/dates.ts';
 import { type IdSnapshot, IdSource } from '../runtime/ids.ts';
 import type { SchedulerSnapshot } from '../runtime/scheduler.ts';
+import type { TenantClockSnapshot } from '../runtime/timelines.ts';
 import type { MockContext } from './context.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { Errors } from './errors.ts';
@@ -22,6 +23,8 @@ export interface MockState {
   clock: { now: string; ms: number };
   ids: IdSnapshot;
   scheduler: SchedulerSnapshot;
+  /** Each tenant's own clock (mode, time, creation time) and job queue; the main clock is `clock` + `scheduler`. */
+  tenant_clocks?: TenantClockSnapshot[];
   organisations: OrgSnapshot[];
   creation?: OrgSnapshot[];
   /** Registered by the control plane (server/control/state.ts). */
@@ -40,7 +43,8 @@ export function exportState(ctx: MockContext): MockState {
     seed: ctx.ids.seed,
     clock: { now: toIso(now), ms: now },
     ids: ctx.ids.snapshot(),
-    scheduler: ctx.scheduler.snapshot(),
+    scheduler: ctx.scheduler.main.snapshot(),
+    tenant_clocks: ctx.scheduler.snapshotTenants(),
     organisations: [...ctx.world.orgs.values()].map(exportOrg),
     creation: [...ctx.creation.values()].map((s) => structuredClone(s)),
     ...ctx.lifecycle.exportParts(),
@@ -57,6 +61,7 @@ export function importState(ctx: MockContext, state: MockState): void {
   let ids: IdSource;
   let ms: number | undefined;
   let swapParts: () => void;
+  let swapClocks: () => void;
   try {
     world = new World();
     for (const snap of state.organisations) {
@@ -69,6 +74,11 @@ export function importState(ctx: MockContext, state: MockState): void {
     // A state file written by hand may give only `now`; it is read strictly, as every date from outside.
     ms = Number.isFinite(state.clock?.ms) ? state.clock.ms : parseDateTime(String(state.clock?.now));
     if (ms === undefined) throw new Error('clock.now is not an RFC 3339 date-time (and clock.ms is missing)');
+    for (const t of state.tenant_clocks ?? []) {
+      if (!world.orgs.has(t.organisation))
+        throw new Error(`tenant clock ${t.organisation} has no organisation`);
+    }
+    swapClocks = ctx.scheduler.prepareTenants(state.tenant_clocks ?? [], state.scheduler);
     swapParts = ctx.lifecycle.prepareParts(state as unknown as Record<string, unknown>);
   } catch (err) {
     throw Errors.invalidParameters({ state: `is not an exported state: ${(err as Error).message}` });
@@ -78,7 +88,7 @@ export function importState(ctx: MockContext, state: MockState): void {
   ctx.ids = ids;
   ctx.clock.reset();
   ctx.clock.set(ms);
-  ctx.scheduler.restore(state.scheduler);
+  swapClocks();
   ctx.creation = creation;
   ctx.deliveries = new DeliveryLog(ctx.options.deliveryLogSize);
   swapParts();

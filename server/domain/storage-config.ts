@@ -2,7 +2,7 @@
 import type { RequestBody } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import { CONFIG_EVENTS, CONFIG_STATES, type ConfigEvent, type ConfigState } from './config-machine.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { Errors } from './errors.ts';
 import { assertNever, type MachineDefinition, reject, rejection, type Transition } from './machine.ts';
 import { parseStorageUrl, testStorage } from './publish.ts';
@@ -181,7 +181,7 @@ export function createStorageConfig(
     signed_urls_enabled: body.signed_urls_enabled ?? false,
     signed_urls_expiry: body.signed_urls_expiry ?? DEFAULT_SIGNED_URLS_EXPIRY,
     state: 'new',
-    date_created: toIso(ctx.clock.now()),
+    date_created: toIso(nowOf(ctx, org)),
     x: { credentials: body.credentials ? structuredClone(body.credentials) : null },
   } as StorageConfigRecord;
   org.storageConfigs.insert(config);

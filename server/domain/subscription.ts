@@ -3,7 +3,7 @@ import type { RequestBody, SubscriptionState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateTime } from '../runtime/dates.ts';
 import type { Job } from '../runtime/scheduler.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { ApiError, Errors } from './errors.ts';
 import { applicableWebhookConfig } from './events.ts';
 import {
@@ -149,7 +149,7 @@ export function createSubscription(
   // DIVERGENCE(webhook-configs.subscription-error): the page names no error; 409 organisation-unconfigured.
   if (!applicableWebhookConfig(org, key.id)) throw Errors.webhookUnconfigured();
   const relay = isRelaySourceType(org.sources.get(sourceId)?.type);
-  const now = ctx.clock.now();
+  const now = nowOf(ctx, org);
   const sub: SubscriptionRecord = {
     id: ctx.ids.uuid(),
     resource: 'subscription',
@@ -179,14 +179,14 @@ export function createSubscription(
  * When the first automatic poll happens: at `date_start` when that is still ahead, else one interval from now
  * (creation or, for Relay, consent). DIVERGENCE(webhooks.subscription-first-poll): the docs do not say whether the first poll is immediate.
  */
-function firstPollAt(ctx: MockContext, sub: SubscriptionRecord): number {
-  const now = ctx.clock.now();
+function firstPollAt(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): number {
+  const now = nowOf(ctx, org);
   const start = sub.date_start === null ? undefined : parseDateTime(sub.date_start);
   return start !== undefined && start > now ? start : now + sub.interval * 1000;
 }
 
 function schedulePolls(ctx: MockContext, org: OrgState, sub: SubscriptionRecord): void {
-  scheduleNext(ctx, org, sub, firstPollAt(ctx, sub));
+  scheduleNext(ctx, org, sub, firstPollAt(ctx, org, sub));
 }
 
 function scheduleNext(ctx: MockContext, org: OrgState, sub: SubscriptionRecord, at: number): void {
@@ -211,7 +211,7 @@ function keepSessionAlive(ctx: MockContext, org: OrgState, sub: SubscriptionReco
   const idleMs = ctx.options.timings.sessionIdleMs;
   const session = org.sessions.get(sub.session);
   if (idleMs === null || session?.state !== 'active' || sub.state !== 'pending') return;
-  session.x.lastUsed = Math.max(session.x.lastUsed, ctx.clock.now());
+  session.x.lastUsed = Math.max(session.x.lastUsed, nowOf(ctx, org));
   ctx.scheduler.schedule(
     SUBSCRIPTION_KEEPALIVE_JOB,
     org.id,

@@ -2,7 +2,7 @@
 // the one factory of task records, and the one rule for superseding an earlier config test.
 import type { TaskState } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { emitEvent } from './events.ts';
 import {
   assertNever,
@@ -118,7 +118,7 @@ export function applyTaskEvent(ctx: MockContext, org: OrgState, task: TaskRecord
   const t = taskTransition(task.state, event);
   if (rejection(t) !== undefined) return false;
   task.state = t.state;
-  const now = toIso(ctx.clock.now());
+  const now = toIso(nowOf(ctx, org));
   const poll = task.poll === null ? undefined : org.polls.get(task.poll);
   if (poll) moveTask(poll, task.id, t.state);
   for (const effect of t.effects) {
@@ -164,7 +164,7 @@ export interface NewTask {
 
 /** The one factory of task records: a task in `pending` (or `processing`, started now) with no error. */
 export function newTask(ctx: MockContext, org: OrgState, input: NewTask): TaskRecord {
-  const now = toIso(ctx.clock.now());
+  const now = toIso(nowOf(ctx, org));
   const state = input.state ?? 'pending';
   return {
     id: ctx.ids.uuid(),

@@ -1,4 +1,7 @@
 // Tenants of the control API: isolated organisations created, listed, deleted and reset to their creation state.
+
+import { parseDateTime } from '../runtime/dates.ts';
+import type { TenantClockInput } from '../runtime/timelines.ts';
 import type { MockContext } from './context.ts';
 import { Errors } from './errors.ts';
 import { presentOrganisation } from './presenters.ts';
@@ -15,6 +18,8 @@ export interface TenantInput {
   /** true: a valid config at the mock's storage url; a url: a valid config there; false: unconfigured. */
   storage?: boolean | string | undefined;
   token?: string | undefined;
+  /** The tenant's own clock (default: the server's mode, from the server's start rules); `start` RFC 3339 or ms. */
+  clock?: (Omit<TenantClockInput, 'start'> & { start?: string | number | undefined }) | undefined;
 }
 
 /** A tenant as the control API shows it: the organisation, its keys and their tokens. */
@@ -54,14 +59,32 @@ export function createTenant(ctx: MockContext, input: TenantInput): { org: OrgSt
   if (input.token && ctx.world.findByToken(input.token)) {
     throw Errors.invalidParameters({ token: 'is already used by another key' });
   }
+  // Each tenant has its own clock and job queue: one tenant's advance never moves another's records.
+  const clockInput = tenantClockInput(input.clock);
+  const clock = ctx.scheduler.makeClock(clockInput);
+  const now = clock.now();
   const created = createOrganisation(ctx, {
     name: input.name,
     scopes: input.scopes ?? (preset === 'getting-started' ? GETTING_STARTED_SCOPES : PERMISSIVE_SCOPES),
     token: input.token,
     storageUrl,
+    now,
   });
+  ctx.scheduler.attach(created.org.id, clock, now, clockInput);
   rememberCreation(ctx, created.org);
   return created;
+}
+
+/** A tenant's clock options with its start read strictly (RFC 3339, as every date from outside) or as ms. */
+function tenantClockInput(input: TenantInput['clock']): TenantClockInput {
+  if (!input) return {};
+  const { start, ...rest } = input;
+  if (start === undefined) return rest;
+  const ms = typeof start === 'number' ? start : parseDateTime(start);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw Errors.invalidParameters({ 'clock.start': 'must be an RFC 3339 date-time' });
+  }
+  return { ...rest, start: ms };
 }
 
 /** The organisation with this id, or a 404 in the error shape. */
@@ -76,6 +99,7 @@ export function deleteTenant(ctx: MockContext, id: number): OrgState {
   const org = requireTenant(ctx, id);
   ctx.world.removeOrg(id);
   ctx.scheduler.cancel((j) => j.org === id);
+  ctx.scheduler.detach(id);
   ctx.creation.delete(id);
   // What other parts keep per organisation (the rate limiter's window) goes with it.
   ctx.lifecycle.forget(id);
@@ -102,6 +126,8 @@ export function resetTenant(ctx: MockContext, id: number): OrgState {
     if (o) ctx.world.orgs.set(orgId, o);
   }
   ctx.scheduler.cancel((j) => j.org === id);
+  // Its clock goes back to the tenant's creation time, with an empty queue.
+  ctx.scheduler.resetTenant(id);
   // The creation state has no forced outcomes or failures: the organisation's own ones go with the swap.
   ctx.lifecycle.forget(id);
   return fresh;

@@ -3,7 +3,7 @@
 import { toIso } from '../runtime/clock.ts';
 import type { Job } from '../runtime/scheduler.ts';
 import { CONFIG_EVENTS, CONFIG_STATES, type ConfigEvent, type ConfigState } from './config-machine.ts';
-import type { MockContext } from './context.ts';
+import { type MockContext, nowOf } from './context.ts';
 import { sendEvent } from './delivery.ts';
 import { Errors } from './errors.ts';
 import { recordEvent } from './events.ts';
@@ -153,7 +153,7 @@ export function createWebhookConfig(
     url,
     secret: ctx.ids.secret(),
     state: 'new',
-    date_created: toIso(ctx.clock.now()),
+    date_created: toIso(nowOf(ctx, org)),
   };
   org.webhookConfigs.insert(config);
   const task = startWebhookConfigTest(ctx, org, key, config);
@@ -239,7 +239,7 @@ function runTest(ctx: MockContext, job: Job): Promise<void> | undefined {
   return sendEvent(ctx, org, event, config, 'test', 1).then(({ result }) => {
     // The test event is one attempt outside the delivery machine (delivery.ts): no retries, no receiver queue.
     event.state = result.ok ? 'delivered' : 'failed';
-    if (result.ok) event.date_delivered = toIso(ctx.clock.now());
+    if (result.ok) event.date_delivered = toIso(nowOf(ctx, org));
     // A later update or test superseded this one (its task already failed): its answer decides nothing.
     if (!finishTask(ctx, org, task, result.ok)) return;
     if (config.url !== job.args.url) return;

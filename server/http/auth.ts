@@ -1,5 +1,5 @@
 // Authentication: `Authorization: Token <key token>` → key → organisation.
-import type { MockContext } from '../domain/context.ts';
+import { type MockContext, nowOf } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
 import type { KeyRecord, OrgState } from '../domain/store.ts';
 import { parseDateTime } from '../runtime/dates.ts';
@@ -25,7 +25,7 @@ export function authenticate(
   if (
     key.state === 'active' &&
     key.date_expires &&
-    (parseDateTime(key.date_expires) ?? Number.NaN) <= ctx.clock.now()
+    (parseDateTime(key.date_expires) ?? Number.NaN) <= nowOf(ctx, hit.org)
   ) {
     key.state = 'expired';
   }

@@ -1,4 +1,5 @@
-// The mock's one clock: real, scaled or manual time, and the timer that wakes the scheduler.
+// The mock's clocks: real, scaled or manual time, and the timer that wakes the scheduler.
+import { parseDateTime } from './dates.ts';
 
 /** How the clock moves: wall time, wall time × a factor, or only when told. */
 export type ClockMode = 'real' | 'scaled' | 'manual';
@@ -23,8 +24,11 @@ export interface ClockOptions {
   mode?: ClockMode | undefined;
   /** For `scaled`: how many mock seconds pass per wall second (default 100). */
   scale?: number | undefined;
-  /** Start time, ms since the epoch (default for manual: 2026-01-01T00:00:00Z; real and scaled: wall time). */
-  start?: number | undefined;
+  /**
+   * Start time: ms since the epoch or an RFC 3339 date-time (default for manual: 2026-01-01T00:00:00Z; real and
+   * scaled: wall time). `--clock-start` on the command line.
+   */
+  start?: number | string | undefined;
   /** Wall time source, for tests of the scaled clock. */
   wallNow?: (() => number) | undefined;
 }
@@ -43,8 +47,9 @@ function defaultWallNow(): number {
 export function createClock(options: ClockOptions = {}): Clock {
   const mode = options.mode ?? 'real';
   const wallNow = options.wallNow ?? defaultWallNow;
+  const given = startMs(options.start);
   if (mode === 'manual') {
-    const start = options.start ?? DEFAULT_MANUAL_START;
+    const start = given ?? DEFAULT_MANUAL_START;
     let t = start;
     return {
       mode,
@@ -66,7 +71,7 @@ export function createClock(options: ClockOptions = {}): Clock {
   const scale = mode === 'real' ? 1 : (options.scale ?? 100);
   if (!(scale > 0)) throw new RangeError('time scale must be > 0');
   const wallStart = wallNow();
-  const start = options.start ?? wallStart;
+  const start = given ?? wallStart;
   let offset = 0;
   const now = () => start + (wallNow() - wallStart) * scale + offset;
   return {
@@ -86,6 +91,18 @@ export function createClock(options: ClockOptions = {}): Clock {
       offset = 0;
     },
   };
+}
+
+/** A clock start as ms: a number as is, a string read strictly as RFC 3339; anything else is a RangeError. */
+export function startMs(start: number | string | undefined): number | undefined {
+  if (start === undefined) return undefined;
+  const ms = typeof start === 'number' ? start : parseDateTime(start);
+  if (ms === undefined || !Number.isFinite(ms)) {
+    throw new RangeError(
+      `clock start ${JSON.stringify(start)} is not an RFC 3339 date-time (or ms since the epoch)`,
+    );
+  }
+  return ms;
 }
 
 /** Formats a clock time as the API does: ISO 8601 UTC with microseconds and `Z`. */
@@ -109,6 +126,17 @@ export const realTimer: Timer = {
   after(wallMs, fn) {
     const handle = setTimeout(fn, Math.min(Math.max(0, wallMs), 2_147_000_000));
     handle.unref?.();
+    return () => clearTimeout(handle);
+  },
+};
+
+/**
+ * A ref'd real timer: it keeps the process alive until it fires or is cancelled. Only for a response the mock is
+ * holding (Ricloud-Await), so that a plain script with an in-process mock waits for its answer.
+ */
+export const keepAliveTimer: Timer = {
+  after(wallMs, fn) {
+    const handle = setTimeout(fn, Math.min(Math.max(0, wallMs), 2_147_000_000));
     return () => clearTimeout(handle);
   },
 };

@@ -26,6 +26,37 @@ export interface AdvanceReport {
   from: number;
   to: number;
   ran: { id: number; kind: string; due: number; org: number | null }[];
+  /** Whether the queue had nothing left to run when the advance ended. */
+  idle: boolean;
+}
+
+/** Largest number of jobs one "advance until idle" runs before it stops (recurring work never idles). */
+export const UNTIL_IDLE_MAX_JOBS = 10_000;
+
+/**
+ * What every scheduler of one mock shares (a mock keeps one scheduler per clock: the main one and one per tenant):
+ * the handlers by job kind, the job id sequence (ids are unique across clocks) and the listeners woken after a run.
+ */
+export class JobRegistry {
+  seq = 0;
+  readonly handlers = new Map<string, JobHandler>();
+  readonly listeners = new Set<() => void>();
+}
+
+/** A FIFO async lock: each holder runs after the previous one released it. */
+export class Mutex {
+  private tail: Promise<void> = Promise.resolve();
+
+  /** Resolves with the release function once every earlier holder has released. */
+  acquire(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const ready = this.tail.then(() => release);
+    this.tail = this.tail.then(() => next);
+    return ready;
+  }
 }
 
 /**
@@ -35,22 +66,24 @@ export interface AdvanceReport {
  */
 export class Scheduler {
   private jobs: Job[] = [];
-  private seq = 0;
-  private handlers = new Map<string, JobHandler>();
-  private listeners = new Set<() => void>();
   private inflight = new Set<Promise<void>>();
   private cancelTimer: Cancel | undefined;
   private armedFor = Number.POSITIVE_INFINITY;
   private running = false;
+  /** Serializes advances of this clock: a second advance waits until the first has run everything in its window. */
+  readonly lock = new Mutex();
+  /** Requests held by Ricloud-Await on this clock (GET /_mock/clock shows it). */
+  awaiting = 0;
 
   constructor(
     readonly clock: Clock,
     private readonly timer?: Timer,
     private readonly onError: (err: unknown, job: Job) => void = () => {},
+    private readonly registry: JobRegistry = new JobRegistry(),
   ) {}
 
   register(kind: string, handler: JobHandler): void {
-    this.handlers.set(kind, handler);
+    this.registry.handlers.set(kind, handler);
   }
 
   /** Schedules `kind` to run `delayMs` from now on the mock's clock. */
@@ -59,7 +92,7 @@ export class Scheduler {
   }
 
   scheduleAt(kind: string, org: number | null, args: Record<string, unknown>, due: number): Job {
-    const job: Job = { id: ++this.seq, due, kind, org, args };
+    const job: Job = { id: ++this.registry.seq, due, kind, org, args };
     // Keep the queue sorted by (due, id): insertion is O(n) but queues stay small and order is what matters.
     let i = this.jobs.length;
     while (i > 0 && (this.jobs[i - 1] as Job).due > due) i--;
@@ -81,8 +114,8 @@ export class Scheduler {
 
   /** Called after every job that ran (Ricloud-Await waiters re-check their condition). */
   onRun(listener: () => void): Cancel {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    this.registry.listeners.add(listener);
+    return () => this.registry.listeners.delete(listener);
   }
 
   /** Runs every job due now, in order. Background promises are not awaited. */
@@ -119,16 +152,48 @@ export class Scheduler {
     for (;;) {
       const job = this.jobs[0];
       if (!job || job.due > to) break;
-      this.jobs.shift();
-      this.clock.set(job.due);
-      ran.push({ id: job.id, kind: job.kind, due: job.due, org: job.org });
-      const result = this.invoke(job);
-      if (result) await result;
-      this.notify();
+      await this.runOne(job, ran);
     }
     this.clock.set(to);
+    // Work a handler started without returning it (none today) still ends before the answer.
+    await this.settle();
     this.arm();
-    return { from, to, ran };
+    return { from, to: this.clock.now(), ran, idle: this.jobs.length === 0 };
+  }
+
+  /**
+   * Runs the queue to idle: jumps to each next due job and runs it, until nothing is pending. Bounded: it never
+   * goes past `maxMs` of mock time (recurring work, e.g. a subscription's polls, never idles: it stops there with
+   * `idle: false`, the clock at the bound) nor runs more than `maxJobs` jobs (then it stops at the last one).
+   */
+  async advanceUntilIdle(maxMs: number, maxJobs = UNTIL_IDLE_MAX_JOBS): Promise<AdvanceReport> {
+    const from = this.clock.now();
+    const bound = from + Math.max(0, maxMs);
+    const ran: AdvanceReport['ran'] = [];
+    await this.settle();
+    for (;;) {
+      const job = this.jobs[0];
+      if (!job) break;
+      if (job.due > bound) {
+        this.clock.set(bound);
+        break;
+      }
+      if (ran.length >= maxJobs) break;
+      await this.runOne(job, ran);
+    }
+    await this.settle();
+    this.arm();
+    return { from, to: this.clock.now(), ran, idle: this.jobs.length === 0 };
+  }
+
+  /** Runs the head job at its own due time and waits for its background work. */
+  private async runOne(job: Job, ran: AdvanceReport['ran']): Promise<void> {
+    this.jobs.shift();
+    this.clock.set(job.due);
+    ran.push({ id: job.id, kind: job.kind, due: job.due, org: job.org });
+    const result = this.invoke(job);
+    if (result) await result;
+    this.notify();
   }
 
   /** Waits until no background work is in flight. */
@@ -142,12 +207,18 @@ export class Scheduler {
   }
 
   snapshot(): SchedulerSnapshot {
-    return { seq: this.seq, jobs: this.jobs.map((j) => ({ ...j, args: { ...j.args } })) };
+    return { seq: this.registry.seq, jobs: this.jobs.map((j) => ({ ...j, args: { ...j.args } })) };
   }
 
+  /** Replaces the queue (and the shared id sequence, which is the mock's: restore every clock from one export). */
   restore(snapshot: SchedulerSnapshot): void {
-    this.seq = snapshot.seq;
-    this.jobs = [...snapshot.jobs].sort((a, b) => a.due - b.due || a.id - b.id);
+    this.registry.seq = snapshot.seq;
+    this.load(snapshot.jobs);
+  }
+
+  /** Replaces the queue alone (a tenant's clock, restored from an export). */
+  load(jobs: readonly Job[]): void {
+    this.jobs = [...jobs].sort((a, b) => a.due - b.due || a.id - b.id);
     this.arm();
   }
 
@@ -159,7 +230,7 @@ export class Scheduler {
   }
 
   private invoke(job: Job): void | Promise<void> {
-    const handler = this.handlers.get(job.kind);
+    const handler = this.registry.handlers.get(job.kind);
     if (!handler) {
       this.onError(new Error(`no handler for job kind ${job.kind}`), job);
       return;
@@ -183,7 +254,7 @@ export class Scheduler {
   }
 
   private notify(): void {
-    for (const l of this.listeners) l();
+    for (const l of this.registry.listeners) l();
   }
 
   private arm(): void {

@@ -7,6 +7,14 @@ export const SIGNATURE_HEADER = 'Ricloud-Signature';
 /** Receivers reject timestamps older than this many seconds by default (ricloud-py 3.2.0 ricloud/webhooks.py, delta 600). */
 export const DEFAULT_TOLERANCE_SECONDS = 600;
 
+/**
+ * The system's wall clock, ms since the epoch: what a receiver compares a signature's `t` with (ricloud-py's
+ * `generate_timestamp()` is `int(time.time())`), so the mock signs with it in every clock mode.
+ */
+export function systemWallNow(): number {
+  return Date.now(); // allow-ambient: signature timestamps are wall time by design
+}
+
 /** `base64(HMAC-SHA256(secret, "<t>.<body>"))`: standard base64 of the raw 32-byte digest. */
 function digest(secret: string, body: string, tSeconds: number): string {
   return createHmac('sha256', secret).update(`${tSeconds}.${body}`, 'utf8').digest('base64');
@@ -26,7 +34,7 @@ export function signPayload(secret: string, body: string, tSeconds: number): str
 export type VerifyReason = 'ok' | 'missing-header' | 'malformed-header' | 'bad-signature' | 'stale-timestamp';
 
 export interface VerifyOptions {
-  /** The receiver's current time in unix seconds (the mock's clock when the mock checks). */
+  /** The receiver's current time in unix seconds (wall time: the mock's `wallNow` when the mock checks). */
   nowSeconds: number;
   /** Largest accepted age of the timestamp, seconds (default 600). */
   toleranceSeconds?: number;

@@ -51,6 +51,27 @@ describe('ricloud-mock CLI', () => {
     expect(flags.length).toBeGreaterThan(envs.length);
   }, 30_000);
 
+  it('--clock-start sets the manual clock start, for the main clock and for new tenants', async () => {
+    const r = await start(['--clock-start', '2031-05-06T07:08:09Z', '--log-level', 'silent']);
+    expect(r.output()).toContain('clock: manual from 2031-05-06T07:08:09Z');
+    const clock = (await (await fetch(`${r.url}/_mock/clock`)).json()) as { now: string };
+    expect(clock.now).toBe('2031-05-06T07:08:09.000000Z');
+    const created = await fetch(`${r.url}/_mock/organisations`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ name: 'later' }),
+    });
+    const tenant = (await created.json()) as { organisation: { id: number; date_created?: string } };
+    const own = (await (
+      await fetch(`${r.url}/_mock/clock?organisation=${tenant.organisation.id}`)
+    ).json()) as {
+      now: string;
+      own_clock: boolean;
+    };
+    expect(own).toMatchObject({ own_clock: true, now: '2031-05-06T07:08:09.000000Z' });
+    expect(await stop(r)).toBe(0);
+  }, 60_000);
+
   it('--state-file survives a restart with nothing lost', async () => {
     const stateFile = join(dir, 'state.json');
     const first = await start(['--seed', 'restart', '--state-file', stateFile, '--log-level', 'silent']);

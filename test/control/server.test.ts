@@ -139,8 +139,9 @@ describe('control client: webhook routes', () => {
   it('verifies a signature computed independently, lists deliveries, and reports unknown ids as 404', async () => {
     const { createHmac } = await import('node:crypto');
     const { ControlError } = await import('../../server/index.ts');
-    server = await startMockServer({ seed: 'control-webhooks' });
-    const nowSeconds = Math.floor(server.clock.now() / 1000);
+    const wallMs = Date.UTC(2030, 0, 1);
+    server = await startMockServer({ seed: 'control-webhooks', wallNow: () => wallMs });
+    const nowSeconds = wallMs / 1000; // signatures are checked against wall time, not the manual clock
     const body = '{"id":"e1"}';
     const s = createHmac('sha256', 'shh').update(`${nowSeconds}.${body}`).digest('base64');
     const good = await server.control.verifyWebhookSignature({

@@ -79,6 +79,38 @@ describe('console steering', () => {
     expect(await seriousViolations(page)).toEqual([]);
   });
 
+  it("shows each tenant's clock (now, mode, pending jobs) and advances one tenant alone", async () => {
+    const { page } = b;
+    const tenant = (await s.control('POST', '/organisations', { name: 'clocked tenant' })).body;
+    const id = tenant.organisation.id as number;
+    await fetch(`${s.url}/users`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${tenant.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ identifier: 'clocked-user' }),
+    });
+    const user = (await s.control('GET', `/organisations/${id}/records/users`)).body.data[0];
+    await fetch(`${s.url}/sessions`, {
+      method: 'POST',
+      headers: { Authorization: `Token ${tenant.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        source: { user: user.id, type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+        payload: { password: 'pw' },
+      }),
+    });
+    await open('/');
+    const row = page.getByTestId(`tenant-clock-${id}`);
+    await row.getByText('manual').waitFor();
+    await page.getByTestId(`tenant-clock-pending-${id}`).filter({ hasText: '1' }).waitFor();
+    const t0 = await clockMs();
+    await act(page, page.getByRole('button', { name: `Advance organisation ${id} by 1 min` }));
+    const own = (await s.control('GET', `/clock?organisation=${id}`)).body;
+    expect(Date.parse(own.now)).toBe(t0 + 60_000);
+    expect(own.pending_jobs).toBe(1); // the session's idle check: the init ran
+    expect(await clockMs()).toBe(t0);
+    await page.getByTestId(`tenant-clock-now-${id}`).filter({ hasText: '00:01:00' }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it('resets one tenant, then everything', async () => {
     const { page } = b;
     const tenant = (await s.control('POST', '/organisations', { name: 'second tenant' })).body;

@@ -10,6 +10,7 @@ installed `ricloud` (pip install ricloud==3.2.0). Under CI (CI=true) a missing c
 suite is skipped with the reason.
 """
 
+import contextlib
 import json
 import os
 import shutil
@@ -117,27 +118,32 @@ class Mock:
     def reset(self):
         self.control("POST", "/reset")
 
+    def advance(self, seconds):
+        """Moves the mock's clock (manual or not) and runs everything due; answers once it has all run."""
+        return self.control("POST", "/clock/advance", {"seconds": seconds})
+
     def journal(self, path=None, limit=100):
         query = "?limit=%d" % limit + ("&path=%s" % path if path else "")
         return self.control("GET", "/requests" + query)["data"]
 
 
-@pytest.fixture(scope="session")
-def mock():
-    """Builds the mock (a no-op when dist/ is fresh), starts `node dist/main.js serve` and kills it at the end."""
-    subprocess.run(["node", "scripts/build.mjs", "--js-only", "--quiet"], cwd=str(REPO), check=True)
-    data_dir = WORK / "mock-data"
-    config = WORK / "ricloud-mock.config.json"
+@contextlib.contextmanager
+def running_mock(port, token, seed, clock_args, name):
+    """Starts `node dist/main.js serve` on a loopback port with its own data dir and log, yields a Mock, kills it."""
+    url = "http://127.0.0.1:%d" % port
+    data_dir = WORK / (name + "-data")
+    config = WORK / (name + ".config.json")
     # Sessions must not idle out between tests (1 h mock time is 36 s wall at x100); Relay consent is given after
     # 1 s of mock time so that the Relay sample's subscription becomes active without the control plane.
     config.write_text(json.dumps({"timings": {"sessionIdleMs": 30 * 86400 * 1000, "relayAutoAllowMs": 1000}}))
-    log = open(str(WORK / "mock.log"), "w")
+    log_path = WORK / (name + ".log")
+    log = open(str(log_path), "w")
     proc = subprocess.Popen(
         [
             "node", "dist/main.js", "serve",
-            "--host", "127.0.0.1", "--port", str(PORT),
-            "--token", TOKEN, "--seed", "interop",
-            "--clock", "scaled", "--time-scale", str(TIME_SCALE),
+            "--host", "127.0.0.1", "--port", str(port),
+            "--token", token, "--seed", seed,
+            *clock_args,
             "--data-dir", str(data_dir), "--config", str(config),
             "--log-level", "warn",
         ],
@@ -150,16 +156,16 @@ def mock():
         while True:
             if proc.poll() is not None:
                 log.flush()
-                pytest.fail("the mock exited with %s: %s" % (proc.returncode, (WORK / "mock.log").read_text()))
+                pytest.fail("the mock exited with %s: %s" % (proc.returncode, log_path.read_text()))
             try:
-                if requests.get(BASE_URL + "/_mock/clock", timeout=1).status_code == 200:
+                if requests.get(url + "/_mock/clock", timeout=1).status_code == 200:
                     break
             except requests.ConnectionError:
                 pass
             if time.monotonic() > deadline:
                 pytest.fail("the mock did not answer within 30 s")
             time.sleep(0.05)  # readiness poll of a starting process, not a wait on the mock's time
-        yield Mock(BASE_URL, TOKEN, data_dir)
+        yield Mock(url, token, data_dir)
     finally:
         proc.terminate()
         try:
@@ -168,6 +174,29 @@ def mock():
             proc.kill()
             proc.wait(10)
         log.close()
+
+
+def build_mock():
+    """Builds dist/ (a no-op when it is fresh)."""
+    subprocess.run(["node", "scripts/build.mjs", "--js-only", "--quiet"], cwd=str(REPO), check=True)
+
+
+@pytest.fixture(scope="session")
+def mock():
+    """Builds the mock (a no-op when dist/ is fresh), starts `node dist/main.js serve` and kills it at the end."""
+    build_mock()
+    with running_mock(PORT, TOKEN, "interop", ["--clock", "scaled", "--time-scale", str(TIME_SCALE)], "mock") as m:
+        yield m
+
+
+@pytest.fixture(scope="session")
+def manual_mock():
+    """A second mock, started as the README recommends for tests: `--clock manual` (its clock sits at 2026-01-01
+    and moves only on POST /_mock/clock/advance). The client is pointed at it through `ricloud.url`/`ricloud.token`,
+    which it reads on every request."""
+    build_mock()
+    with running_mock(free_port(), "manual-token", "interop-manual", ["--clock", "manual"], "manual-mock") as m:
+        yield m
 
 
 @pytest.fixture(autouse=True)

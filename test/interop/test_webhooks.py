@@ -17,6 +17,7 @@ class Recorder:
     def __init__(self, app):
         self.app = app
         self.seen = []
+        self.headers = []
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
@@ -27,9 +28,11 @@ class Recorder:
             status["code"] = int(s.split(" ", 1)[0])
             return start_response(s, headers, exc_info)
 
+        header = environ.get("HTTP_RICLOUD_SIGNATURE")
         body = b"".join(self.app(environ, recording_start_response))
         with self.lock:
             self.seen.append((path, status["code"], time.monotonic()))
+            self.headers.append(header)
         return [body]
 
     def ok_ids(self):
@@ -113,3 +116,61 @@ def test_the_clients_receiver_refuses_a_wrong_signature(ricloud, receiver):
     res = requests.post(event_url, data=body, headers={"Content-Type": "application/json", "Ricloud-Signature": good})
     assert res.status_code == 200
     assert [code for _, code, _ in recorder.seen] == [400, 200]
+
+
+def test_a_manual_clock_mock_delivers_to_the_clients_receiver_with_its_default_age_limit(
+    ricloud, receiver, manual_mock, monkeypatch
+):
+    """Under `--clock manual` (the README's mode for tests; its clock sits at 2026-01-01) the client's own receiver,
+    with the default age limit (ricloud.ini's delta, 600 s, compared with time.time()), accepts every delivery: the
+    signature's t is wall time, the events' dates are mock time."""
+    import ricloud.webhooks
+    from ricloud import conf
+    from ricloud.signing import Signature
+
+    # The client reads ricloud.url and ricloud.token on every request: point it at the manual-clock mock. Its await
+    # setting (RICLOUD_AWAIT_FOR, read once at import) is 0 here, as for any manual-clock mock: a held Ricloud-Await
+    # would wait for an advance that this single-threaded test makes only after the answer.
+    from ricloud.resources.abase import ABResource
+
+    monkeypatch.setattr(ricloud, "url", manual_mock.url)
+    monkeypatch.setattr(ricloud, "token", manual_mock.token)
+    monkeypatch.setattr(ABResource.request_handler, "await_for", None)
+    manual_mock.reset()
+    assert manual_mock.control("GET", "/clock")["mode"] == "manual"
+
+    app, recorder, url = receiver
+    config = ricloud.WebhookConfig.create(url=url)
+    assert config.state == "new"  # under the manual clock nothing happens until the test advances it
+    app.config["WEBHOOK_SECRET"] = config.secret
+    app.config["WEBHOOK_DELTA"] = conf.getint("webhooks", "delta")
+    assert app.config["WEBHOOK_DELTA"] == 600
+    assert ricloud.webhooks.verify_request.__defaults__ == (600,)  # the client's default, unchanged
+
+    manual_mock.advance(2)  # the config test runs and is delivered before advance answers
+    config.refresh()
+    assert config.state == "valid"
+    assert [code for _, code, _ in recorder.seen] == [200]
+
+    user = ricloud.User.create(identifier="manual-hooks")
+    source = {"user": user.id, "type": "icloud.account", "identifier": "manual+no2fa@example.com"}
+    session = ricloud.Session.create(source=source, payload={"password": "x"})
+    manual_mock.advance(3)
+    session.refresh()
+    assert session.state == "active"
+    poll = ricloud.Poll.create(session=session.id, payload={"info_types": ["account.info"], "data_types": ["callkit.calls"]})
+    manual_mock.advance(10)
+    poll.refresh()
+    assert poll.state == "completed"
+
+    events = list(ricloud.Event.list(limit=1000))
+    assert {(e.type, e.action) for e in events} >= {("webhook_config", "test"), ("poll", "created"),
+                                                    ("poll", "completed"), ("task", "succeeded")}
+    assert {e.state for e in events} == {"delivered"}
+    assert sorted(recorder.ok_ids()) == sorted(e.id for e in events)
+    assert not [s for s in recorder.seen if s[1] != 200]
+    # The events are dated on the mock clock; the signatures carry this machine's time.
+    assert {str(e.date_created)[:10] for e in events} == {"2026-01-01"}
+    now = int(time.time())
+    for header in recorder.headers:
+        assert abs(now - Signature.from_header(header).timestamp) < 600

@@ -8,7 +8,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { dumpTenant } from './fuzz-runner.ts';
 
@@ -365,20 +365,24 @@ describe('absurd pagination and Ricloud-Await values', () => {
     },
   );
 
-  it.each(['99999999999999999999', '11', '10.000001', '0'])(
-    'clamps Ricloud-Await: %s and answers at once',
-    async (value) => {
-      const t = testMock();
-      const user = await t.post('/users', { identifier: 'await@example.com' });
-      const res = await t.post(
-        '/sessions',
-        {
-          source: { user: user.body.id, type: 'icloud.account', identifier: 'a+no2fa@example.com' },
-          payload: { password: 'p' },
-        },
-        { headers: { 'Ricloud-Await': value } },
-      );
-      expect(res.status).toBe(201);
-    },
-  );
+  it.each([
+    ['99999999999999999999', 'active'],
+    ['11', 'active'],
+    ['10.000001', 'active'],
+    ['0', 'pending'],
+  ])('clamps Ricloud-Await: %s and answers (scaled clock: once the session is %s)', async (value, state) => {
+    const t = testMock({ clock: { mode: 'scaled', scale: 1000 } });
+    onTestFinished(() => t.mock.close());
+    const user = await t.post('/users', { identifier: 'await@example.com' });
+    const res = await t.post(
+      '/sessions',
+      {
+        source: { user: user.body.id, type: 'icloud.account', identifier: 'a+no2fa@example.com' },
+        payload: { password: 'p' },
+      },
+      { headers: { 'Ricloud-Await': value } },
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.state).toBe(state);
+  });
 });

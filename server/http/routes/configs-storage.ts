@@ -62,7 +62,8 @@ const testStorageConfig: Handler<'testStorageConfig'> = async (c) => {
   if (config.state === 'deactivated') throw Errors.invalidState('storage_config', config.id, config.state);
   const task = startStorageTest(ctx, org, c.get('key'), config);
   await awaitCondition(
-    ctx,
+    ctx.scheduler,
+    org.id,
     c.get('awaitSeconds'),
     () => task.state === 'succeeded' || task.state === 'failed',
   );

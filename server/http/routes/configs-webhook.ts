@@ -63,7 +63,8 @@ const testWebhookConfig: Handler<'testWebhookConfig'> = async (c) => {
   if (config.state === 'deactivated') throw Errors.invalidState('webhook_config', config.id, config.state);
   const task = startWebhookConfigTest(ctx, org, c.get('key'), config);
   await awaitCondition(
-    ctx,
+    ctx.scheduler,
+    org.id,
     c.get('awaitSeconds'),
     () => task.state === 'succeeded' || task.state === 'failed',
   );

@@ -1,4 +1,5 @@
 // /keys and /key: an organisation's API keys (create, list, retrieve, update, rotate) and the calling key.
+import { nowOf } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentKey } from '../../domain/presenters.ts';
@@ -56,7 +57,7 @@ const createKey: Handler<'createKey'> = (c) => {
     webhook_config: webhookConfig,
     token: ctx.ids.token(),
     state: 'active',
-    date_created: toIso(ctx.clock.now()),
+    date_created: toIso(nowOf(ctx, org)),
     date_expires: null,
   } as KeyRecord;
   org.keys.insert(key);

@@ -1,4 +1,5 @@
 // /permissions: key-level permission sets, never broader than the organisation's own scopes (see engine/permissions.ts).
+import { nowOf } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { assertWithinOrganisation } from '../../domain/permissions.ts';
@@ -36,7 +37,7 @@ const createPermissions: Handler<'createPermissions'> = (c) => {
     // key sets take an optional one (null when not given).
     identifier: body.identifier ?? null,
     scopes: structuredClone(body.scopes),
-    date_created: toIso(ctx.clock.now()),
+    date_created: toIso(nowOf(ctx, org)),
   } as PermissionsRecord;
   org.permissionSets.insert(record);
   return c.json(presentPermissions(ctx, record), 201);

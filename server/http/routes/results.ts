@@ -2,7 +2,7 @@
 // signed-url download route, which lives outside the ricloud pipeline (no API token: the url is the credential).
 
 import { Hono } from 'hono';
-import type { MockContext } from '../../domain/context.ts';
+import { type MockContext, nowOf } from '../../domain/context.ts';
 import { ApiError, Errors } from '../../domain/errors.ts';
 import { listOf, paginate } from '../../domain/lists.ts';
 import { presentResult } from '../../domain/presenters.ts';
@@ -96,7 +96,7 @@ export function signedUrlRoutes(ctx: MockContext): Hono {
     if (!hit?.result.signed_url) throw Errors.notFound('signed_url', token);
     const { org, result } = hit;
     const expires = hit.result.signed_url.date_expires;
-    if ((parseDateTime(expires) ?? Number.NaN) <= ctx.clock.now()) {
+    if ((parseDateTime(expires) ?? Number.NaN) <= nowOf(ctx, org)) {
       throw new ApiError(403, 'permission-denied', `The signed URL expired at ${expires}.`, {
         date_expires: expires,
       });

@@ -1,5 +1,6 @@
 // /sessions: create (always pending; honours Ricloud-Await), list, retrieve, and DELETE (expiry by the organisation).
 import { isSourceType } from '../../../fixtures/catalogue.ts';
+import { nowOf } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { assertScope, assertSourceLimits } from '../../domain/permissions.ts';
@@ -77,7 +78,7 @@ const createSession: Handler<'createSession'> = async (c) => {
       info: null,
       parent: null,
       state: 'unvalidated',
-      date_created: toIso(ctx.clock.now()),
+      date_created: toIso(nowOf(ctx, org)),
     } as SourceRecord);
   }
   const session = startSession(ctx, org, {
@@ -87,7 +88,7 @@ const createSession: Handler<'createSession'> = async (c) => {
     outcome,
     ...(relayDevices && outcome.state === 'active' ? { relayDevices } : {}),
   });
-  await awaitCondition(ctx, c.get('awaitSeconds'), () => session.state !== 'pending');
+  await awaitCondition(ctx.scheduler, org.id, c.get('awaitSeconds'), () => session.state !== 'pending');
   return c.json(presentSession(ctx, org, session), 201);
 };
 

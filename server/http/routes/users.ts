@@ -1,4 +1,5 @@
 // /users: the end users of an organisation (create or get by identifier, list, retrieve, update).
+import { nowOf } from '../../domain/context.ts';
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
 import { presentUser } from '../../domain/presenters.ts';
@@ -40,7 +41,7 @@ const createUser: Handler<'createUser'> = (c) => {
     key: c.get('key').id,
     identifier: body.identifier,
     state: 'active',
-    date_created: toIso(ctx.clock.now()),
+    date_created: toIso(nowOf(ctx, org)),
   } as UserRecord;
   org.users.insert(user);
   return c.json(presentUser(ctx, user), 201);

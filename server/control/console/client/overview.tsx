@@ -36,7 +36,10 @@ function ClockCard() {
     act('Advance until idle', async () => {
       const queue = await control<{ data: Job[]; total_count: number }>('/clock/jobs?limit=1000');
       const now = await control<ClockInfo>('/clock');
-      const last = Math.max(Date.parse(now.now), ...queue.data.map((j) => Date.parse(j.due)));
+      // Only the main clock's jobs: a tenant with its own clock keeps its own time line.
+      const own = new Set((now.tenants ?? []).filter((t) => t.own_clock).map((t) => t.organisation));
+      const main = queue.data.filter((j) => j.organisation === null || !own.has(j.organisation));
+      const last = Math.max(Date.parse(now.now), ...main.map((j) => Date.parse(j.due)));
       await control('/clock/advance', {
         method: 'POST',
         body: { seconds: Math.max(0, (last - Date.parse(now.now)) / 1000) },
@@ -74,6 +77,7 @@ function ClockCard() {
           Until idle
         </Button>
       </fieldset>
+      <TenantClocks tenants={c?.tenants ?? []} />
       <h3>Due jobs ({jobs.data?.total_count ?? 0})</h3>
       <table class="table" aria-label="Due jobs">
         <thead>
@@ -102,6 +106,60 @@ function ClockCard() {
         </tbody>
       </table>
     </Card>
+  );
+}
+
+/** Each organisation's clock: tenants keep their own time, mode and queue; the preset's share the main clock. */
+function TenantClocks({ tenants }: { tenants: NonNullable<ClockInfo['tenants']> }) {
+  const act = useAction();
+  const own = tenants.filter((t) => t.own_clock);
+  if (!own.length) return null;
+  return (
+    <>
+      <h3>Tenant clocks ({own.length})</h3>
+      <table class="table" aria-label="Tenant clocks">
+        <thead>
+          <tr>
+            <th scope="col">Organisation</th>
+            <th scope="col">Mode</th>
+            <th scope="col">Now</th>
+            <th scope="col">Pending jobs</th>
+            <th scope="col">Awaiting</th>
+            <th scope="col">Advance</th>
+          </tr>
+        </thead>
+        <tbody>
+          {own.map((t) => (
+            <tr key={t.organisation} data-testid={`tenant-clock-${t.organisation}`}>
+              <td>
+                <a href={`#/org/${t.organisation}`}>{t.organisation}</a>
+              </td>
+              <td>{t.mode}</td>
+              <td data-testid={`tenant-clock-now-${t.organisation}`}>
+                <Time value={t.now} />
+              </td>
+              <td data-testid={`tenant-clock-pending-${t.organisation}`}>{t.pending}</td>
+              <td>{t.awaiting}</td>
+              <td>
+                <Button
+                  label={`Advance organisation ${t.organisation} by 1 min`}
+                  onClick={() =>
+                    act(`Advance organisation ${t.organisation} +1 min`, () =>
+                      control('/clock/advance', {
+                        method: 'POST',
+                        body: { seconds: 60, organisation: t.organisation },
+                      }),
+                    )
+                  }
+                >
+                  +1 min
+                </Button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 
