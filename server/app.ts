@@ -1,5 +1,5 @@
 // Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
-import { Hono } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
 import { controlRoutes } from './control/routes.ts';
@@ -18,6 +18,7 @@ import {
   type Timings,
 } from './domain/context.ts';
 import { DeliveryLog } from './domain/delivery-log.ts';
+import { Errors } from './domain/errors.ts';
 import { registerJobs } from './domain/jobs.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
 import { applyPreset } from './domain/presets.ts';
@@ -27,10 +28,12 @@ import { ricloudPipeline } from './http/pipeline.ts';
 import { registerResources } from './http/routes/index.ts';
 import { signedUrlRoutes } from './http/routes/results.ts';
 import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './runtime/clock.ts';
+import { type AllowedHosts, hostChecker, hostName } from './runtime/host-check.ts';
 import { IdSource } from './runtime/ids.ts';
 import { assertInstalled, S3_FEATURE, S3_SDK } from './runtime/optional-deps.ts';
 import { type AdvanceReport, Scheduler } from './runtime/scheduler.ts';
 import { compileSpec } from './spec/compile.ts';
+import { requestTarget } from './spec/validate-request.ts';
 
 /** Options of `createMock` / `createApp`; every field has a default. */
 export interface MockOptions {
@@ -52,6 +55,11 @@ export interface MockOptions {
   publicUrl?: string | undefined;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number | undefined;
+  /**
+   * Host names the mock answers besides loopback names, IP literals and the public url's host (DNS rebinding
+   * guard); `true` answers any. An entry starting with `.` allows a domain and its subdomains.
+   */
+  allowedHosts?: AllowedHosts | undefined;
   timings?: Partial<Timings> | undefined;
   /** Entries kept in the webhook delivery log (default 1000). */
   deliveryLogSize?: number | undefined;
@@ -151,6 +159,7 @@ export function createMock(options: MockOptions = {}): Mock {
     close: () => scheduler.stop(),
   };
 
+  app.use('*', hostGuard(options.allowedHosts, resolved.publicUrl));
   app.route(CONSOLE_PATH, consoleRoutes({ token: options.control?.token }));
   app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
   // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
@@ -162,6 +171,26 @@ export function createMock(options: MockOptions = {}): Mock {
   registerResources(ricloud, ctx.spec);
   app.route('/', ricloud as unknown as Hono);
   return mock;
+}
+
+/**
+ * The DNS-rebinding guard, on both planes: a request whose Host is not an allowed name is refused before anything
+ * is read. Both planes, because a rebound page could otherwise drive the ricloud API with the preset key's token
+ * (the same on every install with the default seed) and point a storage config at any directory. The readiness
+ * probe is exempt: it reveals nothing, and CI service networks probe it by their own host names.
+ */
+function hostGuard(allowed: AllowedHosts | undefined, publicUrl: string): MiddlewareHandler {
+  const publicHost = hostName(new URL(publicUrl).host);
+  const check = hostChecker(
+    allowed === true ? true : [...(allowed ?? []), ...(publicHost ? [publicHost] : [])],
+  );
+  return async (c, next) => {
+    const host = c.req.header('host');
+    if (!check(host) && requestTarget(c.req.url).pathname !== '/_mock/health') {
+      throw Errors.hostNotAllowed(host ?? '');
+    }
+    return next();
+  };
 }
 
 /**
