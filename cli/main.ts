@@ -8,10 +8,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { pino } from 'pino';
 import { conformanceCommand } from '../contracts/cli/conformance.ts';
 import { createMock } from '../server/app.ts';
+import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';
 import { PRESET_NAMES } from '../server/domain/presets.ts';
 import { exportState, importState, type MockState } from '../server/domain/snapshot.ts';
 import { CliError, EXIT, listenError, reportCliError } from '../server/runtime/cli-errors.ts';
 import type { ClockMode } from '../server/runtime/clock.ts';
+import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 
 interface ServeFlags {
@@ -34,6 +36,27 @@ interface ServeFlags {
   journalSize?: string;
   journalBodies?: boolean;
   rateLimit?: string | boolean;
+}
+
+/**
+ * A state file, parsed and checked against the control spec's MockState schema (the same check as PUT
+ * /_mock/state); importState then checks the invariants. Throws one line naming what is wrong and where.
+ */
+function readStateFile(file: string): MockState {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`);
+  }
+  const validate = compileSpec(CONTROL_SPEC_PATH).operations.get('importState')?.validateBody;
+  if (validate && !validate(value)) {
+    const problems = Object.entries(ajvErrorsToParams(validate.errors)).map(
+      ([k, v]) => `${k || 'the state'} ${v}`,
+    );
+    throw new Error(problems.join('; ') || 'does not match the MockState schema');
+  }
+  return value as MockState;
 }
 
 /** Flags the user did not set fall back to the config file, then to their defaults. */
@@ -117,7 +140,7 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   });
   if (stateFile && existsSync(stateFile)) {
     try {
-      importState(mock.ctx, JSON.parse(readFileSync(stateFile, 'utf8')) as MockState);
+      importState(mock.ctx, readStateFile(stateFile));
     } catch (err) {
       mock.close();
       throw new CliError(

@@ -329,7 +329,7 @@ export interface paths {
     get: operations['exportState'];
     /**
      * Replaces the whole state with an exported one
-     * @description Atomic; an invalid state changes nothing. The request journal is kept; the webhook delivery log is emptied. `faults` and `rate_limit` replace the mock's when present (a state without them leaves them as they are). The schema gives the outline only; a state that GET /_mock/state did not export (its records do not fit together) is a 400 naming `state`.
+     * @description Atomic; an invalid state changes nothing. The request journal is kept; the webhook delivery log is emptied. `faults` and `rate_limit` replace the mock's when present (a state without them leaves them as they are). The schema gives the outline; a state whose records do not fit together is a 400 naming `state`, its message saying where (`organisations[1].keys[0].token is already used by organisations[0].keys[0]`): a record in a state its resource does not have, a reference to a record that is not there, a token used twice (across tenants too), a job of an unknown organisation, or a `local://` result url outside its organisation's `local://` storage configs (an import cannot make the mock serve or delete any other file). `--state-file` is checked the same way at start.
      */
     put: operations['importState'];
     post?: never;
@@ -888,14 +888,40 @@ export interface components {
       outcome: components['schemas']['SessionOutcome'];
       remaining: number;
     };
-    /** @description One organisation's whole state (its records by table); opaque beyond these fields. */
+    /** @description One table of an organisation's records, oldest first. */
+    SnapshotTable: {
+      id: string;
+      state?: string;
+    }[];
+    /** @description One organisation's whole state: its records by table, each a list of records with a string `id` (their other fields are the mock's own). An import also checks what a schema cannot say (PUT /_mock/state): the record states, the references between records, tokens unique across tenants and result urls inside the storage roots. */
     OrgSnapshot: {
+      keys: components['schemas']['SnapshotTable'];
+      users: components['schemas']['SnapshotTable'];
+      sources: components['schemas']['SnapshotTable'];
+      sessions: components['schemas']['SnapshotTable'];
+      polls: components['schemas']['SnapshotTable'];
+      tasks: components['schemas']['SnapshotTable'];
+      results: components['schemas']['SnapshotTable'];
+      events: components['schemas']['SnapshotTable'];
+      subscriptions: components['schemas']['SnapshotTable'];
+      storageConfigs: components['schemas']['SnapshotTable'];
+      webhookConfigs: components['schemas']['SnapshotTable'];
+      permissionSets: components['schemas']['SnapshotTable'];
+      /** @description Results published to the mock's own blob store (s3:// or gs:// without an endpoint). */
+      blobs: {
+        key: string;
+        contentType: string;
+        base64: string;
+      }[];
       /** @description Pending forced session outcomes (POST /_mock/scenarios/sessions), oldest first. */
       sessionOutcomes?: components['schemas']['SessionOutcomeEntry'][];
       /** @description Pending forced task failures (POST /_mock/scenarios/tasks), oldest first. */
       taskFailures?: components['schemas']['TaskFailure'][];
       id: number;
-      organisation: Record<string, never>;
+      organisation: {
+        id: number;
+        state: string;
+      };
       permissions: Record<string, never>;
     };
   };

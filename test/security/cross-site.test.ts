@@ -6,6 +6,7 @@ import { type MockServer, type StartOptions, startMockServer } from '../../serve
 
 interface Raw {
   status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field in assertions.
   body: any;
   text: string;
 }
