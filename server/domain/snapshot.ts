@@ -55,7 +55,9 @@ export function exportState(ctx: MockContext): MockState {
 export function importState(ctx: MockContext, state: MockState): void {
   const problems = stateProblems(ctx, state);
   if (problems.length) {
-    throw Errors.invalidParameters({ state: `is not an exported state: ${problems.slice(0, 10).join('; ')}` });
+    throw Errors.invalidParameters({
+      state: `is not an exported state: ${problems.slice(0, 10).join('; ')}`,
+    });
   }
   let world: World;
   let creation: Map<number, OrgSnapshot>;
@@ -167,8 +169,11 @@ export function stateProblems(ctx: MockContext, state: MockState): string[] {
   if (!Array.isArray(state.organisations)) return ['organisations must be an array'];
   const tokens = new Map<string, string>();
   const orgIds = new Set<number>();
-  const checkOrg = (snap: OrgSnapshot, where: string) => {
-    if (!snap || typeof snap !== 'object') return problems.push(`${where} must be an object`);
+  const checkOrg = (snap: OrgSnapshot, where: string): void => {
+    if (!snap || typeof snap !== 'object') {
+      problems.push(`${where} must be an object`);
+      return;
+    }
     const org = snap as unknown as Json;
     if ((snap.organisation as { id?: unknown } | undefined)?.id !== snap.id)
       problems.push(`${where}.organisation.id must be ${snap.id}`);
@@ -231,7 +236,6 @@ export function stateProblems(ctx: MockContext, state: MockState): string[] {
       });
     const blobs = org.blobs;
     if (!Array.isArray(blobs)) problems.push(`${where}.blobs must be an array`);
-    return problems.length;
   };
   state.organisations.forEach((snap, i) => {
     checkOrg(snap, `organisations[${i}]`);
@@ -242,8 +246,9 @@ export function stateProblems(ctx: MockContext, state: MockState): string[] {
   });
   // Creation snapshots are checked among themselves (each holds the tokens its live organisation started with).
   tokens.clear();
-  if (state.creation !== undefined && !Array.isArray(state.creation)) problems.push('creation must be an array');
-  else (state.creation ?? []).forEach((snap, i) => checkOrg(snap, `creation[${i}]`));
+  if (state.creation !== undefined && !Array.isArray(state.creation))
+    problems.push('creation must be an array');
+  else for (const [i, snap] of (state.creation ?? []).entries()) checkOrg(snap, `creation[${i}]`);
   for (const [i, job] of (state.scheduler?.jobs ?? []).entries()) {
     if (job && job.org !== null && !orgIds.has(job.org as number))
       problems.push(`scheduler.jobs[${i}].org ${job.org} is not an organisation of the state`);
