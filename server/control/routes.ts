@@ -28,7 +28,7 @@ import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
 import { type ControlHandlers, faultInputOf, input, mockStateOf } from './input.ts';
 import { ChangeFeed, controlChanges, inspectionHandlers, watchChanges } from './inspect.ts';
-import type { ControlEnv, ControlHost } from './state.ts';
+import { type ControlEnv, type ControlHost, DEFAULT_CONTROL_BODY_LIMIT } from './state.ts';
 import { webhookHandlers } from './webhook-routes.ts';
 
 /** Location of the control API's spec. */
@@ -127,15 +127,16 @@ function hasBody(req: Request, onSocket: boolean): boolean {
 
 /**
  * Validates control requests against openapi/control.yaml with the ricloud API's middleware
- * (server/spec/validate-request.ts): lenient JSON bodies of any content type (curl -d sends a form type); routes
+ * (server/spec/validate-request.ts): lenient JSON bodies, at most `limit` bytes; routes
  * the spec does not describe pass through untouched.
  */
-function validateControl(): MiddlewareHandler<ControlEnv> {
+function validateControl(limit: number): MiddlewareHandler<ControlEnv> {
   return validateRequest<ControlEnv>({
     spec: compileSpec(CONTROL_SPEC_PATH),
     errors: Errors,
     unmatched: 'pass',
-    body: { strictness: 'lenient', contentType: 'any' },
+    // The guard has already refused bodies that are not declared JSON (controlGuard).
+    body: { strictness: 'lenient', contentType: 'any', limit },
     notFoundResource: (_op, pathname) => pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource',
   });
 }
@@ -466,7 +467,7 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
     routes.filter((r) => r.id === 'getHealth'),
   );
   control.use('*', controlGuard(options.token));
-  control.use('*', validateControl());
+  control.use('*', validateControl(options.bodyLimit ?? DEFAULT_CONTROL_BODY_LIMIT));
   control.use('*', controlChanges(feed));
   mountOperations(
     control,

@@ -85,7 +85,14 @@ export const Errors = {
       'No valid storage config applies to this key: create one (POST /configs/storage) and wait until it is valid.',
     ),
   payloadTooLarge: (limit: number) =>
-    new ApiError(413, 'payload-too-large', `The request body is larger than ${limit} bytes.`, { limit }),
+    new ApiError(
+      413,
+      'payload-too-large',
+      `The request body is larger than ${limit} bytes.`,
+      { limit },
+      // The rest of the body is never read: the connection closes after the answer.
+      { Connection: 'close' },
+    ),
   unsupportedMediaType: (contentType: string) =>
     new ApiError(
       415,
