@@ -45,6 +45,8 @@ interface ServeFlags {
   journalBodies?: boolean;
   rateLimit?: string | boolean;
   allowedHost?: string[];
+  storageRoot?: string[];
+  webhookTarget?: string[];
 }
 
 /**
@@ -80,6 +82,14 @@ function allowedHostsOf(flags: ServeFlags, configured: string[] | undefined): st
     .filter(Boolean);
   if (given.includes('*')) return true;
   return [...given, flags.host];
+}
+
+/** A repeatable flag whose env var may also list values, comma-separated. */
+function listFlag(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Flags the user did not set fall back to the config file, then to their defaults. */
@@ -151,6 +161,7 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   checkControlToken(control.token, '--control-token');
   checkHttpUrl(flags.publicUrl, '--public-url');
   checkHttpUrl(flags.s3Endpoint, '--s3-endpoint');
+  for (const target of listFlag(flags.webhookTarget ?? [])) checkHttpUrl(target, '--webhook-target');
   checkDataDir(flags.dataDir);
   checkWritableFile(stateFile, '--state-file');
   checkWritableFile(flags.readyFile, '--ready-file');
@@ -169,6 +180,9 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
     s3Endpoint: flags.s3Endpoint,
     publicUrl: flags.publicUrl ?? `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host}:${port}`,
     allowedHosts,
+    // The data dir holds the preset's own results: always a storage root when an allow-list is given.
+    storageRoots: flags.storageRoot?.length ? [...listFlag(flags.storageRoot), dataDir] : undefined,
+    webhookTargets: flags.webhookTarget?.length ? listFlag(flags.webhookTarget) : undefined,
     logger,
   });
   if (stateFile && existsSync(stateFile)) {
@@ -465,6 +479,22 @@ export function buildProgram(): Command {
         'answer this Host name too (repeatable; .example.com: a domain and its subdomains; *: any)',
       )
         .env('RICLOUD_MOCK_ALLOWED_HOSTS')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--storage-root <dir>',
+        'allow local:// storage configs only inside this folder (repeatable; default: any absolute path)',
+      )
+        .env('RICLOUD_MOCK_STORAGE_ROOTS')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--webhook-target <url-prefix>',
+        'allow webhook configs only to urls starting with this prefix (repeatable; default: any http(s) url)',
+      )
+        .env('RICLOUD_MOCK_WEBHOOK_TARGETS')
         .argParser(collect),
     )
     .addOption(

@@ -1,4 +1,5 @@
 // Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
+import { resolve } from 'node:path';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
@@ -63,6 +64,13 @@ export interface MockOptions {
   timings?: Partial<Timings> | undefined;
   /** Entries kept in the webhook delivery log (default 1000). */
   deliveryLogSize?: number | undefined;
+  /**
+   * An allow-list of folders for local:// storage configs (default: any absolute path a key holder names). The
+   * preset's own storage url is not checked against it.
+   */
+  storageRoots?: string[] | undefined;
+  /** An allow-list of url prefixes for webhook configs (default: any http or https url). */
+  webhookTargets?: string[] | undefined;
   /** The /_mock control plane: control token, journal, start-up faults, rate limit, tenants and scenarios. */
   control?: ControlOptions | undefined;
   logger?: Logger | undefined;
@@ -96,6 +104,8 @@ export function resolveOptions(options: MockOptions): ResolvedOptions {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     timings: { ...DEFAULT_TIMINGS, ...options.timings },
     deliveryLogSize: Math.max(1, Math.floor(options.deliveryLogSize ?? 1000)),
+    storageRoots: options.storageRoots?.map((root) => resolve(root)),
+    webhookTargets: options.webhookTargets,
   };
 }
 
@@ -178,6 +188,7 @@ export function createMock(options: MockOptions = {}): Mock {
  * is read. Both planes, because a rebound page could otherwise drive the ricloud API with the preset key's token
  * (the same on every install with the default seed) and point a storage config at any directory. The readiness
  * probe is exempt: it reveals nothing, and CI service networks probe it by their own host names.
+ * DIVERGENCE(mock-security.host-allow-list): the real API has no Host check; the mock, next to a browser, needs one.
  */
 function hostGuard(allowed: AllowedHosts | undefined, publicUrl: string): MiddlewareHandler {
   const publicHost = hostName(new URL(publicUrl).host);

@@ -9,6 +9,7 @@ import type { MockContext } from './context.ts';
 import { DeliveryLog } from './delivery-log.ts';
 import { Errors } from './errors.ts';
 import { parseStorageUrl } from './publish.ts';
+import { outsideStorageRoots } from './storage-config.ts';
 import { exportOrg, importOrg, type OrgSnapshot, World } from './store.ts';
 
 type Schema = components['schemas']['MockState'];
@@ -225,6 +226,11 @@ export function stateProblems(ctx: MockContext, state: MockState): string[] {
     const roots = ((org.storageConfigs as Json[] | undefined) ?? [])
       .map((c) => parseStorageUrl(String(c?.url ?? '')))
       .flatMap((t) => ('error' in t || t.scheme !== 'local' ? [] : [t.folder]));
+    // With --storage-root, an imported storage config is held to the allow-list like a created one.
+    for (const [i, folder] of roots.entries()) {
+      const outside = outsideStorageRoots(ctx, folder);
+      if (outside) problems.push(`${where}.storageConfigs[${i}].url ${outside}`);
+    }
     const results = org.results;
     if (Array.isArray(results))
       results.forEach((r: Json, i) => {
