@@ -164,7 +164,7 @@ function insideRoots(url: string, roots: string[]): boolean {
  * organisation, so that an import cannot make the mock serve (or, on expiry, delete) any other file.
  * Each problem names where it is (`organisations[1].keys[0].token`).
  */
-export function stateProblems(ctx: MockContext, state: MockState): string[] {
+function stateProblems(ctx: MockContext, state: MockState): string[] {
   const problems: string[] = [];
   if (!state || typeof state !== 'object' || Array.isArray(state)) return ['must be a JSON object'];
   if (!Array.isArray(state.organisations)) return ['organisations must be an array'];

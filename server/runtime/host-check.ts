@@ -62,7 +62,7 @@ export function hostChecker(allowed: AllowedHosts): (hostHeader: string | undefi
 }
 
 /** The host (with port) of a url, lower-cased, or undefined when it is not a url. */
-export function hostOfUrl(url: string): string | undefined {
+function hostOfUrl(url: string): string | undefined {
   try {
     return new URL(url).host.toLowerCase() || undefined;
   } catch {

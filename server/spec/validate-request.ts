@@ -148,7 +148,7 @@ interface BodySource {
 }
 
 /** What a limited read found: the bytes, or that the body passed the limit (the rest was never read). */
-export type LimitedBody = Uint8Array | 'too-large';
+type LimitedBody = Uint8Array | 'too-large';
 
 /** One read per request, shared by the journal (which may read first) and the validation middleware. */
 const BODIES = new WeakMap<Request, { limit: number; read: Promise<LimitedBody> }>();
