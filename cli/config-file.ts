@@ -32,6 +32,8 @@ export interface ConfigFile {
   journal?: { size?: number; bodies?: boolean };
   controlToken?: string;
   stateFile?: string;
+  /** Host names the server answers besides loopback names and IP literals (as --allowed-host). */
+  allowedHosts?: string[];
 }
 
 /** The default file name, looked up in the working directory. */
@@ -52,6 +54,7 @@ const KNOWN = new Set([
   'journal',
   'controlToken',
   'stateFile',
+  'allowedHosts',
   '$schema',
 ]);
 
@@ -77,6 +80,12 @@ export function validateConfig(file: string, value: unknown): ConfigFile {
   const str = (k: string) =>
     cfg[k] !== undefined && typeof cfg[k] !== 'string' && problems.push(`${k} must be a string`);
   for (const k of ['seed', 'token', 'controlToken', 'stateFile']) str(k);
+  if (
+    cfg.allowedHosts !== undefined &&
+    !(Array.isArray(cfg.allowedHosts) && cfg.allowedHosts.every((h) => typeof h === 'string' && h.trim()))
+  ) {
+    problems.push('allowedHosts must be an array of host names');
+  }
   if (cfg.preset !== undefined && !PRESET_NAMES.includes(cfg.preset as 'default')) {
     problems.push(`preset must be one of ${PRESET_NAMES.join(', ')}`);
   }

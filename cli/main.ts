@@ -1,5 +1,5 @@
 // The only impure entry: reads flags and env, starts the real clock, listens on a socket, handles signals.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
@@ -8,13 +8,23 @@ import { Command, CommanderError, Option } from 'commander';
 import { pino } from 'pino';
 import { conformanceCommand } from '../contracts/cli/conformance.ts';
 import { createMock } from '../server/app.ts';
+import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';
 import { PRESET_NAMES } from '../server/domain/presets.ts';
 import { exportState, importState, type MockState } from '../server/domain/snapshot.ts';
 import { CliError, EXIT, listenError, reportCliError } from '../server/runtime/cli-errors.ts';
 import type { ClockMode } from '../server/runtime/clock.ts';
 import { parseDateTime } from '../server/runtime/dates.ts';
+import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import { claimDataDir } from './data-dir.ts';
+import {
+  checkControlToken,
+  checkDataDir,
+  checkHttpUrl,
+  checkKeyToken,
+  checkWritableFile,
+  isLoopbackHost,
+} from './startup-checks.ts';
 
 interface ServeFlags {
   port: string;
@@ -37,6 +47,52 @@ interface ServeFlags {
   journalSize?: string;
   journalBodies?: boolean;
   rateLimit?: string | boolean;
+  allowedHost?: string[];
+  storageRoot?: string[];
+  webhookTarget?: string[];
+}
+
+/**
+ * A state file, parsed and checked against the control spec's MockState schema (the same check as PUT
+ * /_mock/state); importState then checks the invariants. Throws one line naming what is wrong and where.
+ */
+function readStateFile(file: string): MockState {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`not valid JSON: ${(err as Error).message}`);
+  }
+  const validate = compileSpec(CONTROL_SPEC_PATH).operations.get('importState')?.validateBody;
+  if (validate && !validate(value)) {
+    const problems = Object.entries(ajvErrorsToParams(validate.errors)).map(
+      ([k, v]) => `${k === '' || k === 'body' ? 'the state' : k} ${v}`,
+    );
+    throw new Error(problems.join('; ') || 'does not match the MockState schema');
+  }
+  return value as MockState;
+}
+
+/**
+ * The Host names the server answers besides loopback names and IP literals (the DNS-rebinding guard): every
+ * --allowed-host (or RICLOUD_MOCK_ALLOWED_HOSTS, comma-separated), the config file's `allowedHosts`, and the
+ * address bound by --host when it is a name. `*` answers any Host.
+ */
+function allowedHostsOf(flags: ServeFlags, configured: string[] | undefined): string[] | true {
+  const given = [...(flags.allowedHost ?? []), ...(configured ?? [])]
+    .flatMap((h) => h.split(','))
+    .map((h) => h.trim())
+    .filter(Boolean);
+  if (given.includes('*')) return true;
+  return [...given, flags.host];
+}
+
+/** A repeatable flag whose env var may also list values, comma-separated. */
+function listFlag(values: string[]): string[] {
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 /** Flags the user did not set fall back to the config file, then to their defaults. */
@@ -116,6 +172,16 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
     control.rateLimit = { ...control.rateLimit, enabled: true, ...(limit ? { limit } : {}) };
   }
   const stateFile = flags.stateFile ?? config.stateFile;
+  // What cannot work is refused now, each with one line (cli/startup-checks.ts), not found at shutdown.
+  checkKeyToken(flags.token, flags.token === config.token ? `token in ${configFile}` : '--token');
+  checkControlToken(control.token, '--control-token');
+  checkHttpUrl(flags.publicUrl, '--public-url');
+  checkHttpUrl(flags.s3Endpoint, '--s3-endpoint');
+  for (const target of listFlag(flags.webhookTarget ?? [])) checkHttpUrl(target, '--webhook-target');
+  checkDataDir(flags.dataDir);
+  checkWritableFile(stateFile, '--state-file');
+  checkWritableFile(flags.readyFile, '--ready-file');
+  const allowedHosts = allowedHostsOf(flags, config.allowedHosts);
   const logger = makeLogger(flags.logLevel, flags.logFormat);
   // Two mocks in the same folder never share a data dir: a later one takes <data dir>/instances/<n> (data-dir.ts).
   let data: ReturnType<typeof claimDataDir>;
@@ -137,11 +203,15 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
     storageUrl: `local://${resolve(dataDir, 'storage')}`,
     s3Endpoint: flags.s3Endpoint,
     publicUrl: flags.publicUrl ?? `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host}:${port}`,
+    allowedHosts,
+    // The data dir holds the preset's own results: always a storage root when an allow-list is given.
+    storageRoots: flags.storageRoot?.length ? [...listFlag(flags.storageRoot), dataDir] : undefined,
+    webhookTargets: flags.webhookTarget?.length ? listFlag(flags.webhookTarget) : undefined,
     logger,
   });
   if (stateFile && existsSync(stateFile)) {
     try {
-      importState(mock.ctx, JSON.parse(readFileSync(stateFile, 'utf8')) as MockState);
+      importState(mock.ctx, readStateFile(stateFile));
     } catch (err) {
       mock.close();
       throw new CliError(
@@ -156,9 +226,13 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   const saveState = () => {
     if (!stateFile) return;
     // Write then rename: a crash mid-write never leaves a half-written state file.
+    // The state holds every key token, webhook secret and storage credential: owner-only (0600), like ~/.ssh.
     mkdirSync(dirname(resolve(stateFile)), { recursive: true });
-    writeFileSync(`${stateFile}.tmp`, JSON.stringify(exportState(mock.ctx)));
-    renameSync(`${stateFile}.tmp`, stateFile);
+    const tmp = `${stateFile}.${process.pid}.tmp`;
+    rmSync(tmp, { force: true });
+    writeFileSync(tmp, JSON.stringify(exportState(mock.ctx)), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
+    renameSync(tmp, stateFile);
     logger.info({ stateFile }, 'state saved');
   };
   const server = serve({ fetch: mock.app.fetch, port, hostname: flags.host });
@@ -206,9 +280,26 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   if (readyFile) {
     // Before the ready line, so that whoever saw the line finds the file; write then rename: whoever polls
     // for the file never reads half a url.
-    mkdirSync(dirname(resolve(readyFile)), { recursive: true });
-    writeFileSync(`${readyFile}.tmp`, `${url}\n`);
-    renameSync(`${readyFile}.tmp`, readyFile);
+    try {
+      mkdirSync(dirname(resolve(readyFile)), { recursive: true });
+      writeFileSync(`${readyFile}.tmp`, `${url}\n`);
+      renameSync(`${readyFile}.tmp`, readyFile);
+    } catch (err) {
+      // Checked at start; still, a file that became unwritable since stops the server rather than leaving
+      // whoever waits for it waiting forever.
+      mock.close();
+      (server as Server).closeAllConnections();
+      server.close();
+      throw new CliError(
+        `cannot write --ready-file ${resolve(readyFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        EXIT.files,
+      );
+    }
+  }
+  if (!control.token && !isLoopbackHost(flags.host)) {
+    process.stderr.write(
+      `ricloud-mock: warning: listening on ${flags.host} without --control-token: the ricloud API is open to the network${flags.token ? '' : ' with a key token derived from the seed (the same on every install with the same --seed)'}, /_mock answers loopback peers only\n`,
+    );
   }
 
   if (flags.logFormat === 'json') {
@@ -416,6 +507,30 @@ export function buildProgram(): Command {
         '--control-token <token>',
         'require this token on /_mock (else /_mock answers loopback peers only)',
       ).env('RICLOUD_MOCK_CONTROL_TOKEN'),
+    )
+    .addOption(
+      new Option(
+        '--allowed-host <host>',
+        'answer this Host name too (repeatable; .example.com: a domain and its subdomains; *: any)',
+      )
+        .env('RICLOUD_MOCK_ALLOWED_HOSTS')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--storage-root <dir>',
+        'allow local:// storage configs only inside this folder (repeatable; default: any absolute path)',
+      )
+        .env('RICLOUD_MOCK_STORAGE_ROOTS')
+        .argParser(collect),
+    )
+    .addOption(
+      new Option(
+        '--webhook-target <url-prefix>',
+        'allow webhook configs only to urls starting with this prefix (repeatable; default: any http(s) url)',
+      )
+        .env('RICLOUD_MOCK_WEBHOOK_TARGETS')
+        .argParser(collect),
     )
     .addOption(
       new Option('--journal-size <n>', 'requests kept in the /_mock/requests journal (default 1000)').env(

@@ -335,7 +335,7 @@ export interface paths {
     get: operations['exportState'];
     /**
      * Replaces the whole state with an exported one
-     * @description Atomic; an invalid state changes nothing. The request journal is kept; the webhook delivery log is emptied. `faults` and `rate_limit` replace the mock's when present (a state without them leaves them as they are). The schema gives the outline only; a state that GET /_mock/state did not export (its records do not fit together) is a 400 naming `state`.
+     * @description Atomic; an invalid state changes nothing. The request journal is kept; the webhook delivery log is emptied. `faults` and `rate_limit` replace the mock's when present (a state without them leaves them as they are). The schema gives the outline; a state whose records do not fit together is a 400 naming `state`, its message saying where (`organisations[1].keys[0].token is already used by organisations[0].keys[0]`): a record in a state its resource does not have, a reference to a record that is not there, a token used twice (across tenants too), a job of an unknown organisation, or a `local://` result url outside its organisation's `local://` storage configs (an import cannot make the mock serve or delete any other file). `--state-file` is checked the same way at start.
      */
     put: operations['importState'];
     post?: never;
@@ -953,14 +953,40 @@ export interface components {
       outcome: components['schemas']['SessionOutcome'];
       remaining: number;
     };
-    /** @description One organisation's whole state (its records by table); opaque beyond these fields. */
+    /** @description One table of an organisation's records, oldest first. */
+    SnapshotTable: {
+      id: string;
+      state?: string;
+    }[];
+    /** @description One organisation's whole state: its records by table, each a list of records with a string `id` (their other fields are the mock's own). An import also checks what a schema cannot say (PUT /_mock/state): the record states, the references between records, tokens unique across tenants and result urls inside the storage roots. */
     OrgSnapshot: {
+      keys: components['schemas']['SnapshotTable'];
+      users: components['schemas']['SnapshotTable'];
+      sources: components['schemas']['SnapshotTable'];
+      sessions: components['schemas']['SnapshotTable'];
+      polls: components['schemas']['SnapshotTable'];
+      tasks: components['schemas']['SnapshotTable'];
+      results: components['schemas']['SnapshotTable'];
+      events: components['schemas']['SnapshotTable'];
+      subscriptions: components['schemas']['SnapshotTable'];
+      storageConfigs: components['schemas']['SnapshotTable'];
+      webhookConfigs: components['schemas']['SnapshotTable'];
+      permissionSets: components['schemas']['SnapshotTable'];
+      /** @description Results published to the mock's own blob store (s3:// or gs:// without an endpoint). */
+      blobs: {
+        key: string;
+        contentType: string;
+        base64: string;
+      }[];
       /** @description Pending forced session outcomes (POST /_mock/scenarios/sessions), oldest first. */
       sessionOutcomes?: components['schemas']['SessionOutcomeEntry'][];
       /** @description Pending forced task failures (POST /_mock/scenarios/tasks), oldest first. */
       taskFailures?: components['schemas']['TaskFailure'][];
       id: number;
-      organisation: Record<string, never>;
+      organisation: {
+        id: number;
+        state: string;
+      };
       permissions: Record<string, never>;
     };
   };
@@ -974,8 +1000,26 @@ export interface components {
         'application/json': components['schemas']['Error'];
       };
     };
-    /** @description permission-denied: the mock has no control token and the peer is not loopback (127.0.0.0/8, ::1); start it with --control-token to allow other peers. */
+    /** @description permission-denied: the mock has no control token and the peer is not loopback (127.0.0.0/8, ::1) (start it with --control-token to allow other peers); or the Host is not one the mock answers (DNS rebinding guard, `params.host`; allow it with --allowed-host); or the request comes from a browser page of another site (a foreign `Origin`, or `Sec-Fetch-Site: cross-site`/`same-site` on anything but a navigation, `params.origin`). */
     Forbidden: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description payload-too-large: the body passed the control plane's limit (control.bodyLimit, default 32 MiB); it is refused while it streams in, and the connection closes. */
+    PayloadTooLarge: {
+      headers: {
+        [name: string]: unknown;
+      };
+      content: {
+        'application/json': components['schemas']['Error'];
+      };
+    };
+    /** @description unsupported-media-type: a POST, PUT, PATCH or DELETE with a body that is not declared `Content-Type: application/json` (or `*+json`): the types a page of another site can send without a CORS preflight (`text/plain`, forms, no type) are refused. */
+    UnsupportedMediaType: {
       headers: {
         [name: string]: unknown;
       };
@@ -1103,6 +1147,8 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   resetMock: {
@@ -1125,6 +1171,7 @@ export interface operations {
       };
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   listOrganisations: {
@@ -1176,6 +1223,8 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   getOrganisationTenant: {
@@ -1226,6 +1275,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   resetOrganisation: {
@@ -1251,6 +1301,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   listScenarios: {
@@ -1306,6 +1357,8 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   expireSession: {
@@ -1342,6 +1395,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   forceTaskFailure: {
@@ -1370,6 +1424,8 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   loadScenario: {
@@ -1405,6 +1461,8 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   listFaults: {
@@ -1456,6 +1514,8 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   clearFaults: {
@@ -1480,6 +1540,7 @@ export interface operations {
       };
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   deleteFault: {
@@ -1507,6 +1568,7 @@ export interface operations {
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   getRateLimit: {
@@ -1560,6 +1622,8 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   listRequests: {
@@ -1621,6 +1685,7 @@ export interface operations {
       };
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   exportState: {
@@ -1673,6 +1738,8 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   listDeliveries: {
@@ -1730,6 +1797,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   allowSubscription: {
@@ -1756,6 +1824,7 @@ export interface operations {
       403: components['responses']['Forbidden'];
       404: components['responses']['NotFound'];
       409: components['responses']['Conflict'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   describeWebhookSignature: {
@@ -1825,6 +1894,8 @@ export interface operations {
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
       403: components['responses']['Forbidden'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
     };
   };
   streamChanges: {

@@ -1,5 +1,6 @@
 // Composition root: createMock(options) wires state, clock, scheduler and routes; no I/O, no globals.
-import { Hono } from 'hono';
+import { resolve } from 'node:path';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
 import { controlRoutes } from './control/routes.ts';
@@ -18,6 +19,7 @@ import {
   type Timings,
 } from './domain/context.ts';
 import { DeliveryLog } from './domain/delivery-log.ts';
+import { Errors } from './domain/errors.ts';
 import { registerJobs } from './domain/jobs.ts';
 import { Lifecycle } from './domain/lifecycle.ts';
 import { applyPreset } from './domain/presets.ts';
@@ -27,12 +29,14 @@ import { ricloudPipeline } from './http/pipeline.ts';
 import { registerResources } from './http/routes/index.ts';
 import { signedUrlRoutes } from './http/routes/results.ts';
 import { type Clock, type ClockOptions, createClock, realTimer, type Timer } from './runtime/clock.ts';
+import { type AllowedHosts, hostChecker, hostName } from './runtime/host-check.ts';
 import { IdSource } from './runtime/ids.ts';
 import { assertInstalled, S3_FEATURE, S3_SDK } from './runtime/optional-deps.ts';
 import type { AdvanceReport } from './runtime/scheduler.ts';
 import { systemWallNow } from './runtime/signature.ts';
 import { Timelines } from './runtime/timelines.ts';
 import { compileSpec } from './spec/compile.ts';
+import { requestTarget } from './spec/validate-request.ts';
 
 /** Options of `createMock` / `createApp`; every field has a default. */
 export interface MockOptions {
@@ -59,9 +63,21 @@ export interface MockOptions {
   publicUrl?: string | undefined;
   /** Largest request body in bytes (default 1 MiB). */
   bodyLimit?: number | undefined;
+  /**
+   * Host names the mock answers besides loopback names, IP literals and the public url's host (DNS rebinding
+   * guard); `true` answers any. An entry starting with `.` allows a domain and its subdomains.
+   */
+  allowedHosts?: AllowedHosts | undefined;
   timings?: Partial<Timings> | undefined;
   /** Entries kept in the webhook delivery log (default 1000). */
   deliveryLogSize?: number | undefined;
+  /**
+   * An allow-list of folders for local:// storage configs (default: any absolute path a key holder names). The
+   * preset's own storage url is not checked against it.
+   */
+  storageRoots?: string[] | undefined;
+  /** An allow-list of url prefixes for webhook configs (default: any http or https url). */
+  webhookTargets?: string[] | undefined;
   /** The /_mock control plane: control token, journal, start-up faults, rate limit, tenants and scenarios. */
   control?: ControlOptions | undefined;
   logger?: Logger | undefined;
@@ -98,6 +114,8 @@ export function resolveOptions(options: MockOptions): ResolvedOptions {
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     timings: { ...DEFAULT_TIMINGS, ...options.timings },
     deliveryLogSize: Math.max(1, Math.floor(options.deliveryLogSize ?? 1000)),
+    storageRoots: options.storageRoots?.map((root) => resolve(root)),
+    webhookTargets: options.webhookTargets,
   };
 }
 
@@ -165,6 +183,7 @@ export function createMock(options: MockOptions = {}): Mock {
     close: () => scheduler.stop(),
   };
 
+  app.use('*', hostGuard(options.allowedHosts, resolved.publicUrl));
   app.route(CONSOLE_PATH, consoleRoutes({ token: options.control?.token }));
   app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
   // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
@@ -176,6 +195,27 @@ export function createMock(options: MockOptions = {}): Mock {
   registerResources(ricloud, ctx.spec);
   app.route('/', ricloud as unknown as Hono);
   return mock;
+}
+
+/**
+ * The DNS-rebinding guard, on both planes: a request whose Host is not an allowed name is refused before anything
+ * is read. Both planes, because a rebound page could otherwise drive the ricloud API with the preset key's token
+ * (the same on every install with the default seed) and point a storage config at any directory. The readiness
+ * probe is exempt: it reveals nothing, and CI service networks probe it by their own host names.
+ * DIVERGENCE(mock-security.host-allow-list): the real API has no Host check; the mock, next to a browser, needs one.
+ */
+function hostGuard(allowed: AllowedHosts | undefined, publicUrl: string): MiddlewareHandler {
+  const publicHost = hostName(new URL(publicUrl).host);
+  const check = hostChecker(
+    allowed === true ? true : [...(allowed ?? []), ...(publicHost ? [publicHost] : [])],
+  );
+  return async (c, next) => {
+    const host = c.req.header('host');
+    if (!check(host) && requestTarget(c.req.url).pathname !== '/_mock/health') {
+      throw Errors.hostNotAllowed(host ?? '');
+    }
+    return next();
+  };
 }
 
 /**

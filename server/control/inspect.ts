@@ -157,8 +157,12 @@ const COLLECTIONS: Record<string, Collection> = {
   },
 };
 
+/**
+ * The collection a path names, from the fixed table only: `Object.hasOwn`, so that `toString`, `constructor` or
+ * `__proto__` is an unknown collection (a 404), never a property of Object.prototype (a 500).
+ */
 function collectionOf(name: string): Collection {
-  const collection = COLLECTIONS[name];
+  const collection = Object.hasOwn(COLLECTIONS, name) ? COLLECTIONS[name] : undefined;
   if (!collection) throw Errors.notFound('collection', name);
   return collection;
 }

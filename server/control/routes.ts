@@ -20,6 +20,7 @@ import {
 } from '../domain/tenants.ts';
 import { toIso } from '../runtime/clock.ts';
 import { parseDateInput } from '../runtime/dates.ts';
+import { isCrossSite, safeEqual } from '../runtime/host-check.ts';
 import type { Job, Scheduler } from '../runtime/scheduler.ts';
 import { UNTIL_IDLE_DEFAULT_MS } from '../runtime/timelines.ts';
 import { compileSpec, packageFile } from '../spec/compile.ts';
@@ -29,7 +30,7 @@ import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
 import { type ControlHandlers, faultInputOf, input, mockStateOf } from './input.ts';
 import { ChangeFeed, controlChanges, inspectionHandlers, watchChanges } from './inspect.ts';
-import type { ControlEnv, ControlHost } from './state.ts';
+import { type ControlEnv, type ControlHost, DEFAULT_CONTROL_BODY_LIMIT } from './state.ts';
 import { webhookHandlers } from './webhook-routes.ts';
 
 /** Location of the control API's spec. */
@@ -61,17 +62,40 @@ interface NodeBindings {
   incoming?: { socket?: { remoteAddress?: string } };
 }
 
+/** Methods that change the mock: their bodies must be JSON (a browser sends no other type without a preflight). */
+const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 /**
  * Who may call the control API: with a control token, whoever sends it; without one, loopback peers only.
- * In-process requests (`app.request()`, no socket) are always local.
+ * In-process requests (`app.request()`, no socket) are always local. Either way a browser page of another site is
+ * refused (its `Origin` or `Sec-Fetch-Site` says so), and a state-changing request with a body must declare it JSON:
+ * `text/plain`, form and untyped bodies are what a page of another site can send without a CORS preflight.
  */
 export function controlGuard(token: string | undefined): MiddlewareHandler {
   return async (c, next) => {
+    const origin = c.req.header('origin');
+    if (
+      isCrossSite({
+        origin,
+        host: c.req.header('host') ?? new URL(c.req.url).host,
+        fetchSite: c.req.header('sec-fetch-site'),
+        fetchMode: c.req.header('sec-fetch-mode'),
+      })
+    ) {
+      throw Errors.crossSiteRequest(origin ?? c.req.header('sec-fetch-site') ?? '');
+    }
+    if (
+      STATE_CHANGING.has(c.req.method) &&
+      hasBody(c.req.raw, (c.env as NodeBindings | undefined)?.incoming !== undefined)
+    ) {
+      const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+      if (type !== 'application/json' && !type.endsWith('+json')) throw Errors.unsupportedMediaType(type);
+    }
     if (token) {
       const bearer = /^\s*Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
       // The cookie is how a browser (the web console, server/control/console) sends it, EventSource included.
       const given = bearer ?? c.req.header('x-mock-control-token') ?? getCookie(c, CONTROL_COOKIE);
-      if (given !== token) {
+      if (!safeEqual(given, token)) {
         throw Errors.unauthorized(
           'The control API needs the control token: send Authorization: Bearer <control token> or X-Mock-Control-Token.',
         );
@@ -92,16 +116,29 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
 }
 
 /**
+ * Whether a request carries a body: a declared length above 0, a chunked one, or (in-process, where no length is
+ * declared) a body stream.
+ */
+function hasBody(req: Request, onSocket: boolean): boolean {
+  const length = req.headers.get('content-length');
+  if (length !== null) return Number(length) > 0;
+  if (req.headers.get('transfer-encoding') !== null) return true;
+  // On a socket the headers say it all (the adapter gives every POST a body stream, empty or not).
+  return !onSocket && req.body !== null;
+}
+
+/**
  * Validates control requests against openapi/control.yaml with the ricloud API's middleware
- * (server/spec/validate-request.ts): lenient JSON bodies of any content type (curl -d sends a form type); routes
+ * (server/spec/validate-request.ts): lenient JSON bodies, at most `limit` bytes; routes
  * the spec does not describe pass through untouched.
  */
-function validateControl(): MiddlewareHandler<ControlEnv> {
+function validateControl(limit: number): MiddlewareHandler<ControlEnv> {
   return validateRequest<ControlEnv>({
     spec: compileSpec(CONTROL_SPEC_PATH),
     errors: Errors,
     unmatched: 'pass',
-    body: { strictness: 'lenient', contentType: 'any' },
+    // The guard has already refused bodies that are not declared JSON (controlGuard).
+    body: { strictness: 'lenient', contentType: 'any', limit },
     notFoundResource: (_op, pathname) => pathname.split('/')[2]?.replace(/s$/, '') ?? 'resource',
   });
 }
@@ -498,7 +535,7 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
     routes.filter((r) => r.id === 'getHealth'),
   );
   control.use('*', controlGuard(options.token));
-  control.use('*', validateControl());
+  control.use('*', validateControl(options.bodyLimit ?? DEFAULT_CONTROL_BODY_LIMIT));
   control.use('*', controlChanges(feed));
   mountOperations(
     control,

@@ -4,7 +4,7 @@ import { type MockContext, nowOf } from '../domain/context.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
 import type { TenantInput } from '../domain/tenants.ts';
 import type { AdvanceReport } from '../runtime/scheduler.ts';
-import { requestTarget } from '../spec/validate-request.ts';
+import { readBodyLimited, requestTarget } from '../spec/validate-request.ts';
 import { type FaultInput, FaultRegistry, type FaultSnapshot, waitWall } from './faults.ts';
 import { Journal, type JournalOptions } from './journal.ts';
 import {
@@ -28,7 +28,12 @@ export interface ControlOptions {
   tenants?: TenantInput[] | undefined;
   /** Named scenarios loaded at start (and after every reset). */
   scenarios?: string[] | undefined;
+  /** Largest /_mock request body in bytes (default 32 MiB: a whole state import), enforced while it streams in. */
+  bodyLimit?: number | undefined;
 }
+
+/** The default largest /_mock request body: room for a large state import, never an unbounded read. */
+export const DEFAULT_CONTROL_BODY_LIMIT = 32 * 1024 * 1024;
 
 /** Hono variables of a control request that matched an operation of openapi/control.yaml. */
 export type ControlEnv = {
@@ -117,10 +122,14 @@ function parseJson(text: string): unknown {
   }
 }
 
-/** The request body as JSON, read through Hono's cached `arrayBuffer()` so that the pipeline can read it again. */
-async function requestJson(req: HonoRequest): Promise<unknown> {
+/**
+ * The request body as JSON for the journal, read through the limited reader that the pipeline reads again from
+ * (one read per request): a body past the limit is never held, and the pipeline answers it 413.
+ */
+async function requestJson(req: HonoRequest, limit: number): Promise<unknown> {
   try {
-    return parseJson(new TextDecoder().decode(await req.arrayBuffer()));
+    const body = await readBodyLimited(req.raw, limit);
+    return body === 'too-large' ? undefined : parseJson(new TextDecoder().decode(body));
   } catch {
     return undefined;
   }
@@ -160,7 +169,7 @@ export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareH
     const tenant = tenantOf(ctx, c.req.header('authorization'));
     // On the tenant's own clock (its rate-limit window, its journal time).
     const at = nowOf(ctx, tenant ?? null);
-    const requestBody = state.journal.bodies && method !== 'GET' ? await requestJson(c.req) : undefined;
+    const requestBody = state.journal.bodies && method !== 'GET' ? await requestJson(c.req, ctx.options.bodyLimit) : undefined;
 
     const decision = state.faults.decide(method, pathname, tenant);
     const extra: Record<string, string> = {};

@@ -56,6 +56,10 @@ export interface ResolvedOptions {
   timings: Timings;
   /** Entries kept in the webhook delivery log (GET /_mock/deliveries), oldest dropped first. */
   deliveryLogSize: number;
+  /** When set, the only folders (absolute) a local:// storage config may point into. */
+  storageRoots: string[] | undefined;
+  /** When set, the only url prefixes a webhook config may point at. */
+  webhookTargets: string[] | undefined;
 }
 
 /**

@@ -101,7 +101,14 @@ export const Errors = {
       { subscription: 'is required to poll a Reincubate Relay source' },
     ),
   payloadTooLarge: (limit: number) =>
-    new ApiError(413, 'payload-too-large', `The request body is larger than ${limit} bytes.`, { limit }),
+    new ApiError(
+      413,
+      'payload-too-large',
+      `The request body is larger than ${limit} bytes.`,
+      { limit },
+      // The rest of the body is never read: the connection closes after the answer.
+      { Connection: 'close' },
+    ),
   unsupportedMediaType: (contentType: string) =>
     new ApiError(
       415,
@@ -116,6 +123,22 @@ export const Errors = {
       `Rate limit of ${limit} requests per hour reached; retry in ${retryAfterSeconds} s.`,
       { limit, retry_after: retryAfterSeconds },
       { 'Retry-After': String(retryAfterSeconds) },
+    ),
+  // The mock's own guards (README "Security model"): a foreign Host (DNS rebinding) and a browser request from a
+  // page of another site are refused before anything is read.
+  hostNotAllowed: (host: string) =>
+    new ApiError(
+      403,
+      'permission-denied',
+      `The Host ${JSON.stringify(host)} is not one the mock answers (DNS rebinding guard): allow it with --allowed-host.`,
+      { host },
+    ),
+  crossSiteRequest: (origin: string) =>
+    new ApiError(
+      403,
+      'permission-denied',
+      'The control API refuses requests from pages of another site: use the console at /_mock/ui, or a client that is not a browser.',
+      { origin },
     ),
   serverError: (status = 500, message = 'Internal server error.') =>
     new ApiError(status, 'server-error', message),

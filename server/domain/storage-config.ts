@@ -120,10 +120,24 @@ export function applicableStorageConfig(
   return config?.state === 'valid' ? config : undefined;
 }
 
-function checkUrl(url: string): 'local' | 's3' | 'gs' {
+function checkUrl(ctx: MockContext, url: string): 'local' | 's3' | 'gs' {
   const target = parseStorageUrl(url);
   if ('error' in target) throw Errors.invalidParameters({ url: target.error });
+  const outside = target.scheme === 'local' ? outsideStorageRoots(ctx, target.folder) : undefined;
+  if (outside) throw Errors.invalidParameters({ url: outside });
   return target.scheme;
+}
+
+/**
+ * Why a local folder is outside the mock's storage roots (`--storage-root`), or undefined when it is inside or no
+ * roots are set. DIVERGENCE(mock-security.allow-lists): an opt-in allow-list of the mock's host, which the real
+ * API (writing to the customer's bucket) has no need of.
+ */
+export function outsideStorageRoots(ctx: MockContext, folder: string): string | undefined {
+  const roots = ctx.options.storageRoots;
+  if (!roots || roots.some((root) => folder === root || folder.startsWith(`${root.replace(/\/+$/, '')}/`)))
+    return undefined;
+  return `must be inside a storage root of the mock (${roots.join(', ')})`;
 }
 
 /** The bounds of `signed_urls_expiry`, seconds: the spec's SignedUrlsExpiry (ajv enforces it first). */
@@ -169,7 +183,7 @@ export function createStorageConfig(
   key: KeyRecord,
   body: RequestBody<'createStorageConfig'>,
 ): StorageConfigRecord {
-  const type = checkUrl(body.url);
+  const type = checkUrl(ctx, body.url);
   checkExpiry(body.signed_urls_expiry);
   const config: StorageConfigRecord = {
     id: ctx.ids.next('storage_config'),
@@ -197,7 +211,7 @@ export function updateStorageConfig(
   config: StorageConfigRecord,
   body: StorageInput,
 ): StorageConfigRecord {
-  const type = body.url === undefined ? undefined : checkUrl(body.url);
+  const type = body.url === undefined ? undefined : checkUrl(ctx, body.url);
   checkExpiry(body.signed_urls_expiry);
   if (body.url !== undefined && type) {
     config.url = body.url;

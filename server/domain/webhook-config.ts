@@ -146,6 +146,7 @@ export function createWebhookConfig(
   url: string,
 ): { config: WebhookConfigRecord; task: TaskRecord } {
   validateWebhookUrl(url);
+  checkWebhookTarget(ctx, url);
   const config: WebhookConfigRecord = {
     id: ctx.ids.next('webhook_config'),
     resource: 'webhook_config',
@@ -160,6 +161,19 @@ export function createWebhookConfig(
   return { config, task };
 }
 
+/**
+ * With `--webhook-target`, a webhook url must start with one of the allowed prefixes (a 400 otherwise).
+ * DIVERGENCE(mock-security.allow-lists): an opt-in allow-list of where the mock's host may send requests.
+ */
+function checkWebhookTarget(ctx: MockContext, url: string): void {
+  const targets = ctx.options.webhookTargets;
+  if (targets && !targets.some((prefix) => url.startsWith(prefix))) {
+    throw Errors.invalidParameters({
+      url: `must start with an allowed webhook target (${targets.join(', ')})`,
+    });
+  }
+}
+
 /** Update (url): back to `new` and tested again; the secret stays. A deactivated config comes back this way. */
 export function updateWebhookConfig(
   ctx: MockContext,
@@ -169,6 +183,7 @@ export function updateWebhookConfig(
   url: string | undefined,
 ): WebhookConfigRecord {
   if (url !== undefined) validateWebhookUrl(url);
+  if (url !== undefined) checkWebhookTarget(ctx, url);
   if (url !== undefined) config.url = url;
   startWebhookConfigTest(ctx, org, key, config);
   return config;

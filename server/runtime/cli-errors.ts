@@ -12,6 +12,8 @@ export const EXIT = {
   config: 3,
   /** The server cannot listen: the port is in use, the address is not available or not allowed. */
   listen: 4,
+  /** A file or directory the server writes cannot be written: --state-file, --data-dir, --ready-file. */
+  files: 5,
   /** Anything else: a bug in ricloud-mock (rerun with --debug for the stack). */
   internal: 70,
 } as const;

@@ -32,7 +32,7 @@ export interface BodyOptions {
    * `any`: the type is not looked at (curl -d sends a form type).
    */
   contentType: 'json' | 'any';
-  /** The largest body in bytes (strict only). */
+  /** The largest body in bytes, enforced while the body streams in (both strictnesses). */
   limit?: number;
 }
 
@@ -141,10 +141,57 @@ export function describeJsonError(
   };
 }
 
-/** The parts of Hono's request a body read needs (its `arrayBuffer()` is cached: the journal may read it first). */
+/** The parts of Hono's request a body read needs. */
 interface BodySource {
   header(name: string): string | undefined;
-  arrayBuffer(): Promise<ArrayBuffer>;
+  raw: Request;
+}
+
+/** What a limited read found: the bytes, or that the body passed the limit (the rest was never read). */
+type LimitedBody = Uint8Array | 'too-large';
+
+/** One read per request, shared by the journal (which may read first) and the validation middleware. */
+const BODIES = new WeakMap<Request, { limit: number; read: Promise<LimitedBody> }>();
+
+/**
+ * Reads a request body chunk by chunk and stops as soon as it passes `limit` bytes: a chunked or lying body is
+ * never held whole, whatever its size (a declared Content-Length above the limit is refused before any read).
+ * Cached per request, so a second reader gets the same answer without reading again.
+ */
+export function readBodyLimited(raw: Request, limit: number): Promise<LimitedBody> {
+  const cached = BODIES.get(raw);
+  if (cached && cached.limit <= limit) return cached.read;
+  const read = readStream(raw, limit);
+  BODIES.set(raw, { limit, read });
+  return read;
+}
+
+async function readStream(raw: Request, limit: number): Promise<LimitedBody> {
+  const declared = Number(raw.headers.get('content-length') ?? '0');
+  if (declared > limit) return 'too-large';
+  if (!raw.body) return new Uint8Array(0);
+  const reader = raw.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Stop reading: the socket is closed after the 413 (Connection: close), so the rest is never buffered.
+      await reader.cancel().catch(() => undefined);
+      return 'too-large';
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
 }
 
 /** One strict decoder for every body (decode() without `stream` keeps no state between calls). */
@@ -160,11 +207,9 @@ async function readJsonBody(
   required: boolean,
 ): Promise<Record<string, unknown> | undefined> {
   const strict = options.strictness === 'strict';
-  const limit = strict ? (options.limit ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
-  const declared = Number(req.header('content-length') ?? '0');
-  if (declared > limit) throw errors.payloadTooLarge(limit);
-  const buf = new Uint8Array(await req.arrayBuffer());
-  if (buf.byteLength > limit) throw errors.payloadTooLarge(limit);
+  const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const buf = await readBodyLimited(req.raw, limit);
+  if (buf === 'too-large') throw errors.payloadTooLarge(limit);
   if (buf.byteLength === 0) {
     if (required && strict)
       throw errors.malformedRequest('The request body is empty: this operation takes a JSON object.');

@@ -1,6 +1,7 @@
 // The web console at /_mock/ui: one HTML page and its bundled assets; the page itself talks only to /_mock.
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
+import { safeEqual } from '../../runtime/host-check.ts';
 import { CONTROL_COOKIE, controlGuard } from '../routes.ts';
 import { APP_CSS, APP_JS, ASSET_HASH } from './assets.gen.ts';
 
@@ -40,8 +41,8 @@ export function consoleRoutes(options: ConsoleOptions = {}): Hono {
   const app = new Hono({ strict: false });
   app.get('/', async (c, next) => {
     const given = c.req.query('token');
-    if (options.token && given !== undefined && given === options.token) {
-      setCookie(c, CONTROL_COOKIE, given, { path: '/_mock', httpOnly: true, sameSite: 'Strict' });
+    if (options.token && safeEqual(given, options.token)) {
+      setCookie(c, CONTROL_COOKIE, options.token, { path: '/_mock', httpOnly: true, sameSite: 'Strict' });
       return c.redirect(CONSOLE_PATH, 303);
     }
     return next();
