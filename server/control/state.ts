@@ -169,7 +169,8 @@ export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareH
     const tenant = tenantOf(ctx, c.req.header('authorization'));
     // On the tenant's own clock (its rate-limit window, its journal time).
     const at = nowOf(ctx, tenant ?? null);
-    const requestBody = state.journal.bodies && method !== 'GET' ? await requestJson(c.req, ctx.options.bodyLimit) : undefined;
+    const requestBody =
+      state.journal.bodies && method !== 'GET' ? await requestJson(c.req, ctx.options.bodyLimit) : undefined;
 
     const decision = state.faults.decide(method, pathname, tenant);
     const extra: Record<string, string> = {};
