@@ -731,6 +731,11 @@ export interface components {
       type: 'standard' | 'super';
       name: string;
       slug: string;
+      /**
+       * @description The API version the organisation is configured to use; the mock serves v3 only.
+       * @constant
+       */
+      api_version: 'v3';
       config: {
         publish_source_files: boolean;
       };

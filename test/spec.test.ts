@@ -186,6 +186,12 @@ describe('openapi/ricloud-v3.yaml', () => {
       }
     };
     walk(spec);
-    expect([...found].sort()).toEqual(['x-divergence', 'x-error-message', 'x-ricloud-await', 'x-schema']);
+    expect([...found].sort()).toEqual([
+      'x-divergence',
+      'x-divergence-id',
+      'x-error-message',
+      'x-ricloud-await',
+      'x-schema',
+    ]);
   });
 });
