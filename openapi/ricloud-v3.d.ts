@@ -754,10 +754,7 @@ export interface components {
       organisation: components['schemas']['SeqId'];
       /** @enum {string} */
       type: 'standard' | 'trial';
-      /** @description Key-level configuration; only publish_source_files so far. */
-      config: {
-        publish_source_files?: boolean;
-      };
+      config: components['schemas']['KeyConfig'];
       /** @description Override of the organisation's default storage config. */
       storage_config: components['schemas']['SeqId'] | null;
       /** @description Override of the organisation's default webhook config. */
@@ -766,6 +763,10 @@ export interface components {
       state: components['schemas']['KeyState'];
       date_created: components['schemas']['DateTime'];
       date_expires: components['schemas']['DateTime'] | null;
+    };
+    /** @description Key-level configuration; only publish_source_files so far. Set on create or update; the fields sent replace those of the key, the others are kept. */
+    KeyConfig: {
+      publish_source_files?: boolean;
     };
     User: {
       id: components['schemas']['SeqId'];
@@ -1350,6 +1351,7 @@ export interface operations {
         'application/json': {
           storage_config?: components['schemas']['SeqIdInput'] | null;
           webhook_config?: components['schemas']['SeqIdInput'] | null;
+          config?: components['schemas']['KeyConfig'];
         };
       };
     };
@@ -1423,6 +1425,7 @@ export interface operations {
         'application/json': {
           storage_config?: components['schemas']['SeqIdInput'] | null;
           webhook_config?: components['schemas']['SeqIdInput'] | null;
+          config?: components['schemas']['KeyConfig'];
           /** @enum {string} */
           state?: 'active' | 'deactivated';
         };
