@@ -1537,6 +1537,8 @@ export interface operations {
       content: {
         'application/json': {
           identifier: string;
+          /** @description The key the user is assigned to (default the calling key), perhaps one with fewer permissions. */
+          key?: components['schemas']['SeqIdInput'];
         };
       };
     };
