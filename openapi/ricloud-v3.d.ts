@@ -138,7 +138,11 @@ export interface paths {
     /** List sources */
     get: operations['listSources'];
     put?: never;
-    post?: never;
+    /**
+     * Create a primary source (unvalidated until a session succeeds), or return the existing one
+     * @description Creates an unvalidated primary source for a user; a session opened later on the same user, type and identifier uses it. Child sources (rirelay.source) cannot be created directly, and a Relay instance is created by pairing (POST /sessions with the pairing code). An unknown `user` is a 400 naming user, a deactivated or blocked user a 409 (state rules); the scopes and count limits of the calling key and of the user's key apply as for POST /sessions.
+     */
+    post: operations['createSource'];
     delete?: never;
     options?: never;
     head?: never;
@@ -1685,6 +1689,58 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      429: components['responses']['RateLimited'];
+      '5XX': components['responses']['ServerError'];
+    };
+  };
+  createSource: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Seconds to hold the response until asynchronous work finishes (max 10; larger values are clamped). Acts on POST /sessions and the config test actions; accepted and ignored elsewhere. */
+        'Ricloud-Await'?: components['parameters']['RicloudAwait'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          user: components['schemas']['SeqIdInput'];
+          /**
+           * @description A primary source type that is named by its identifier.
+           * @enum {string}
+           */
+          type: 'icloud.account' | 'mocks.mock';
+          identifier: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The user already has this source (same type and identifier): it is returned unchanged. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Source'];
+        };
+      };
+      /** @description The new source, unvalidated. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Source'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
       '5XX': components['responses']['ServerError'];
     };
