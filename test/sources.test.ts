@@ -236,6 +236,24 @@ describe('sources', () => {
     expect((await t.get(`/sources/${source.id}`)).body.state).toBe('locked');
   });
 
+  it('a blocked source (an API admin) cannot be changed by the organisation nor open sessions (409)', async () => {
+    const t = testMock();
+    const { source, user } = await icloud(t, 'u1', 'jane+no2fa@example.com');
+    // Blocking is an API admin's act with no ricloud endpoint: set the state as it would.
+    const record = t.mock.ctx.world.orgs.get(1)?.sources.get(source.id);
+    if (!record) throw new Error('source record missing');
+    record.state = 'blocked';
+    const res = await t.post(`/sources/${source.id}`, { state: 'active' });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'invalid-state', params: { state: 'blocked' } });
+    const s = await t.post('/sessions', {
+      source: { user: user.id, type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    expect(s.status).toBe(409);
+    expect((await t.get(`/sources/${source.id}`)).body.state).toBe('blocked');
+  });
+
   it.each([
     [{}, 'state'],
     [{ state: 'locked' }, 'state'],
