@@ -966,7 +966,7 @@ export interface components {
       state: components['schemas']['SubscriptionState'];
       date_created: components['schemas']['DateTime'];
     };
-    /** @description A file inside a data result; poll it with {"files": [file_id]}. Carries both file_id and id (same value) for clients that read the older `id` name. Images add filename, file_path, width and height. */
+    /** @description A file inside a data result; poll it with {"files": [file_id]}. Carries both file_id and id (same value) for clients that read the older `id` name. Images are type image and add filename, file_path, width and height. */
     FileReference: {
       file_id: string;
       id: string;
