@@ -60,6 +60,7 @@ const createSession: Handler<'createSession'> = async (c) => {
     identifier = body.source.identifier;
   }
 
+  // DIVERGENCE(sources.identifier-unique): a primary source is one user's: keyed by user, type and identifier.
   let source = org.sources.find(
     (s) => s.user === userId && s.type === type && s.identifier === identifier && s.parent === null,
   );

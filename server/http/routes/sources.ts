@@ -49,6 +49,7 @@ const createSource: Handler<'createSource'> = (c) => {
   if (userKey) assertScope(org, userKey, 'source_type', body.type);
   // DIVERGENCE(sources.create-existing-returned): the docs do not say what a second create of the same source does;
   // the mock returns the existing one (200), the source POST /sessions would use.
+  // DIVERGENCE(sources.identifier-unique): keyed by user, type and identifier, as POST /sessions finds it.
   const existing = org.sources.find(
     (s) => s.user === userId && s.type === body.type && s.identifier === body.identifier && s.parent === null,
   );
