@@ -549,7 +549,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List permissions */
+    /**
+     * List permissions
+     * @description The permission sets the organisation created for its keys (the base set is nested in GET /organisation).
+     */
     get: operations['listPermissions'];
     put?: never;
     /** Create permissions (never beyond the organisation's) */
@@ -567,10 +570,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Retrieve permissions */
+    /**
+     * Retrieve permissions
+     * @description A permission set of the organisation's keys, or the organisation's own base set (its id is the one nested in GET /organisation), which is read-only.
+     */
     get: operations['retrievePermissions'];
     put?: never;
-    /** Update permissions */
+    /**
+     * Update permissions
+     * @description The organisation's base set (the one nested in GET /organisation) is read-only (403).
+     */
     post: operations['updatePermissions'];
     delete?: never;
     options?: never;

@@ -28,6 +28,29 @@ describe('permissions', () => {
     expect(list.body.data[0]).toEqual(res.body);
   });
 
+  it("the organisation's base set nested in GET /organisation is retrievable at its id, read-only (403)", async () => {
+    const t = testMock({ preset: 'getting-started' });
+    const nested = (await t.get('/organisation')).body.permissions;
+    const res = await t.get(`/permissions/${nested.id}`);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      id: String(nested.id),
+      resource: 'permissions',
+      organisation: '1',
+      identifier: nested.identifier,
+      scopes: nested.scopes,
+      date_created: nested.date_created,
+    });
+    const update = await t.post(`/permissions/${nested.id}`, {
+      scopes: { 'source_type:icloud.account': [] },
+    });
+    expect(update.status).toBe(403);
+    expect(update.body.error).toBe('permission-denied');
+    expect((await t.get('/organisation')).body.permissions).toEqual(nested);
+    // The list holds the sets the organisation made for its keys.
+    expect((await t.get('/permissions')).body.total_count).toBe(0);
+  });
+
   it('identifier is optional (null)', async () => {
     const t = testMock();
     const res = await t.post('/permissions', { scopes: {} });

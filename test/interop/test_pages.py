@@ -40,3 +40,17 @@ def test_source_created_then_used_by_a_session(ricloud):
     assert session.source.id == source.id
     assert ricloud.Source.retrieve(source.id).state == "active"
     assert [s.id for s in ricloud.Source.list(user=user.id)] == [source.id]
+
+
+def test_organisation_base_permissions_retrievable_by_their_nested_id(ricloud):
+    org = ricloud.Organisation.retrieve()
+    base = ricloud.Permissions.retrieve(org.permissions.id)
+    assert isinstance(base, ricloud.Permissions)
+    assert base.scopes == org.permissions.scopes
+    assert base.identifier == org.permissions.identifier
+
+
+def test_key_created_with_a_storage_config_as_the_page_shows(ricloud):
+    (config,) = [c for c in ricloud.StorageConfig.list() if c.state == "valid"][:1]
+    key = ricloud.Key.create(storage_config=int(config.id))
+    assert key.storage_config == config.id
