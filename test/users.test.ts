@@ -167,4 +167,23 @@ describe('users', () => {
     });
     expect(allowed.status).toBe(201);
   });
+  it('a key-level count limit counts the sources of every user assigned to that key', async () => {
+    const t = testMock();
+    const narrow = (await t.post('/keys', {})).body;
+    await t.post('/permissions', {
+      identifier: `key:${narrow.id}`,
+      scopes: { 'source_type:icloud.account': [{ level: 'key', type: 'count', value: 1 }] },
+    });
+    const a = (await t.post('/users', { identifier: 'a', key: narrow.id })).body;
+    const b = (await t.post('/users', { identifier: 'b', key: narrow.id })).body;
+    const open = (user: string, identifier: string) =>
+      t.post('/sessions', {
+        source: { user, type: 'icloud.account', identifier },
+        payload: { password: 'pw' },
+      });
+    expect((await open(a.id, 'a+no2fa@example.com')).status).toBe(201);
+    const over = await open(b.id, 'b+no2fa@example.com');
+    expect(over.status).toBe(403);
+    expect(over.body).toMatchObject({ error: 'limit-exceeded', params: { level: 'key', value: 1 } });
+  });
 });
