@@ -138,7 +138,11 @@ export interface paths {
     /** List sources */
     get: operations['listSources'];
     put?: never;
-    post?: never;
+    /**
+     * Create a primary source (unvalidated until a session succeeds), or return the existing one
+     * @description Creates an unvalidated primary source for a user; a session opened later on the same user, type and identifier uses it. Child sources (rirelay.source) cannot be created directly, and a Relay instance is created by pairing (POST /sessions with the pairing code). An unknown `user` is a 400 naming user, a deactivated or blocked user a 409 (state rules); the scopes and count limits of the calling key and of the user's key apply as for POST /sessions.
+     */
+    post: operations['createSource'];
     delete?: never;
     options?: never;
     head?: never;
@@ -605,7 +609,10 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List permissions */
+    /**
+     * List permissions
+     * @description The permission sets the organisation created for its keys (the base set is nested in GET /organisation).
+     */
     get: operations['listPermissions'];
     put?: never;
     /** Create permissions (never beyond the organisation's) */
@@ -623,10 +630,16 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Retrieve permissions */
+    /**
+     * Retrieve permissions
+     * @description A permission set of the organisation's keys, or the organisation's own base set (its id is the one nested in GET /organisation), which is read-only.
+     */
     get: operations['retrievePermissions'];
     put?: never;
-    /** Update permissions */
+    /**
+     * Update permissions
+     * @description The organisation's base set (the one nested in GET /organisation) is read-only (403).
+     */
     post: operations['updatePermissions'];
     delete?: never;
     options?: never;
@@ -791,6 +804,11 @@ export interface components {
       type: 'standard' | 'super';
       name: string;
       slug: string;
+      /**
+       * @description The API version the organisation is configured to use; the mock serves v3 only.
+       * @constant
+       */
+      api_version: 'v3';
       config: {
         publish_source_files: boolean;
       };
@@ -809,10 +827,7 @@ export interface components {
       organisation: components['schemas']['SeqId'];
       /** @enum {string} */
       type: 'standard' | 'trial';
-      /** @description Key-level configuration; only publish_source_files so far. */
-      config: {
-        publish_source_files?: boolean;
-      };
+      config: components['schemas']['KeyConfig'];
       /** @description Override of the organisation's default storage config. */
       storage_config: components['schemas']['SeqId'] | null;
       /** @description Override of the organisation's default webhook config. */
@@ -821,6 +836,10 @@ export interface components {
       state: components['schemas']['KeyState'];
       date_created: components['schemas']['DateTime'];
       date_expires: components['schemas']['DateTime'] | null;
+    };
+    /** @description Key-level configuration; only publish_source_files so far. Set on create or update; the fields sent replace those of the key, the others are kept. */
+    KeyConfig: {
+      publish_source_files?: boolean;
     };
     User: {
       id: components['schemas']['SeqId'];
@@ -1020,7 +1039,7 @@ export interface components {
       state: components['schemas']['SubscriptionState'];
       date_created: components['schemas']['DateTime'];
     };
-    /** @description A file inside a data result; poll it with {"files": [file_id]}. Carries both file_id and id (same value) for clients that read the older `id` name. Images add filename, file_path, width and height. */
+    /** @description A file inside a data result; poll it with {"files": [file_id]}. Carries both file_id and id (same value) for clients that read the older `id` name. Images are type image and add filename, file_path, width and height. */
     FileReference: {
       file_id: string;
       id: string;
@@ -1409,6 +1428,7 @@ export interface operations {
         'application/json': {
           storage_config?: components['schemas']['SeqIdInput'] | null;
           webhook_config?: components['schemas']['SeqIdInput'] | null;
+          config?: components['schemas']['KeyConfig'];
         };
       };
     };
@@ -1482,6 +1502,7 @@ export interface operations {
         'application/json': {
           storage_config?: components['schemas']['SeqIdInput'] | null;
           webhook_config?: components['schemas']['SeqIdInput'] | null;
+          config?: components['schemas']['KeyConfig'];
           /** @enum {string} */
           state?: 'active' | 'deactivated';
         };
@@ -1593,6 +1614,8 @@ export interface operations {
       content: {
         'application/json': {
           identifier: string;
+          /** @description The key the user is assigned to (default the calling key), perhaps one with fewer permissions. */
+          key?: components['schemas']['SeqIdInput'];
         };
       };
     };
@@ -1739,6 +1762,58 @@ export interface operations {
       };
       400: components['responses']['BadRequest'];
       401: components['responses']['Unauthorized'];
+      429: components['responses']['RateLimited'];
+      '5XX': components['responses']['ServerError'];
+    };
+  };
+  createSource: {
+    parameters: {
+      query?: never;
+      header?: {
+        /** @description Seconds to hold the response until asynchronous work finishes (max 10; larger values are clamped). Acts on POST /sessions and the config test actions; accepted and ignored elsewhere. */
+        'Ricloud-Await'?: components['parameters']['RicloudAwait'];
+      };
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': {
+          user: components['schemas']['SeqIdInput'];
+          /**
+           * @description A primary source type that is named by its identifier.
+           * @enum {string}
+           */
+          type: 'icloud.account' | 'mocks.mock';
+          identifier: string;
+        };
+      };
+    };
+    responses: {
+      /** @description The user already has this source (same type and identifier): it is returned unchanged. */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Source'];
+        };
+      };
+      /** @description The new source, unvalidated. */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Source'];
+        };
+      };
+      400: components['responses']['BadRequest'];
+      401: components['responses']['Unauthorized'];
+      403: components['responses']['Forbidden'];
+      409: components['responses']['Conflict'];
+      413: components['responses']['PayloadTooLarge'];
+      415: components['responses']['UnsupportedMediaType'];
       429: components['responses']['RateLimited'];
       '5XX': components['responses']['ServerError'];
     };

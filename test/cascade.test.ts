@@ -105,4 +105,44 @@ describe('cascade', () => {
     const poll = await completed(t, s.body.id, { files: [first?.file_id as string] });
     expect(poll.errors.data.map((e: { error: string }) => e.error)).toEqual(['file-not-found']);
   });
+  it('file references have the documented file attributes; pictures are type image with filename, file_path and size', async () => {
+    const t = testMock();
+    const session = await activeSession(t);
+    const poll = await completed(t, session, { data_types: ['ios_photos.photos', 'ios_messages.messages'] });
+    const refs: Record<string, unknown>[] = [];
+    const walk = (v: unknown): void => {
+      if (Array.isArray(v)) for (const x of v) walk(x);
+      else if (v && typeof v === 'object') {
+        if ('file_id' in v) refs.push(v as Record<string, unknown>);
+        else for (const x of Object.values(v)) walk(x);
+      }
+    };
+    for (const r of poll.results.data) {
+      const blob = t.mock.ctx.world.orgs.get(1)?.blobs.get(r.url);
+      const data = JSON.parse(Buffer.from(blob?.base64 ?? '', 'base64').toString('utf8'));
+      expect(data.metadata.count).toBe(data.data.length);
+      walk(data.data);
+    }
+    const images = refs.filter((r) => r.type === 'image');
+    expect(images.length).toBeGreaterThan(0);
+    expect(refs.length).toBeGreaterThan(images.length);
+    for (const ref of refs) {
+      expect(ref).toMatchObject({
+        file_id: expect.any(String),
+        name: expect.any(String),
+        extension: expect.any(String),
+        mime_type: expect.any(String),
+        size: expect.any(Number),
+        checksum: expect.stringMatching(/^[0-9a-f]{32}$/),
+      });
+      expect(['file', 'image']).toContain(ref.type);
+      if (ref.type === 'image') {
+        expect(ref.filename).toBe(`${ref.name}.${ref.extension}`);
+        expect(String(ref.file_path).endsWith(`/${ref.filename}`)).toBe(true);
+        expect(ref).toMatchObject({ width: expect.any(Number), height: expect.any(Number) });
+      } else {
+        expect(ref.width).toBeUndefined();
+      }
+    }
+  });
 });

@@ -215,4 +215,39 @@ describe('keys', () => {
       expect(res.body.error).toBe('unauthorized');
     }
   });
+  it('takes key-level config (publish_source_files) on create and update; a bad value is a 400 and changes nothing', async () => {
+    const t = testMock();
+    const created = await t.post('/keys', { config: { publish_source_files: true } });
+    expect(created.status).toBe(201);
+    expect(created.body.config).toEqual({ publish_source_files: true });
+    const updated = await t.post(`/keys/${created.body.id}`, { config: { publish_source_files: false } });
+    expect(updated.status).toBe(200);
+    expect(updated.body.config).toEqual({ publish_source_files: false });
+    for (const body of [{ config: { publish_source_files: 'yes' } }, { config: { other: true } }]) {
+      const bad = await t.post(`/keys/${created.body.id}`, body);
+      expect(bad.status).toBe(400);
+      expect(bad.body.error).toBe('invalid-parameters');
+    }
+    expect((await t.get(`/keys/${created.body.id}`)).body).toEqual(updated.body);
+  });
+
+  it('a trial key with date_expires is refused once that date passes, and reads expired', async () => {
+    const t = testMock();
+    const k = (await t.post('/keys', {})).body;
+    // Trial keys are issued by an API admin (no ricloud endpoint): set the type and expiry as one would.
+    const record = t.mock.ctx.world.orgs.get(1)?.keys.get(k.id);
+    if (!record) throw new Error('key record missing');
+    record.type = 'trial';
+    record.date_expires = new Date(t.mock.ctx.clock.now() + 60_000)
+      .toISOString()
+      .replace(/\.(\d{3})Z$/, '.$1000Z');
+    const before = await t.get('/key', { token: k.token });
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ type: 'trial', state: 'active', date_expires: record.date_expires });
+    await t.advance(61);
+    const after = await t.get('/key', { token: k.token });
+    expect(after.status).toBe(401);
+    expect(after.body.message).toBe('The key is expired.');
+    expect((await t.get(`/keys/${k.id}`)).body).toMatchObject({ type: 'trial', state: 'expired' });
+  });
 });

@@ -95,4 +95,31 @@ describe('organisation', () => {
       expect(res.body).toEqual({ error: 'unauthorized', message: expect.any(String), params: {} });
     }
   });
+  it('names the API version the organisation is configured to use (v3) and its standard type', async () => {
+    const t = testMock();
+    const res = await t.get('/organisation');
+    expect(res.body.api_version).toBe('v3');
+    expect(res.body.type).toBe('standard');
+    expect((await t.post('/organisation', { name: 'Renamed' })).body.api_version).toBe('v3');
+  });
+
+  it.each(['deactivated', 'blocked'] as const)(
+    "a %s organisation's keys are refused with a 401 on every operation",
+    async (state) => {
+      const t = testMock();
+      // Deactivation (its owner's request) and blocking (an API admin) have no ricloud endpoint: set the state.
+      const org = t.mock.ctx.world.orgs.get(1);
+      if (!org) throw new Error('organisation missing');
+      org.organisation.state = state;
+      for (const res of [
+        await t.get('/organisation'),
+        await t.get('/users'),
+        await t.post('/users', { identifier: 'x' }),
+      ]) {
+        expect(res.status).toBe(401);
+        expect(res.body).toMatchObject({ error: 'unauthorized', message: `The organisation is ${state}.` });
+      }
+      expect(org.users.values().length).toBe(0);
+    },
+  );
 });

@@ -33,7 +33,7 @@ describe('request pipeline', () => {
   });
 
   it.each([
-    ['POST', '/sources'],
+    ['DELETE', '/sources'],
     ['DELETE', '/users/1'],
     ['PUT', '/organisation'],
     ['POST', '/tasks'],

@@ -451,3 +451,18 @@ describe('determinism', () => {
     expect(z).not.toEqual(x);
   });
 });
+
+describe('not client updatable', () => {
+  it('POST /sessions/{id} is a 405 (Allow: GET, DELETE) and changes nothing', async () => {
+    const t = testMock();
+    const user = await newUser(t);
+    const created = await t.post('/sessions', sessionBody(user));
+    await t.advance(2);
+    const before = (await t.get(`/sessions/${created.body.id}`)).body;
+    const res = await t.post(`/sessions/${created.body.id}`, { state: 'expired' });
+    expect(res.status).toBe(405);
+    expect(res.body.error).toBe('method-not-allowed');
+    expect(res.headers.get('allow')).toBe('GET, DELETE');
+    expect((await t.get(`/sessions/${created.body.id}`)).body).toEqual(before);
+  });
+});

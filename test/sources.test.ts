@@ -24,13 +24,107 @@ const relay = (t: TestMock, user: string, code = '246810') =>
 const ids = (body: { data: { id: string }[] }) => body.data.map((s) => s.id);
 
 describe('sources', () => {
-  it('POST /sources is a 405: sources are created by POST /sessions', async () => {
+  it('POST /sources creates an unvalidated primary source; a session on it then uses it and validates it', async () => {
     const t = testMock();
-    const res = await t.post('/sources', { user: '1', type: 'icloud.account', identifier: 'a@b.c' });
-    expect(res.status).toBe(405);
-    expect(res.body.error).toBe('method-not-allowed');
-    expect(res.headers.get('allow')).toBe('GET');
-    expect((await t.get('/sources')).body.total_count).toBe(0);
+    const user = (await t.post('/users', { identifier: 'u1' })).body;
+    const res = await t.post('/sources', {
+      user: user.id,
+      type: 'icloud.account',
+      identifier: 'jane+no2fa@example.com',
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({
+      resource: 'source',
+      user: user.id,
+      type: 'icloud.account',
+      identifier: 'jane+no2fa@example.com',
+      parent: null,
+      info: null,
+      state: 'unvalidated',
+    });
+    expect(res.body.children).toMatchObject({
+      resource: 'list',
+      data: [],
+      url: `/sources/${res.body.id}/children`,
+    });
+    const s = await t.post('/sessions', {
+      source: { user: Number(user.id), type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    expect(s.body.source.id).toBe(res.body.id);
+    await t.advance(10);
+    expect((await t.get(`/sources/${res.body.id}`)).body.state).toBe('active');
+    expect((await t.get('/sources')).body.total_count).toBe(1);
+  });
+
+  it('creating the same source again returns it unchanged (200)', async () => {
+    const t = testMock();
+    const user = (await t.post('/users', { identifier: 'u1' })).body;
+    const body = { user: user.id, type: 'mocks.mock', identifier: 'john.appleseed@reincubate.com' };
+    const first = await t.post('/sources', body);
+    await t.advance(60);
+    const again = await t.post('/sources', body);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const other = await t.post('/sources', { ...body, identifier: 'other@example.com' });
+    expect(other.status).toBe(201);
+    expect((await t.get('/sources')).body.total_count).toBe(2);
+  });
+
+  it.each([
+    [{ type: 'rirelay.source' }, 'type'],
+    [{ type: 'rirelay.instance' }, 'type'],
+    [{ type: 'icloud.backup' }, 'type'],
+    [{ user: '99' }, 'user'],
+    [{ identifier: '' }, 'identifier'],
+    [{ parent: '1' }, 'parent'],
+  ])(
+    'a child or Relay type, an unknown user or a bad field is a 400 (%j naming %s), creating nothing',
+    async (change, field) => {
+      const t = testMock();
+      const user = (await t.post('/users', { identifier: 'u1' })).body;
+      const res = await t.post('/sources', {
+        user: user.id,
+        type: 'icloud.account',
+        identifier: 'a@b.c',
+        ...change,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid-parameters');
+      expect(Object.keys(res.body.params)).toContain(field);
+      expect((await t.get('/sources')).body.total_count).toBe(0);
+    },
+  );
+
+  it('a deactivated user is a 409; scopes and count limits apply as for sessions (403)', async () => {
+    const t = testMock();
+    const user = (await t.post('/users', { identifier: 'u1' })).body;
+    await t.post(`/users/${user.id}`, { state: 'deactivated' });
+    const off = await t.post('/sources', { user: user.id, type: 'icloud.account', identifier: 'a@b.c' });
+    expect(off.status).toBe(409);
+    expect(off.body).toMatchObject({
+      error: 'invalid-state',
+      params: { resource: 'user', state: 'deactivated' },
+    });
+    const active = (await t.post('/users', { identifier: 'u2' })).body;
+    const set = await t.post('/permissions', {
+      identifier: 'key:1',
+      scopes: { 'source_type:icloud.account': [{ level: 'user', type: 'count', value: 1 }] },
+    });
+    expect(set.status).toBe(201);
+    const denied = await t.post('/sources', { user: active.id, type: 'mocks.mock', identifier: 'a@b.c' });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({
+      error: 'permission-denied',
+      params: { scope: 'source_type:mocks.mock' },
+    });
+    expect(
+      (await t.post('/sources', { user: active.id, type: 'icloud.account', identifier: 'a@b.c' })).status,
+    ).toBe(201);
+    const over = await t.post('/sources', { user: active.id, type: 'icloud.account', identifier: 'x@b.c' });
+    expect(over.status).toBe(403);
+    expect(over.body).toMatchObject({ error: 'limit-exceeded', params: { level: 'user', value: 1 } });
+    expect((await t.get('/sources')).body.total_count).toBe(1);
   });
 
   it('a session creates its source, retrievable and listed, active once the session succeeds', async () => {
@@ -140,6 +234,24 @@ describe('sources', () => {
     const res = await t.post(`/sources/${source.id}`, { state: 'active' });
     expect(res.status).toBe(409);
     expect((await t.get(`/sources/${source.id}`)).body.state).toBe('locked');
+  });
+
+  it('a blocked source (an API admin) cannot be changed by the organisation nor open sessions (409)', async () => {
+    const t = testMock();
+    const { source, user } = await icloud(t, 'u1', 'jane+no2fa@example.com');
+    // Blocking is an API admin's act with no ricloud endpoint: set the state as it would.
+    const record = t.mock.ctx.world.orgs.get(1)?.sources.get(source.id);
+    if (!record) throw new Error('source record missing');
+    record.state = 'blocked';
+    const res = await t.post(`/sources/${source.id}`, { state: 'active' });
+    expect(res.status).toBe(409);
+    expect(res.body).toMatchObject({ error: 'invalid-state', params: { state: 'blocked' } });
+    const s = await t.post('/sessions', {
+      source: { user: user.id, type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    expect(s.status).toBe(409);
+    expect((await t.get(`/sources/${source.id}`)).body.state).toBe('blocked');
   });
 
   it.each([

@@ -20,6 +20,7 @@ const OPERATION_IDS = [
   'retrieveUser',
   'updateUser',
   'listSources',
+  'createSource',
   'retrieveSource',
   'updateSource',
   'listSourceChildren',

@@ -110,6 +110,44 @@ describe('storage config lifecycle', () => {
     });
   }
 
+  it('takes the documented GCS service-account JSON and the AWS CSV export as the client reads it; signed urls default off', async () => {
+    const t = testMock({ preset: 'getting-started' });
+    // Every field of the page's service-account format (https://reincubate.com/support/ricloud/storage-configs).
+    const serviceAccount = {
+      type: 'service_account',
+      auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+      client_id: '1234567890',
+      token_uri: 'https://oauth2.googleapis.com/token',
+      project_id: 'my-project',
+      private_key: '-----BEGIN PRIVATE KEY-----\nKEY\n-----END PRIVATE KEY-----\n',
+      client_email: 'ricloud-sa@my-project.iam.gserviceaccount.com',
+      private_key_id: 'abcdef',
+      client_x509_cert_url: 'https://www.googleapis.com/robot/v1/metadata/x509/ricloud-sa',
+    };
+    // ricloud-py StorageConfig.read_credentials_file turns the IAM CSV's header into lower-case snake keys.
+    const awsCsvRow = {
+      user_name: 'ricloud',
+      password: '',
+      access_key_id: 'AKIAEXAMPLE',
+      secret_access_key: 'SECRET',
+      console_login_link: 'https://example.signin.aws.amazon.com/console',
+    };
+    const gs = await t.post('/configs/storage', {
+      url: 'gs://my-bucket/results',
+      credentials: serviceAccount,
+    });
+    const s3 = await t.post('/configs/storage', { url: 's3://my-bucket/results', credentials: awsCsvRow });
+    for (const res of [gs, s3]) {
+      expect(res.status).toBe(201);
+      expect(res.body).toMatchObject({ state: 'new', signed_urls_enabled: false, credentials: null });
+    }
+    expect(gs.body.type).toBe('gs');
+    expect(s3.body.type).toBe('s3');
+    await t.advance(5);
+    expect((await t.get(`/configs/storage/${gs.body.id}`)).body.state).toBe('valid');
+    expect((await t.get(`/configs/storage/${s3.body.id}`)).body.state).toBe('valid');
+  });
+
   it('never echoes credentials and never logs them', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'trace' }, { write: (s: string) => void lines.push(s) });

@@ -117,4 +117,73 @@ describe('users', () => {
     expect(both.body).toEqual({ resource: 'list', data: [], has_more: false, total_count: 0, url: '/users' });
     expect((await t.get('/users?state=gone')).status).toBe(400);
   });
+  it('assigns a new user to another key of the organisation with `key` (a number or a string)', async () => {
+    const t = testMock();
+    const other = (await t.post('/keys', {})).body;
+    const a = await t.post('/users', { identifier: 'a@example.com', key: other.id });
+    expect(a.status).toBe(201);
+    expect(a.body.key).toBe(other.id);
+    const b = await t.post('/users', { identifier: 'b@example.com', key: Number(other.id) });
+    expect(b.body.key).toBe(other.id);
+    expect((await t.get(`/users/${a.body.id}`)).body.key).toBe(other.id);
+  });
+
+  it('a `key` outside the organisation is a 400 naming key, and creates nothing', async () => {
+    const t = testMock();
+    for (const key of ['99', 0, 'abc']) {
+      const res = await t.post('/users', { identifier: 'x@example.com', key });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toBe('invalid-parameters');
+      expect(Object.keys(res.body.params)).toEqual(['key']);
+    }
+    expect((await t.get('/users')).body.total_count).toBe(0);
+  });
+
+  it("a user on a key with fewer permissions cannot open sessions beyond that key's scopes", async () => {
+    const t = testMock();
+    const narrow = (await t.post('/keys', {})).body;
+    expect(
+      (
+        await t.post('/permissions', {
+          identifier: `key:${narrow.id}`,
+          scopes: { 'source_type:mocks.mock': [] },
+        })
+      ).status,
+    ).toBe(201);
+    const user = (await t.post('/users', { identifier: 'end-user', key: narrow.id })).body;
+    const denied = await t.post('/sessions', {
+      source: { user: user.id, type: 'icloud.account', identifier: 'jane+no2fa@example.com' },
+      payload: { password: 'pw' },
+    });
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({
+      error: 'permission-denied',
+      params: { scope: 'source_type:icloud.account' },
+    });
+    expect((await t.get('/sources')).body.total_count).toBe(0);
+    const allowed = await t.post('/sessions', {
+      source: { user: user.id, type: 'mocks.mock', identifier: 'john.appleseed@reincubate.com' },
+      payload: { password: 'abcd1234' },
+    });
+    expect(allowed.status).toBe(201);
+  });
+  it('a key-level count limit counts the sources of every user assigned to that key', async () => {
+    const t = testMock();
+    const narrow = (await t.post('/keys', {})).body;
+    await t.post('/permissions', {
+      identifier: `key:${narrow.id}`,
+      scopes: { 'source_type:icloud.account': [{ level: 'key', type: 'count', value: 1 }] },
+    });
+    const a = (await t.post('/users', { identifier: 'a', key: narrow.id })).body;
+    const b = (await t.post('/users', { identifier: 'b', key: narrow.id })).body;
+    const open = (user: string, identifier: string) =>
+      t.post('/sessions', {
+        source: { user, type: 'icloud.account', identifier },
+        payload: { password: 'pw' },
+      });
+    expect((await open(a.id, 'a+no2fa@example.com')).status).toBe(201);
+    const over = await open(b.id, 'b+no2fa@example.com');
+    expect(over.status).toBe(403);
+    expect(over.body).toMatchObject({ error: 'limit-exceeded', params: { level: 'key', value: 1 } });
+  });
 });

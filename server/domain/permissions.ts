@@ -152,7 +152,7 @@ function countAtLevel(org: OrgState, limit: ScopeLimit, scope: string, owner: So
     case 'user':
       return org.sources.filter((s) => matches(s) && s.user === owner.userId).length;
     case 'key':
-      // A source belongs to the key that created its user (sources have no key of their own).
+      // A source belongs to its user's key (the key that created the user, or the one POST /users assigned).
       return org.sources.filter((s) => matches(s) && org.users.get(s.user)?.key === owner.key.id).length;
     default: {
       const never: never = limit.level;

@@ -74,6 +74,8 @@ export function presentOrganisation(ctx: MockContext, org: OrgState): Organisati
     type: o.type,
     name: o.name,
     slug: o.slug,
+    // DIVERGENCE(organisations.api-version-value): the docs name api_version but not its format; the mock serves v3.
+    api_version: 'v3',
     config: { ...o.config },
     permissions: { ...org.permissions, scopes: structuredClone(org.permissions.scopes) },
     storage_configs: listOf(

@@ -30,6 +30,8 @@ export function authenticate(
     key.state = 'expired';
   }
   if (key.state !== 'active') throw Errors.unauthorized(`The key is ${key.state}.`);
+  // DIVERGENCE(organisations.inactive-keys-401): the docs cut off before saying what a deactivated or blocked
+  // organisation may still do; the mock refuses its keys like an inactive key (401).
   if (hit.org.organisation.state === 'deactivated' || hit.org.organisation.state === 'blocked') {
     throw Errors.unauthorized(`The organisation is ${hit.org.organisation.state}.`);
   }

@@ -381,7 +381,7 @@ const offRouteArb: fc.Arbitrary<FuzzRequest> = fc
     ['PUT', '/users/1', [405]],
     ['PATCH', '/organisation', [405]],
     ['DELETE', '/users', [405]],
-    ['POST', '/sources', [405]],
+    ['PUT', '/sources', [405]],
     ['POST', '/tasks', [405]],
     ['GET', '/v3/users', [404]],
     ['GET', '/%2e%2e/%2e%2e/etc/passwd', [404]],

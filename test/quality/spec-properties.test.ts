@@ -85,6 +85,9 @@ const STATE_RULES: Record<string, [string, RegExp][]> = {
     // Cross-field: date_end after date_start (a schema cannot compare two values).
     ['date_end', /must be after date_start/],
   ],
+  // POST /users: a `key` that is not a key of the organisation; POST /sources: an unknown user.
+  createUser: [['key', /no key .* in this organisation/]],
+  createSource: [['user', /no such user/]],
   // Renaming a user onto another user's identifier.
   updateUser: [['identifier', /is already used by user/]],
   // Control API: a token already used by another key; a state that is not one GET /_mock/state exported.

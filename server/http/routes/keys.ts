@@ -52,7 +52,7 @@ const createKey: Handler<'createKey'> = (c) => {
     resource: 'key',
     organisation: String(org.id),
     type: 'standard',
-    config: {},
+    config: { ...body.config },
     storage_config: storageConfig,
     webhook_config: webhookConfig,
     token: ctx.ids.token(),
@@ -94,6 +94,7 @@ const updateKey: Handler<'updateKey'> = (c) => {
   if (storageConfig !== undefined) key.storage_config = storageConfig;
   if (webhookConfig !== undefined) key.webhook_config = webhookConfig;
   if (body.state !== undefined) key.state = body.state;
+  if (body.config !== undefined) key.config = { ...key.config, ...body.config };
   return c.json(presentKey(c.get('mock'), key));
 };
 

@@ -43,12 +43,38 @@ const createPermissions: Handler<'createPermissions'> = (c) => {
   return c.json(presentPermissions(ctx, record), 201);
 };
 
-const retrievePermissions: Handler<'retrievePermissions'> = (c) =>
-  c.json(presentPermissions(c.get('mock'), findPermissions(c.get('org'), input(c).params.id)));
+/** The organisation's base set as a permissions resource, when `id` is its id (the one GET /organisation nests). */
+function baseSet(org: OrgState, id: string): PermissionsRecord | undefined {
+  if (id !== String(org.permissions.id) || org.permissionSets.get(id)) return undefined;
+  const { identifier, scopes, date_created } = org.permissions;
+  return {
+    id,
+    resource: 'permissions',
+    organisation: String(org.id),
+    identifier,
+    scopes: structuredClone(scopes),
+    date_created,
+  } as PermissionsRecord;
+}
+
+const retrievePermissions: Handler<'retrievePermissions'> = (c) => {
+  const org = c.get('org');
+  const id = input(c).params.id;
+  return c.json(presentPermissions(c.get('mock'), baseSet(org, id) ?? findPermissions(org, id)));
+};
 
 const updatePermissions: Handler<'updatePermissions'> = (c) => {
   const org = c.get('org');
-  const record = findPermissions(org, input(c).params.id);
+  const id = input(c).params.id;
+  if (baseSet(org, id)) {
+    // DIVERGENCE(permissions.base-set-read-only): the base permissions are what Reincubate grants the organisation;
+    // its keys cannot widen or change them.
+    throw Errors.permissionDenied(
+      `permissions:${id}`,
+      "The organisation's base permissions are read-only: create a permission set for a key instead.",
+    );
+  }
+  const record = findPermissions(org, id);
   const body = input(c).body;
   if (body.scopes !== undefined) assertWithinOrganisation(org, body.scopes);
   if (body.identifier !== undefined) record.identifier = body.identifier;

@@ -36,6 +36,9 @@ const createSession: Handler<'createSession'> = async (c) => {
     });
   }
   assertScope(org, key, 'source_type', type);
+  // A user assigned to another key (POST /users `key`, "perhaps one with fewer permissions") is bound by it too.
+  const userKey = user.key === key.id ? undefined : org.keys.get(user.key);
+  if (userKey) assertScope(org, userKey, 'source_type', type);
 
   let identifier: string;
   let relayDevices: { identifier: string; info: Record<string, unknown> }[] | undefined;
@@ -58,6 +61,7 @@ const createSession: Handler<'createSession'> = async (c) => {
     identifier = body.source.identifier;
   }
 
+  // DIVERGENCE(sources.identifier-unique): a primary source is one user's: keyed by user, type and identifier.
   let source = org.sources.find(
     (s) => s.user === userId && s.type === type && s.identifier === identifier && s.parent === null,
   );
@@ -66,6 +70,7 @@ const createSession: Handler<'createSession'> = async (c) => {
     throw Errors.invalidState('source', source.id, source.state);
   }
   if (!source) assertSourceLimits(org, { key, userId }, type);
+  if (!source && userKey) assertSourceLimits(org, { key: userKey, userId }, type);
 
   const outcome = testAccountOutcome(type, identifier, payload);
   if (!source) {

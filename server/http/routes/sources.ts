@@ -1,8 +1,10 @@
-// /sources: the accounts and devices behind sessions (list, retrieve, update state, children); POST /sessions creates them.
+// /sources: the accounts and devices behind sessions (create, list, retrieve, update state, children).
 import { Errors } from '../../domain/errors.ts';
 import { paginate } from '../../domain/lists.ts';
+import { assertScope, assertSourceLimits } from '../../domain/permissions.ts';
 import { presentSource } from '../../domain/presenters.ts';
 import type { OrgState, SourceRecord } from '../../domain/store.ts';
+import { toIso } from '../../runtime/clock.ts';
 import { type Handler, input, type RouteHandlers } from '../operations.ts';
 
 function findSource(org: OrgState, id: string): SourceRecord {
@@ -26,6 +28,46 @@ const listSources: Handler<'listSources'> = (c) => {
         (q.state === undefined || s.state === q.state),
     );
   return c.json(paginate(items, q, '/sources', (s) => presentSource(ctx, org, s)));
+};
+
+/**
+ * POST /sources: an unvalidated primary source, which a later session on the same user, type and identifier uses.
+ * The sessions page's `source` "should follow the source creation schema", and ricloud-py's Source is creatable.
+ * Checks the same references, scopes and limits as POST /sessions before creating anything.
+ */
+const createSource: Handler<'createSource'> = (c) => {
+  const ctx = c.get('mock');
+  const org = c.get('org');
+  const key = c.get('key');
+  const body = input(c).body;
+  const userId = String(body.user);
+  const user = org.users.get(userId);
+  if (!user) throw Errors.invalidParameters({ user: 'no such user' });
+  if (user.state !== 'active') throw Errors.invalidState('user', user.id, user.state);
+  const userKey = user.key === key.id ? undefined : org.keys.get(user.key);
+  assertScope(org, key, 'source_type', body.type);
+  if (userKey) assertScope(org, userKey, 'source_type', body.type);
+  // DIVERGENCE(sources.create-existing-returned): the docs do not say what a second create of the same source does;
+  // the mock returns the existing one (200), the source POST /sessions would use.
+  // DIVERGENCE(sources.identifier-unique): keyed by user, type and identifier, as POST /sessions finds it.
+  const existing = org.sources.find(
+    (s) => s.user === userId && s.type === body.type && s.identifier === body.identifier && s.parent === null,
+  );
+  if (existing) return c.json(presentSource(ctx, org, existing), 200);
+  assertSourceLimits(org, { key, userId }, body.type);
+  if (userKey) assertSourceLimits(org, { key: userKey, userId }, body.type);
+  const source = org.sources.insert({
+    id: ctx.ids.next('source'),
+    resource: 'source',
+    user: userId,
+    type: body.type,
+    identifier: body.identifier,
+    info: null,
+    parent: null,
+    state: 'unvalidated',
+    date_created: toIso(ctx.clock.now()),
+  } as SourceRecord);
+  return c.json(presentSource(ctx, org, source), 201);
 };
 
 const retrieveSource: Handler<'retrieveSource'> = (c) => {
@@ -70,6 +112,7 @@ const listSourceChildren: Handler<'listSourceChildren'> = (c) => {
 /** @see https://reincubate.com/support/ricloud/sources/ */
 export const sourcesHandlers = {
   listSources,
+  createSource,
   retrieveSource,
   updateSource,
   listSourceChildren,
