@@ -1123,14 +1123,18 @@ export interface operations {
     };
     requestBody: {
       content: {
-        'application/json': {
-          seconds?: number;
-          /** @constant */
-          until_idle?: true;
-          /** @description With `until_idle`, the longest mock time it may move (default 2592000, 30 days). */
-          max_seconds?: number;
-          organisation?: components['schemas']['OrganisationRef'];
-        } & (unknown | unknown);
+        'application/json':
+          | {
+              seconds: number;
+              organisation?: components['schemas']['OrganisationRef'];
+            }
+          | {
+              /** @constant */
+              until_idle: true;
+              /** @description The longest mock time it may move (default 2592000, 30 days). */
+              max_seconds?: number;
+              organisation?: components['schemas']['OrganisationRef'];
+            };
       };
     };
     responses: {

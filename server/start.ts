@@ -18,8 +18,11 @@ export interface MockServer {
   url: string;
   /** The preset key's token (`Authorization: Token <token>`). */
   readonly token: string;
-  /** The mock's clock, in-process: `await server.clock.advance(2)` runs everything due in the next 2 s. */
-  clock: { now(): number; advance(seconds: number): Promise<AdvanceReport> };
+  /**
+   * The mock's main clock, in-process: `await server.clock.advance(2)` runs everything due in the next 2 s on every
+   * clock; `advance(2, organisation)` moves only that tenant's clock.
+   */
+  clock: { now(): number; advance(seconds: number, organisation?: number): Promise<AdvanceReport> };
   /** A typed client of the /_mock control API over HTTP. */
   control: ControlClient;
   /** The in-process mock (state, app). */
@@ -66,7 +69,10 @@ export async function startMockServer(options: StartOptions = {}): Promise<MockS
     get token() {
       return built.token;
     },
-    clock: { now: () => built.clock.now(), advance: (seconds) => built.advance(seconds) },
+    clock: {
+      now: () => built.clock.now(),
+      advance: (seconds, organisation) => built.advance(seconds, organisation),
+    },
     control,
     mock: built,
     close: async () => {

@@ -67,8 +67,19 @@ export function createControlClient(baseUrl: string, options: ControlClientOptio
   return {
     /** GET /_mock/health: resolves once the mock answers (readiness). */
     health: () => call<Schemas['Health']>('GET', '/health'),
-    clock: () => call<Schemas['ClockInfo']>('GET', '/clock'),
-    advance: (seconds: number) => call<Schemas['AdvanceReport']>('POST', '/clock/advance', { seconds }),
+    /** The main clock and every tenant's, or one organisation's clock and queue. */
+    clock: (organisation?: number) =>
+      call<Schemas['ClockInfo']>('GET', '/clock', undefined, { organisation }),
+    /** Moves every clock by `seconds`, or only `organisation`'s (a tenant's own clock). */
+    advance: (seconds: number, organisation?: number) =>
+      call<Schemas['AdvanceReport']>(
+        'POST',
+        '/clock/advance',
+        organisation === undefined ? { seconds } : { seconds, organisation },
+      ),
+    /** Runs one organisation's queue (or every queue) to idle, at most `max_seconds` of mock time (30 days). */
+    advanceUntilIdle: (options: { organisation?: number; max_seconds?: number } = {}) =>
+      call<Schemas['AdvanceReport']>('POST', '/clock/advance', { until_idle: true, ...options }),
     reset: () => call<Schemas['ResetReport']>('POST', '/reset'),
     organisations: () => call<JsonOf<'listOrganisations'>>('GET', '/organisations'),
     createOrganisation: (input: TenantInput) => call<Schemas['Tenant']>('POST', '/organisations', input),

@@ -201,11 +201,6 @@ export class Scheduler {
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
   }
 
-  /** When the next job is due, or undefined. */
-  nextDue(): number | undefined {
-    return this.jobs[0]?.due;
-  }
-
   snapshot(): SchedulerSnapshot {
     return { seq: this.registry.seq, jobs: this.jobs.map((j) => ({ ...j, args: { ...j.args } })) };
   }

@@ -53,7 +53,7 @@ export const UNTIL_IDLE_DEFAULT_MS = 30 * 24 * 60 * 60 * 1000;
  * @example const s = timelines.of(org.id); await timelines.advance(org.id, 2000);
  */
 export class Timelines {
-  readonly registry = new JobRegistry();
+  private readonly registry = new JobRegistry();
   readonly main: Scheduler;
   private readonly tenants = new Map<number, Tenant>();
 

@@ -135,6 +135,23 @@ describe('library API', () => {
   });
 });
 
+describe('control client: tenant clocks', () => {
+  it("advances one tenant's clock, runs a tenant to idle, and reads each clock", async () => {
+    const s = await startMockServer({ seed: 'clocks' });
+    server = s;
+    const tenant = await s.control.createOrganisation({ name: 'clocked' });
+    const id = (tenant.organisation as unknown as { id: number }).id;
+    const moved = await s.control.advance(30, id);
+    expect(moved).toMatchObject({ organisation: id, now: '2026-01-01T00:00:30.000000Z', idle: true });
+    expect((await s.control.clock(id)).now).toBe('2026-01-01T00:00:30.000000Z');
+    expect((await s.control.clock()).now).toBe('2026-01-01T00:00:00.000000Z');
+    expect(await s.control.advanceUntilIdle({ organisation: id })).toMatchObject({ idle: true, ran: [] });
+    const all = await s.control.advance(5);
+    expect(all).toMatchObject({ organisation: null, now: '2026-01-01T00:00:05.000000Z' });
+    expect((await s.control.clock(id)).now).toBe('2026-01-01T00:00:35.000000Z');
+  });
+});
+
 describe('control client: webhook routes', () => {
   it('verifies a signature computed independently, lists deliveries, and reports unknown ids as 404', async () => {
     const { createHmac } = await import('node:crypto');
