@@ -1,9 +1,10 @@
 // Time per tenant: each tenant's own clock and queue, serialized advances, until-idle, GET /_mock/clock, snapshots.
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { createMock } from '../server/app.ts';
 import { type TestMock, testMock } from './helpers/api.ts';
+import { startReceiver } from './helpers/receiver.ts';
 
 const START = '2026-01-01T00:00:00.000000Z';
 
@@ -169,6 +170,11 @@ describe('time per tenant', () => {
     const one = await tenant(t, 'one');
     const session = await newSession(t, one);
     await advance(t, { seconds: 2, organisation: one.id });
+    // Subscriptions need a valid webhook config: its test runs on this tenant's clock (1 s).
+    const receiver = await startReceiver(() => 200);
+    onTestFinished(() => receiver.close());
+    expect((await t.post('/configs/webhook', { url: receiver.url }, { token: one.token })).status).toBe(201);
+    await advance(t, { seconds: 1, organisation: one.id });
     const sub = await t.post(
       '/subscriptions',
       { session: session.id, poll_payload: { data_types: ['callkit.calls'] }, interval: 3600 },
@@ -176,7 +182,7 @@ describe('time per tenant', () => {
     );
     expect(sub.status).toBe(201);
     const res = await advance(t, { until_idle: true, max_seconds: 4 * 3600, organisation: one.id });
-    expect(res.body).toMatchObject({ idle: false, now: '2026-01-01T04:00:02.000000Z' });
+    expect(res.body).toMatchObject({ idle: false, now: '2026-01-01T04:00:03.000000Z' });
     expect(res.body.ran.filter((j: { kind: string }) => j.kind === 'subscription.poll')).toHaveLength(4);
   });
 
@@ -343,6 +349,7 @@ describe('snapshots and determinism with tenant clocks', () => {
     const mock = createMock({ seed: 's', control: { tenants: [{ name: 'boot' }] } });
     const advanceBoot = await mock.app.request('/_mock/clock/advance', {
       method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ seconds: 30, organisation: 2 }),
     });
     expect((await advanceBoot.json()).now).toBe('2026-01-01T00:00:30.000000Z');
