@@ -345,6 +345,25 @@ describe('snapshots and determinism with tenant clocks', () => {
     );
   });
 
+  it('refuses a state whose tenant clock names no organisation (400), changing nothing', async () => {
+    const t = testMock();
+    const one = await tenant(t, 'one');
+    const before = await (await t.mock.app.request('/_mock/state')).text();
+    const state = JSON.parse(before);
+    state.tenant_clocks[0].organisation = 99;
+    const put = await t.mock.app.request('/_mock/state', {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(state),
+    });
+    expect(put.status).toBe(400);
+    expect(((await put.json()) as { params: { state: string } }).params.state).toContain(
+      'tenant clock 99 has no organisation',
+    );
+    expect(await (await t.mock.app.request('/_mock/state')).text()).toBe(before);
+    expect((await t.get(`/_mock/clock?organisation=${one.id}`)).body.own_clock).toBe(true);
+  });
+
   it('a full reset drops tenant clocks and gives start-up tenants fresh ones', async () => {
     const mock = createMock({ seed: 's', control: { tenants: [{ name: 'boot' }] } });
     const advanceBoot = await mock.app.request('/_mock/clock/advance', {

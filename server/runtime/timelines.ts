@@ -253,6 +253,12 @@ export class Timelines {
         throw new Error('tenant_clocks[].organisation must be an integer');
       if (!Number.isFinite(snap.ms))
         throw new Error(`tenant clock ${snap.organisation}: ms must be a number`);
+      if (!['real', 'scaled', 'manual'].includes(snap.mode)) {
+        throw new Error(`tenant clock ${snap.organisation}: mode must be real, scaled or manual`);
+      }
+      if (snap.mode === 'scaled' && !(snap.scale > 0)) {
+        throw new Error(`tenant clock ${snap.organisation}: a scaled clock needs a scale > 0`);
+      }
       const clock = createClock({
         mode: snap.mode,
         scale: snap.mode === 'scaled' ? snap.scale : undefined,
