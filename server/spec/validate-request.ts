@@ -167,8 +167,12 @@ export function readBodyLimited(raw: Request, limit: number): Promise<LimitedBod
 }
 
 async function readStream(raw: Request, limit: number): Promise<LimitedBody> {
-  const declared = Number(raw.headers.get('content-length') ?? '0');
+  const length = raw.headers.get('content-length');
+  const declared = Number(length ?? '0');
   if (declared > limit) return 'too-large';
+  // A declared length at or under the limit bounds the body (Node's parser reads no byte past Content-Length), so
+  // it is read whole through the adapter's fast path; only a body of unknown length (chunked) streams in here.
+  if (length !== null && !raw.headers.has('transfer-encoding')) return new Uint8Array(await raw.arrayBuffer());
   if (!raw.body) return new Uint8Array(0);
   const reader = raw.body.getReader();
   const chunks: Uint8Array[] = [];
