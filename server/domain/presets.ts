@@ -9,6 +9,7 @@ import {
   type StorageConfigRecord,
   type WebhookConfigRecord,
 } from './store.ts';
+import { insertWebhookConfig } from './webhook-config.ts';
 
 export const PRESET_NAMES = ['default', 'getting-started'] as const;
 
@@ -51,26 +52,6 @@ export interface NewOrganisationOptions {
   permissionsDateCreated?: string;
   /** The organisation's mock time at creation, ms (a tenant's own clock; default: the main clock). */
   now?: number;
-}
-
-/**
- * Adds a webhook config that is `valid` at once, without its test, and makes it the default when there is none:
- * for worlds built in-process (provider states) that need subscriptions, which need a valid webhook config
- * (https://reincubate.com/support/ricloud/webhook-configs). Events are then delivered to `url` for real.
- */
-export function addValidWebhookConfig(ctx: MockContext, org: OrgState, url: string): WebhookConfigRecord {
-  const config: WebhookConfigRecord = {
-    id: ctx.ids.next('webhook_config'),
-    resource: 'webhook_config',
-    organisation: String(org.id),
-    url,
-    secret: ctx.ids.secret(),
-    state: 'valid',
-    date_created: toIso(ctx.clock.now()),
-  };
-  org.webhookConfigs.insert(config);
-  org.organisation.webhook_config_default ??= config.id;
-  return config;
 }
 
 /**
@@ -164,4 +145,15 @@ export function applyPreset(ctx: MockContext, name: string): { org: OrgState; ke
     default:
       throw new RangeError(`unknown preset ${name}; known: ${PRESET_NAMES.join(', ')}`);
   }
+}
+
+/**
+ * Adds a webhook config that is `valid` at once, without its test, and makes it the default when there is none:
+ * for worlds built in-process (provider states) that need subscriptions, which need a valid webhook config
+ * (https://reincubate.com/support/ricloud/webhook-configs). Events are then delivered to `url` for real.
+ */
+export function addValidWebhookConfig(ctx: MockContext, org: OrgState, url: string): WebhookConfigRecord {
+  const config = insertWebhookConfig(ctx, org, url, 'valid');
+  org.organisation.webhook_config_default ??= config.id;
+  return config;
 }

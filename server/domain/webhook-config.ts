@@ -135,6 +135,26 @@ export function validateWebhookUrl(url: string): string {
   return url;
 }
 
+/** A new webhook config record of `org` in `state`, with a fresh id and secret, inserted into its table. */
+export function insertWebhookConfig(
+  ctx: MockContext,
+  org: OrgState,
+  url: string,
+  state: WebhookConfigRecord['state'],
+): WebhookConfigRecord {
+  const config: WebhookConfigRecord = {
+    id: ctx.ids.next('webhook_config'),
+    resource: 'webhook_config',
+    organisation: String(org.id),
+    url,
+    secret: ctx.ids.secret(),
+    state,
+    date_created: toIso(nowOf(ctx, org)),
+  };
+  org.webhookConfigs.insert(config);
+  return config;
+}
+
 /**
  * Creates a config in `new` with a seeded secret and starts its test.
  * @see https://reincubate.com/support/ricloud/webhook-configs (Create)
@@ -147,16 +167,7 @@ export function createWebhookConfig(
 ): { config: WebhookConfigRecord; task: TaskRecord } {
   validateWebhookUrl(url);
   checkWebhookTarget(ctx, url);
-  const config: WebhookConfigRecord = {
-    id: ctx.ids.next('webhook_config'),
-    resource: 'webhook_config',
-    organisation: String(org.id),
-    url,
-    secret: ctx.ids.secret(),
-    state: 'new',
-    date_created: toIso(nowOf(ctx, org)),
-  };
-  org.webhookConfigs.insert(config);
+  const config = insertWebhookConfig(ctx, org, url, 'new');
   const task = startWebhookConfigTest(ctx, org, key, config);
   return { config, task };
 }
