@@ -172,7 +172,8 @@ async function readStream(raw: Request, limit: number): Promise<LimitedBody> {
   if (declared > limit) return 'too-large';
   // A declared length at or under the limit bounds the body (Node's parser reads no byte past Content-Length), so
   // it is read whole through the adapter's fast path; only a body of unknown length (chunked) streams in here.
-  if (length !== null && !raw.headers.has('transfer-encoding')) return new Uint8Array(await raw.arrayBuffer());
+  if (length !== null && !raw.headers.has('transfer-encoding'))
+    return new Uint8Array(await raw.arrayBuffer());
   if (!raw.body) return new Uint8Array(0);
   const reader = raw.body.getReader();
   const chunks: Uint8Array[] = [];
