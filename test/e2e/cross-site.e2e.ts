@@ -90,6 +90,8 @@ describe('a page of another site', () => {
       { mock: s.url, fault: FAULT },
     );
     expect((await answer).status()).toBe(403);
+    // The form's navigation finishes loading the refusal, so no navigation is still pending when the next one starts.
+    await b.page.waitForURL(`${s.url}/_mock/faults`, { waitUntil: 'load' });
     expect((await s.control('GET', '/faults')).body.data).toEqual([]);
   });
 
