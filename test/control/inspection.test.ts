@@ -190,30 +190,36 @@ describe('GET /_mock/machines', () => {
   });
 });
 
+/** Opens the change stream; `next()` reads its next event. */
+async function openChanges(t: TestMock) {
+  const res = await t.mock.app.request('/_mock/changes');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  const next = async (): Promise<{ event: string; data: any }> => {
+    for (;;) {
+      const end = buffer.indexOf('\n\n');
+      if (end >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
+        const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
+        return { event, data: JSON.parse(data) };
+      }
+      const { value, done } = await reader.read();
+      if (done) throw new Error('stream ended');
+      buffer += decoder.decode(value, { stream: true });
+    }
+  };
+  return { next, close: () => reader.cancel() };
+}
+
 describe('GET /_mock/changes', () => {
   it('streams a hello, then ricloud requests, control calls and job runs as they happen', async () => {
     const t = testMock();
-    const res = await t.mock.app.request('/_mock/changes');
-    expect(res.status).toBe(200);
-    expect(res.headers.get('content-type')).toContain('text/event-stream');
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    const next = async (): Promise<{ event: string; data: any }> => {
-      for (;;) {
-        const end = buffer.indexOf('\n\n');
-        if (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1] ?? 'message';
-          const data = /^data: (.*)$/m.exec(block)?.[1] ?? '';
-          return { event, data: JSON.parse(data) };
-        }
-        const { value, done } = await reader.read();
-        if (done) throw new Error('stream ended');
-        buffer += decoder.decode(value, { stream: true });
-      }
-    };
+    const { next, close } = await openChanges(t);
     try {
       expect(await next()).toMatchObject({ event: 'hello' });
       await t.post('/users', { identifier: 'streamed' });
@@ -232,7 +238,32 @@ describe('GET /_mock/changes', () => {
       const kinds = [(await next()).data.kind, (await next()).data.kind].sort();
       expect(kinds).toEqual(['control', 'jobs']);
     } finally {
-      await reader.cancel();
+      await close();
+    }
+  });
+
+  it('streams the job runs of a tenant advanced on its own clock', async () => {
+    const t = testMock();
+    const tenant = (await ctl(t, 'POST', '/organisations', { name: 'Streamed' })).body;
+    const { next, close } = await openChanges(t);
+    try {
+      expect(await next()).toMatchObject({ event: 'hello' });
+      const user = await t.post('/users', { identifier: 'u-tenant' }, { token: tenant.token });
+      await t.post(
+        '/sessions',
+        {
+          source: { user: user.body.id, type: 'icloud.account', identifier: 'd@example.com' },
+          payload: { password: 'pw' },
+        },
+        { token: tenant.token },
+      );
+      await next(); // POST /users
+      await next(); // POST /sessions
+      await ctl(t, 'POST', '/clock/advance', { seconds: 2, organisation: tenant.organisation.id });
+      const kinds = [(await next()).data.kind, (await next()).data.kind].sort();
+      expect(kinds).toEqual(['control', 'jobs']);
+    } finally {
+      await close();
     }
   });
 });
