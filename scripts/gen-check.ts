@@ -18,7 +18,7 @@ import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
 import { consoleAssetsModule } from './console-assets.ts';
-import { parseLedger, readLedgerInput, renderReadme, renderSummary } from './ledger.ts';
+import { parseLedger, readLedgerInput, renderDivergences, renderSummary } from './ledger.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
 const SPECS: ReadonlyArray<{ spec: string; types: string; json: string }> = [
@@ -62,16 +62,18 @@ function ledger() {
   return { files: parseLedger(input.files).files, pages: input.pages };
 }
 
-/**
- * The README with its verify-snippet block regenerated from the snippet the mock serves (one source for both), and
- * its "not modelled" and divergences lists from the fidelity ledger.
- */
-function generateReadme(): string {
+/** docs/divergences.md with its "not modelled" and divergences lists regenerated from the fidelity ledger. */
+function generateDivergences(): string {
   const { files, pages } = ledger();
-  const readme = renderReadme(readFileSync(path.join(root, 'README.md'), 'utf8'), files, pages);
+  return renderDivergences(readFileSync(path.join(root, 'docs/divergences.md'), 'utf8'), files, pages);
+}
+
+/** docs/webhooks.md with its verify-snippet block regenerated from the snippet the mock serves (one source for both). */
+function generateWebhooksGuide(): string {
+  const guide = readFileSync(path.join(root, 'docs/webhooks.md'), 'utf8');
   const block = /(<!-- verify-snippet:[^\n]*-->\n)[\s\S]*?(<!-- \/verify-snippet -->)/;
-  if (!block.test(readme)) throw new Error('README.md has lost its <!-- verify-snippet: ... --> block');
-  return readme.replace(
+  if (!block.test(guide)) throw new Error('docs/webhooks.md has lost its <!-- verify-snippet: ... --> block');
+  return guide.replace(
     block,
     (_all, open: string, close: string) => `${open}\`\`\`ts\n${VERIFY_SNIPPET}\n\`\`\`\n${close}`,
   );
@@ -91,7 +93,8 @@ function main(): number {
     { spec, out: types, fresh: () => generate(spec) },
     { spec, out: json, fresh: () => generateJson(spec) },
   ]);
-  outputs.push({ spec: 'VERIFY_SNIPPET + fidelity/ledger', out: 'README.md', fresh: generateReadme });
+  outputs.push({ spec: 'VERIFY_SNIPPET', out: 'docs/webhooks.md', fresh: generateWebhooksGuide });
+  outputs.push({ spec: 'fidelity/ledger', out: 'docs/divergences.md', fresh: generateDivergences });
   outputs.push({
     spec: 'fidelity/ledger',
     out: 'fidelity/SUMMARY.md',

@@ -2,7 +2,7 @@
  * The fidelity ledger (fidelity/README.md): one YAML file per public ricloud page under `fidelity/ledger/`, each
  * entry a documented statement with where the spec says it, the tests that show it and a status. This module
  * loads it, checks it (test/fidelity.test.ts runs the check) and renders what is generated from it
- * (fidelity/SUMMARY.md and the README's "not modelled" and "divergences" lists, through scripts/gen-check.ts).
+ * (fidelity/SUMMARY.md and the "not modelled" and "divergences" lists of docs/divergences.md, through scripts/gen-check.ts).
  *
  * Everything is read from disk once by `readLedgerInput`; `checkLedger` is a pure function of that input, so its
  * rules are proved on small in-memory ledgers as well as on the real one.
@@ -602,7 +602,8 @@ export function renderSummary(files: LedgerFile[], pages: ReadonlyArray<PageRef>
     '# Fidelity summary',
     '',
     'Generated from `fidelity/ledger/*.yaml` by `npm run gen` (checked by `npm run gen:check`); do not edit.',
-    'How to read and extend the ledger: [README.md](README.md).',
+    'How to read and extend the ledger: `fidelity/README.md` in the repository. The entries themselves, as lists:',
+    '[docs/divergences.md](../docs/divergences.md).',
     '',
     '## By ledger file',
     '',
@@ -653,8 +654,8 @@ function byPage(files: LedgerFile[], pages: ReadonlyArray<PageRef>): string[] {
   ];
 }
 
-/** The README list of one status, grouped by ledger file, one bullet per entry, linking its page. */
-export function renderReadmeList(
+/** The docs/divergences.md list of one status, grouped by ledger file, one bullet per entry, linking its page. */
+export function renderLedgerList(
   files: LedgerFile[],
   pages: ReadonlyArray<PageRef>,
   status: 'divergence' | 'not-modelled',
@@ -674,22 +675,22 @@ export function renderReadmeList(
   return out.join('\n');
 }
 
-/** Replaces the text between `<!-- name -->` and `<!-- /name -->` (markers kept). */
-export function replaceBlock(text: string, name: string, body: string): string {
+/** Replaces the text between `<!-- name -->` and `<!-- /name -->` (markers kept); `file` names the text in errors. */
+export function replaceBlock(text: string, name: string, body: string, file = 'docs/divergences.md'): string {
   const open = `<!-- ${name} -->`;
   const close = `<!-- /${name} -->`;
   const start = text.indexOf(open);
   const end = text.indexOf(close);
-  if (start < 0 || end < start) throw new Error(`README.md has lost its ${open} ... ${close} block`);
+  if (start < 0 || end < start) throw new Error(`${file} has lost its ${open} ... ${close} block`);
   return `${text.slice(0, start + open.length)}\n${body.trimEnd()}\n${text.slice(end)}`;
 }
 
-/** The README with its ledger-generated lists brought up to date. */
-export function renderReadme(readme: string, files: LedgerFile[], pages: ReadonlyArray<PageRef>): string {
+/** docs/divergences.md with its ledger-generated lists brought up to date. */
+export function renderDivergences(guide: string, files: LedgerFile[], pages: ReadonlyArray<PageRef>): string {
   const notModelled = replaceBlock(
-    readme,
+    guide,
     'ledger:not-modelled',
-    renderReadmeList(files, pages, 'not-modelled'),
+    renderLedgerList(files, pages, 'not-modelled'),
   );
-  return replaceBlock(notModelled, 'ledger:divergences', renderReadmeList(files, pages, 'divergence'));
+  return replaceBlock(notModelled, 'ledger:divergences', renderLedgerList(files, pages, 'divergence'));
 }

@@ -1,4 +1,5 @@
-// The README's CI recipes (docs/recipes/), each run with the same commands in a project that depends on the mock.
+// The CI recipes (docs/recipes/, explained in docs/ci.md), each run with the same commands in a project that depends
+// on the mock.
 import { spawn } from 'node:child_process';
 import {
   copyFileSync,
@@ -17,7 +18,7 @@ import { isAlive, killPids, portIsFree, processesMentioning, waitFor } from './h
 import { cleanEnv, ROOT } from './helpers/spawn-mock.ts';
 
 const RECIPES = join(ROOT, 'docs', 'recipes');
-const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const GUIDE = readFileSync(join(ROOT, 'docs', 'ci.md'), 'utf8');
 const work = mkdtempSync(join(tmpdir(), 'ricloud-mock-recipes-'));
 
 afterEach(() => {
@@ -67,10 +68,30 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
   );
 }
 
-/** The README shows each recipe file as it is committed. */
-function expectInReadme(file: string) {
-  const text = readFileSync(join(RECIPES, file), 'utf8');
-  expect(README.includes(text.trimEnd()), `README shows docs/recipes/${file} as committed`).toBe(true);
+/** Trimmed, non-blank lines. */
+const lines = (text: string): string[] =>
+  text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+
+/**
+ * docs/ci.md links the recipe file, and each excerpt it quotes from it (a code block under
+ * `<!-- excerpt: recipes/<file> -->`) is in the committed file, line after line (indentation aside).
+ */
+function expectExplainedInGuide(file: string) {
+  expect(GUIDE, `docs/ci.md links recipes/${file}`).toContain(`](recipes/${file})`);
+  const committed = lines(readFileSync(join(RECIPES, file), 'utf8'));
+  const marker = `<!-- excerpt: recipes/${file} -->`;
+  const excerpts = GUIDE.split(marker)
+    .slice(1)
+    .map((rest) => /^\s*```\w*\n([\s\S]*?)```/.exec(rest)?.[1] ?? '');
+  for (const excerpt of excerpts) {
+    const want = lines(excerpt);
+    expect(want.length, `an excerpt of ${file} in docs/ci.md`).toBeGreaterThan(0);
+    const at = committed.indexOf(want[0] as string);
+    expect(committed.slice(at, at + want.length), `docs/ci.md quotes ${file} as committed`).toEqual(want);
+  }
 }
 
 /** Asserts that nothing started from the project is still running, and the port is free. */
@@ -81,7 +102,7 @@ async function expectNothingLeft(project: string, port?: number) {
 
 describe('CI recipes', { timeout: 90_000 }, () => {
   it('GitHub Actions: the run steps start the mock in the background, wait on health, and the stop step kills it', async () => {
-    expectInReadme('github-actions.yml');
+    expectExplainedInGuide('github-actions.yml');
     const project = consumerProject('github');
     const workflow = parse(readFileSync(join(RECIPES, 'github-actions.yml'), 'utf8'));
     const job = workflow.jobs.test;
@@ -127,7 +148,7 @@ describe('CI recipes', { timeout: 90_000 }, () => {
   });
 
   it('GitLab CI: before_script starts and waits on health, after_script kills it', async () => {
-    expectInReadme('gitlab-ci.yml');
+    expectExplainedInGuide('gitlab-ci.yml');
     const project = consumerProject('gitlab');
     const job = parse(readFileSync(join(RECIPES, 'gitlab-ci.yml'), 'utf8')).test;
     expect(job.before_script[0]).toBe('npm ci');
@@ -155,7 +176,6 @@ describe('CI recipes', { timeout: 90_000 }, () => {
   });
 
   it('pytest: the conftest.py fixture starts the mock on a free port and stops it after the session', async () => {
-    expectInReadme('conftest.py');
     const project = consumerProject('pytest');
     copyFileSync(join(RECIPES, 'conftest.py'), join(project, 'conftest.py'));
     copyFileSync(
@@ -171,7 +191,8 @@ describe('CI recipes', { timeout: 90_000 }, () => {
   });
 
   it('vitest: the globalSetup starts the mock once, tests inject its url and token, teardown stops it', async () => {
-    expectInReadme('vitest.global-setup.ts');
+    expectExplainedInGuide('vitest.global-setup.ts');
+    expectExplainedInGuide('ricloud-mock.example.test.ts');
     const project = consumerProject('vitest');
     for (const f of ['vitest.global-setup.ts', 'vitest.config.ts', 'ricloud-mock.example.test.ts']) {
       copyFileSync(join(RECIPES, f), join(project, f));

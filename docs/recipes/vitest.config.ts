@@ -1,4 +1,4 @@
-// vitest.config.ts of a project that tests against ricloud-mock (README "Run it in CI").
+// vitest.config.ts of a project that tests against ricloud-mock (docs/ci.md).
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({

@@ -1,4 +1,4 @@
-// vitest.global-setup.ts: one ricloud-mock for the whole run (README "Run it in CI").
+// vitest.global-setup.ts: one ricloud-mock for the whole run (docs/ci.md).
 // In vitest.config.ts: test: { globalSetup: ['./vitest.global-setup.ts'] }; in a test: inject('ricloudMock').
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

@@ -10,8 +10,9 @@ import type { ControlHandlers } from './input.ts';
 import type { ControlHost } from './state.ts';
 
 /**
- * How a receiver verifies a delivery in TypeScript: served by `GET /_mock/webhooks/verify`, copied into the README by
- * `npm run gen` (checked by gen:check), and run against real signed deliveries by test/verify-snippet.test.ts.
+ * How a receiver verifies a delivery in TypeScript: served by `GET /_mock/webhooks/verify`, copied into
+ * docs/webhooks.md by `npm run gen` (checked by gen:check), and run against real signed deliveries by
+ * test/verify-snippet.test.ts.
  */
 export const VERIFY_SNIPPET = `import { createHmac, timingSafeEqual } from 'node:crypto';
 
