@@ -1,13 +1,14 @@
-// The package as a user gets it: `npm pack`, installed into a fresh ESM TypeScript project (strict, with
-// exactOptionalPropertyTypes and skipLibCheck false), type-checked, a consumer vitest suite run, and the bin started.
+// The package as a user gets it: packed and installed with the README's own install commands into a fresh ESM
+// TypeScript project (strict, with exactOptionalPropertyTypes and skipLibCheck false), type-checked, a consumer
+// vitest suite run, and the bin started.
 // ESM only: the package does not claim CommonJS support (no `require` condition), so there is no CommonJS consumer.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, devVersion, installInto, type Packed, pack, ROOT } from '../scripts/pack-install.ts';
+import { childEnv, devVersion, ROOT } from '../scripts/pack-install.ts';
 import { exitOf } from './helpers/spawn-mock.ts';
 
 const SLOW = 60_000;
@@ -22,7 +23,30 @@ const ALLOWED = [
   /^dist\/types\/(server|fixtures|openapi|contracts\/(client|conformance))\/[\w/.-]+\.d\.ts$/,
   /^openapi\/(ricloud-v3|control)\.(yaml|json)$/,
   /^fixtures\/scenarios\/[\w-]+\.json$/,
+  // The guides the README links, so that its links resolve in the installed package (test/docs-links.test.ts).
+  /^docs\/[\w-]+\.(md|png)$/,
+  /^docs\/recipes\/[\w.-]+\.(yml|ts)$/,
+  /^contracts\/(README|CONFORMANCE)\.md$/,
+  /^contracts\/conformance\/reports\/[\w-]+\.md$/,
+  /^fidelity\/SUMMARY\.md$/,
+  /^fidelity\/ledger\/[\w-]+\.yaml$/,
+  /^bench\/RESULTS\.md$/,
 ];
+
+/**
+ * The README's install-from-tarball commands, comments dropped: `npm pack` in the clone, `npm install --save-dev
+ * ./<tarball>` in the user's project, then `npx ricloud-mock ...`.
+ */
+function readmeInstallCommands(): string[] {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const block =
+    /<!-- install-from-tarball[^>]*-->\n```bash\n([\s\S]*?)```\n<!-- \/install-from-tarball -->/.exec(readme);
+  if (!block) throw new Error('README.md has lost its <!-- install-from-tarball --> block');
+  return (block[1] as string)
+    .split('\n')
+    .map((line) => line.replace(/\s+#.*$/, '').trim())
+    .filter(Boolean);
+}
 
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
 
@@ -95,14 +119,42 @@ it('an S3 endpoint without the optional AWS SDK is refused with what to install'
 
 let work: string;
 let consumer: string;
-let packed: Packed;
+let packed: string[];
 const procs: ChildProcess[] = [];
+const [PACK, INSTALL, NPX] = readmeInstallCommands();
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'ricloud-mock-package-'));
-  packed = pack(work);
   consumer = join(work, 'consumer');
-  installInto(consumer, packed.tarball, [devVersion('vitest'), devVersion('@types/node')]);
+  mkdirSync(consumer);
+  writeFileSync(
+    join(consumer, 'package.json'),
+    `${JSON.stringify({ name: 'ricloud-mock-consumer', private: true, type: 'module' }, null, 2)}\n`,
+  );
+  // The README's commands as written; `--pack-destination` stands for copying the tarball into the project. Their
+  // dependencies come from the npm cache when they are there.
+  const env = {
+    ...childEnv(),
+    npm_config_prefer_offline: 'true',
+    npm_config_audit: 'false',
+    npm_config_fund: 'false',
+  };
+  const sh = (command: string, cwd: string) =>
+    execFileSync('bash', ['-e', '-c', command], {
+      cwd,
+      env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+  sh(`${PACK} --pack-destination "${consumer}"`, ROOT);
+  sh(INSTALL as string, consumer);
+  const tarball = join(consumer, (INSTALL as string).split(' ').pop() as string);
+  packed = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => p.replace(/^package\//, ''));
+  // The consumer's own test tools.
+  sh(`npm install --no-save ${devVersion('vitest')} ${devVersion('@types/node')}`, consumer);
   writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify(TSCONFIG, null, 2));
   writeFileSync(join(consumer, 'consumer.test.ts'), CONSUMER_TEST);
 }, 3 * SLOW);
@@ -139,11 +191,26 @@ function run(command: string, args: string[], cwd = consumer) {
 }
 
 describe('the packed tarball', () => {
-  it('holds only what it needs: the allow-list, every export target, the LICENSE', () => {
-    const paths = packed.files.map((f) => f.path);
+  it("is made and installed by the README's commands, as written", () => {
+    expect(PACK).toBe('npm pack');
+    const version = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string })
+      .version;
+    expect(INSTALL).toBe(`npm install --save-dev ./ricloud-mock-${version}.tgz`);
+    expect(NPX).toMatch(/^npx ricloud-mock serve( |$)/);
+    const saved = JSON.parse(readFileSync(join(consumer, 'package.json'), 'utf8')) as {
+      devDependencies: Record<string, string>;
+    };
+    expect(saved.devDependencies['ricloud-mock']).toBe(`file:ricloud-mock-${version}.tgz`);
+  });
+
+  it('holds only what it needs: the allow-list, every export target, the LICENSE, the guides', () => {
+    const paths = packed;
     expect(paths.filter((p) => !ALLOWED.some((re) => re.test(p)))).toEqual([]);
     for (const needed of [
       'LICENSE',
+      'README.md',
+      'docs/ci.md',
+      'contracts/CONFORMANCE.md',
       'bin/ricloud-mock.js',
       'dist/main.js',
       'dist/index.js',
@@ -159,7 +226,10 @@ describe('the packed tarball', () => {
       'fixtures/scenarios/2fa-then-active.json',
     ])
       expect(paths).toContain(needed);
-    expect(paths.some((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toBe(false);
+    // TypeScript sources never ship; the recipes are files for the user to copy.
+    expect(
+      paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts') && !p.startsWith('docs/recipes/')),
+    ).toEqual([]);
   });
 
   it('is the build of the current sources (prepack rebuilt a stale dist/)', () => {
