@@ -1,4 +1,4 @@
-// The layout's rules (README "Design"): imports run one way, cli → entry → http | control → domain → spec | runtime.
+// The layout's rules (docs/design.md): imports run one way, cli → entry → http | control → domain → spec | runtime.
 //   cli/             the command line (main.ts, its config file): composes the mock and the kit's commands
 //   server/{index,app,start}.ts  the library's entry points: compose the layers; no layer imports them
 //   server/http/     the ricloud API over HTTP (pipeline, auth, one route module per URL segment)

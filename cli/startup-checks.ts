@@ -1,5 +1,5 @@
 // Start-up checks of the serve command's flags: what cannot work is refused before the server listens, with one
-// line naming the flag (README "Command line"), never found at shutdown or reported as an internal error.
+// line naming the flag (docs/cli.md), never found at shutdown or reported as an internal error.
 import { accessSync, constants, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';

@@ -1,4 +1,4 @@
-// Every command-line mistake is one line on stderr with a documented exit code (README "Command line"), no stack.
+// Every command-line mistake is one line on stderr with a documented exit code (docs/cli.md), no stack.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-// One shared mock, a tenant per concurrent test (README "Parallel test runners", the vitest form): four tenants run
+// One shared mock, a tenant per concurrent test (docs/ci.md "Parallel test runners", the vitest form): four tenants run
 // full flows at the same time over real sockets, each moving only its own clock and receiving only its own webhooks,
 // verified with its own secret. The pytest-xdist form, with the official client, is test/parallel/.
 import { createHash } from 'node:crypto';

@@ -180,7 +180,7 @@ describe('openapi/ricloud-v3.yaml', () => {
     expect(() => validateAtPointer(usage?.schemaPointer ?? '', broken)).toThrow(/state/);
   });
 
-  it('uses only the x- extensions the README explains', () => {
+  it('uses only the x- extensions docs/design.md explains', () => {
     const found = new Set<string>();
     const walk = (node: unknown): void => {
       if (node === null || typeof node !== 'object') return;

@@ -28,7 +28,7 @@ describe('the official client through the kit', () => {
       const committed = committedVerdicts();
       expect(verdicts(run.client), renderTable(run.client)).toEqual(committed.client);
       expect(verdicts(run.receiver), renderTable(run.receiver)).toEqual(committed.receiver);
-      // What the README says plainly: the client fails retry-after only, its receiver missing-signature only.
+      // What contracts/CONFORMANCE.md says plainly: the client fails retry-after only, its receiver missing-signature only.
       expect(Object.entries(committed.client).filter(([, v]) => v === 'fail')).toEqual([
         ['retry-after', 'fail'],
       ]);

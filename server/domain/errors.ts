@@ -2,7 +2,7 @@
 
 import type { ErrorCode } from '../../openapi/types.ts';
 
-/** Every error code the mock answers with: the spec's `Error.error` enum (README "Errors"; requests.error-catalogue in the fidelity ledger). */
+/** Every error code the mock answers with: the spec's `Error.error` enum (docs/errors.md; requests.error-catalogue in the fidelity ledger). */
 export type { ErrorCode };
 
 export type ErrorParams = Record<string, unknown>;
@@ -124,7 +124,7 @@ export const Errors = {
       { limit, retry_after: retryAfterSeconds },
       { 'Retry-After': String(retryAfterSeconds) },
     ),
-  // The mock's own guards (README "Security model"): a foreign Host (DNS rebinding) and a browser request from a
+  // The mock's own guards (docs/security.md): a foreign Host (DNS rebinding) and a browser request from a
   // page of another site are refused before anything is read.
   hostNotAllowed: (host: string) =>
     new ApiError(

@@ -1,7 +1,7 @@
-// How the command line fails: one readable line on stderr and a documented exit code (README "Command line").
+// How the command line fails: one readable line on stderr and a documented exit code (docs/cli.md).
 import { MissingDependencyError } from './optional-deps.ts';
 
-/** The exit codes of `ricloud-mock` (README "Command line": keep the two in step). */
+/** The exit codes of `ricloud-mock` (docs/cli.md: keep the two in step). */
 export const EXIT = {
   ok: 0,
   /** verify or check-pacts ran and the pacts do not pass (a failed interaction, an unknown provider state). */

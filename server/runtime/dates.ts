@@ -3,7 +3,7 @@
 // given. It never calls `new Date(string)` or `Date.parse`, whose results depend on the engine and on the
 // machine's TZ; instants are computed from the fields with integer calendar arithmetic.
 // DIVERGENCE(requests.date-grammars): the docs name a "datetime filter" without its grammar; the mock takes the spec's
-// two grammars below (README, Divergences).
+// two grammars below (docs/divergences.md).
 
 /**
  * The two grammars the spec uses. Each has a pattern in the spec and a format of the same name, checked by

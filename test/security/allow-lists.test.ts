@@ -1,5 +1,5 @@
 // What a key holder can make the mock touch: by default any absolute folder (local:// storage configs) and any http
-// or https url (webhook configs), as README "Security model" says; with the allow-lists (--storage-root,
+// or https url (webhook configs), as docs/security.md says; with the allow-lists (--storage-root,
 // --webhook-target) only what they name, and a refusal is a 400 that creates nothing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,5 +1,5 @@
 // Start-up refuses what cannot work: each mistake is one line on stderr and a documented exit code before the
-// server listens (README "Command line"); the state file is written owner-only; binding beyond loopback without a
+// server listens (docs/cli.md); the state file is written owner-only; binding beyond loopback without a
 // control token warns.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
