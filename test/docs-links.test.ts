@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { conformanceCommand } from '../contracts/cli/conformance.ts';
 import { childEnv, ROOT } from '../scripts/pack-install.ts';
 
 const MAX_README_LINES = 350;
@@ -136,6 +137,15 @@ describe('the README and its guides', () => {
       .filter(({ text }) => /npx\s+(--yes|-y)\b/.test(text.toString('utf8')))
       .map(({ p }) => p);
     expect(offending).toEqual([]);
+  });
+});
+
+describe('the command line points at guides that ship', () => {
+  it('`conformance client --help` names a guide that is in the packed tarball', () => {
+    const client = conformanceCommand().commands.find((c) => c.name() === 'client');
+    const named = [...(client?.helpInformation() ?? '').matchAll(/[\w./-]+\.md\b/g)].map((m) => m[0]);
+    expect(named.length).toBeGreaterThan(0);
+    expect(named.filter((file) => !PACKED.includes(file))).toEqual([]);
   });
 });
 
