@@ -128,6 +128,13 @@ describe('the README and its guides', () => {
     expect(missing).toEqual([]);
   });
 
+  it('every shipped image is one a guide shows (no dead weight in the tarball)', () => {
+    const images = PACKED.filter((p) => /\.(png|jpe?g|gif|svg)$/.test(p));
+    expect(images.length).toBeGreaterThan(0);
+    const linked = new Set(ALL_LINKS.map((l) => l.path));
+    expect(images.filter((p) => !linked.has(p))).toEqual([]);
+  });
+
   it('no shipped file tells anyone to run `npx --yes` (it would run whatever package takes the name)', () => {
     const texts = PACKED.filter((p) => existsSync(join(ROOT, p)))
       .map((p) => ({ p, text: readFileSync(join(ROOT, p)) }))
