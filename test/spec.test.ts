@@ -194,6 +194,7 @@ describe('openapi/ricloud-v3.yaml', () => {
       'x-divergence',
       'x-divergence-id',
       'x-error-message',
+      'x-resource-kind',
       'x-ricloud-await',
       'x-schema',
     ]);
