@@ -55,6 +55,18 @@ function deref(doc: Json, node: unknown): Json | undefined {
 const stringEnum = (schema: Json | undefined): string[] =>
   Array.isArray(schema?.enum) ? (schema.enum as unknown[]).map(String) : [];
 
+/**
+ * The session errors a spec states (both specs do): `components/schemas/SessionFailureError` and
+ * `SessionExpiryTrigger`, each in the spec's order (empty if absent). The console's outcome choices come from here.
+ */
+export function sessionErrors(doc: Json): { failures: string[]; expiryTriggers: string[] } {
+  const schemas = ((doc.components as Json | undefined)?.schemas ?? {}) as Json;
+  return {
+    failures: stringEnum(schemas.SessionFailureError as Json | undefined),
+    expiryTriggers: stringEnum(schemas.SessionExpiryTrigger as Json | undefined),
+  };
+}
+
 /** The list items' schema of an operation's 200 answer, if it answers a list (`{data: [items]}`). */
 function listItems(doc: Json, operation: Json): Json | undefined {
   const ok = deref(doc, (operation.responses as Json | undefined)?.['200']);
@@ -105,7 +117,7 @@ export function deriveLists(doc: Json): DerivedLists {
     .filter(([path, item]) => !path.includes('{') && item.get && paths[`${path}/{id}`])
     .filter(([, item]) => listKindByOperation.has(String((item.get as Json).operationId)))
     .map(([path]) => [path, kindByPath.get(path) as string] as const);
-  const schemas = ((doc.components as Json | undefined)?.schemas ?? {}) as Json;
+  const sessions = sessionErrors(doc);
   return {
     operationIds,
     kindByPath,
@@ -113,8 +125,8 @@ export function deriveLists(doc: Json): DerivedLists {
     listKindByOperation,
     idShapeByKind,
     seqKinds: new Set([...idShapeByKind].filter(([, shape]) => shape === 'seq').map(([kind]) => kind)),
-    sessionFailureErrors: stringEnum(schemas.SessionFailureError as Json | undefined),
-    sessionExpiryTriggers: stringEnum(schemas.SessionExpiryTrigger as Json | undefined),
+    sessionFailureErrors: sessions.failures,
+    sessionExpiryTriggers: sessions.expiryTriggers,
   };
 }
 
