@@ -10,13 +10,14 @@
  * `openapi/*.d.ts` (generated files are never linted) and would refuse to format them in place.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
+import { hasConformanceBlocks, renderConformanceBlocks } from './conformance-docs.ts';
 import { consoleAssetsModule } from './console-assets.ts';
 import { parseLedger, readLedgerInput, renderReadme, renderSummary } from './ledger.ts';
 
@@ -68,13 +69,29 @@ function ledger() {
  */
 function generateReadme(): string {
   const { files, pages } = ledger();
-  const readme = renderReadme(readFileSync(path.join(root, 'README.md'), 'utf8'), files, pages);
+  const readme = renderConformanceBlocks(
+    renderReadme(readFileSync(path.join(root, 'README.md'), 'utf8'), files, pages),
+    root,
+  );
   const block = /(<!-- verify-snippet:[^\n]*-->\n)[\s\S]*?(<!-- \/verify-snippet -->)/;
   if (!block.test(readme)) throw new Error('README.md has lost its <!-- verify-snippet: ... --> block');
   return readme.replace(
     block,
     (_all, open: string, close: string) => `${open}\`\`\`ts\n${VERIFY_SNIPPET}\n\`\`\`\n${close}`,
   );
+}
+
+/** The docs (contracts/*.md, docs/*.md) with a `<!-- gen:conformance-... -->` block: their counts and tables. */
+function conformanceDocs(): string[] {
+  return ['contracts', 'docs']
+    .filter((dir) => existsSync(path.join(root, dir)))
+    .flatMap((dir) =>
+      readdirSync(path.join(root, dir))
+        .filter((name) => name.endsWith('.md'))
+        .map((name) => `${dir}/${name}`),
+    )
+    .filter((file) => hasConformanceBlocks(readFileSync(path.join(root, file), 'utf8')))
+    .sort();
 }
 
 function firstDifference(a: string, b: string): number {
@@ -100,6 +117,14 @@ function main(): number {
       return renderSummary(files, pages);
     },
   });
+  // The conformance kit's counts and catalogue in its docs, from its check tables (scripts/conformance-docs.ts).
+  for (const doc of conformanceDocs()) {
+    outputs.push({
+      spec: 'contracts/conformance check tables',
+      out: doc,
+      fresh: () => renderConformanceBlocks(readFileSync(path.join(root, doc), 'utf8'), root),
+    });
+  }
   // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).
   outputs.push({
     spec: 'server/control/console/client',
