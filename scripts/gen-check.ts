@@ -17,8 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
-import { hasConformanceBlocks, renderConformanceBlocks } from './conformance-docs.ts';
 import { consoleAssetsModule } from './console-assets.ts';
+import { hasGeneratedBlocks, renderGeneratedBlocks } from './doc-blocks.ts';
 import { parseLedger, readLedgerInput, renderReadme, renderSummary } from './ledger.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
@@ -69,7 +69,7 @@ function ledger() {
  */
 function generateReadme(): string {
   const { files, pages } = ledger();
-  const readme = renderConformanceBlocks(
+  const readme = renderGeneratedBlocks(
     renderReadme(readFileSync(path.join(root, 'README.md'), 'utf8'), files, pages),
     root,
   );
@@ -81,16 +81,15 @@ function generateReadme(): string {
   );
 }
 
-/** The docs (contracts/*.md, docs/*.md) with a `<!-- gen:conformance-... -->` block: their counts and tables. */
-function conformanceDocs(): string[] {
-  return ['contracts', 'docs']
-    .filter((dir) => existsSync(path.join(root, dir)))
-    .flatMap((dir) =>
-      readdirSync(path.join(root, dir))
-        .filter((name) => name.endsWith('.md'))
-        .map((name) => `${dir}/${name}`),
-    )
-    .filter((file) => hasConformanceBlocks(readFileSync(path.join(root, file), 'utf8')))
+/** The docs (contracts/*.md, docs/**.md) with a `<!-- gen:<name> -->` block (scripts/doc-blocks.ts). */
+function docsWithBlocks(): string[] {
+  const contracts = readdirSync(path.join(root, 'contracts')).map((name) => `contracts/${name}`);
+  const docs = existsSync(path.join(root, 'docs'))
+    ? readdirSync(path.join(root, 'docs'), { recursive: true }).map((name) => `docs/${String(name)}`)
+    : [];
+  return [...contracts, ...docs]
+    .filter((file) => file.endsWith('.md'))
+    .filter((file) => hasGeneratedBlocks(readFileSync(path.join(root, file), 'utf8')))
     .sort();
 }
 
@@ -117,12 +116,12 @@ function main(): number {
       return renderSummary(files, pages);
     },
   });
-  // The conformance kit's counts and catalogue in its docs, from its check tables (scripts/conformance-docs.ts).
-  for (const doc of conformanceDocs()) {
+  // Counts and tables in the docs (the conformance kit's catalogue, the specs' operations): scripts/doc-blocks.ts.
+  for (const doc of docsWithBlocks()) {
     outputs.push({
-      spec: 'contracts/conformance check tables',
+      spec: 'the check tables and specs (scripts/doc-blocks.ts)',
       out: doc,
-      fresh: () => renderConformanceBlocks(readFileSync(path.join(root, doc), 'utf8'), root),
+      fresh: () => renderGeneratedBlocks(readFileSync(path.join(root, doc), 'utf8'), root),
     });
   }
   // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).

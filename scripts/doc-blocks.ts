@@ -1,10 +1,11 @@
 /**
- * The conformance kit's numbers and tables in its docs, generated from the kit's own check tables (one source):
- * `npm run gen` rewrites every `<!-- gen:conformance-<name> -->...<!-- /gen -->` block, `npm run gen:check` fails
- * when one is stale. A new check is then a row in contracts/conformance/client-checks.ts (or receiver.ts) and a
- * test: the counts ("all 11", "10 of 11") and the catalogue follow.
+ * Counts and tables in the docs, generated from their one source: `npm run gen` rewrites every
+ * `<!-- gen:<name> -->...<!-- /gen -->` block of README.md, contracts/*.md and docs/ (any depth), and `npm run gen:check`
+ * fails when one is stale. A new check of the conformance kit is then a row in contracts/conformance/client-checks.ts
+ * (or receiver.ts) and a test, a new endpoint the spec, a handler and a test: the counts and the catalogue follow.
  *
  * Blocks (inline ones hold a number or a phrase, the tables a whole markdown table):
+ * - `spec-operations`, `control-operations`: how many operations openapi/ricloud-v3.yaml (control.yaml) has.
  * - `conformance-client-count`, `conformance-receiver-count`: how many checks each kit has.
  * - `conformance-official-client`, `conformance-official-receiver`: "<passed> of <all>" from the committed report of
  *   the official client (contracts/conformance/reports/official-python.json, `npm run conformance:official`).
@@ -14,8 +15,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { CLIENT_CHECKS } from '../contracts/conformance/client-checks.ts';
 import { RECEIVER_CHECKS } from '../contracts/conformance/receiver.ts';
+import { compileSpec, loadSpecDocument } from '../server/spec/compile.ts';
+import { deriveLists } from '../server/spec/derived.ts';
 
-const BLOCK = /<!-- gen:(conformance-[a-z-]+) -->([\s\S]*?)<!-- \/gen -->/g;
+const BLOCK = /<!-- gen:([a-z][a-z-]*) -->([\s\S]*?)<!-- \/gen -->/g;
 
 /** A table cell: the check's plain text with markdown's special characters escaped, and bare URLs as links. */
 const cell = (text: string): string =>
@@ -46,6 +49,12 @@ function render(name: string, root: string): string {
       readFileSync(path.join(root, 'contracts/conformance/reports/official-python.json'), 'utf8'),
     ) as OfficialReport;
   switch (name) {
+    case 'spec-operations':
+      return String(
+        deriveLists(loadSpecDocument(path.join(root, 'openapi/ricloud-v3.yaml'))).operationIds.length,
+      );
+    case 'control-operations':
+      return String(compileSpec(path.join(root, 'openapi/control.yaml')).operations.size);
     case 'conformance-client-count':
       return String(CLIENT_CHECKS.length);
     case 'conformance-receiver-count':
@@ -82,15 +91,15 @@ function render(name: string, root: string): string {
   }
 }
 
-/** The text with every conformance block regenerated (unchanged when it has none). */
-export function renderConformanceBlocks(text: string, root: string): string {
+/** The text with every generated block regenerated (unchanged when it has none). */
+export function renderGeneratedBlocks(text: string, root: string): string {
   return text.replace(
     BLOCK,
     (_all, name: string) => `<!-- gen:${name} -->${render(name, root)}<!-- /gen -->`,
   );
 }
 
-/** Whether a text has any conformance block (the docs gen checks). */
-export function hasConformanceBlocks(text: string): boolean {
+/** Whether a text has any generated block (the docs gen checks). */
+export function hasGeneratedBlocks(text: string): boolean {
   return new RegExp(BLOCK.source).test(text);
 }
