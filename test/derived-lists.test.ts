@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';
 import { routeTableProblems } from '../server/http/operations.ts';
 import { ROUTE_MODULES } from '../server/http/routes/index.ts';
+import { IdSource } from '../server/runtime/ids.ts';
 import { compileSpec } from '../server/spec/compile.ts';
 import { type DerivedLists, deriveLists, listKindOf, resourceKindOf } from '../server/spec/derived.ts';
 import { testMock } from './helpers/api.ts';
@@ -153,6 +154,16 @@ describe('the lists derived from the spec', () => {
       expect(res.status, op.id).toBe(404);
       expect(res.body.params, op.id).toEqual({ resource: kind, id });
     }
+  });
+
+  it('need no list of sequences: a new kind with sequence ids gets its own, carried by snapshots', () => {
+    const ids = new IdSource('derived');
+    const users = [ids.next('user'), ids.next('user')];
+    expect([ids.next('widget'), ids.next('widget')]).toEqual(['1', '2']);
+    expect(ids.next('user')).toBe(String(Number(users[1]) + 1));
+    const restored = new IdSource('derived', ids.snapshot());
+    expect(restored.next('widget')).toBe('3');
+    expect(new IdSource('derived').snapshot().counters).not.toHaveProperty('widget');
   });
 
   it('match the handler table: a new documented endpoint without its handler is a start-up error', () => {
