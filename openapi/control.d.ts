@@ -740,8 +740,8 @@ export interface components {
       session?: string;
       /** @enum {string} */
       state?: 'active' | 'failed';
-      /** @description The session error, e.g. code-required, credentials-invalid, account-locked, service-unavailable. */
-      error?: string | null;
+      /** @description The error of a failed outcome (none for active). */
+      error?: components['schemas']['SessionFailureError'] | null;
       /** @description How long the service check takes, mock seconds. */
       delay_seconds?: number;
       /**
@@ -763,11 +763,8 @@ export interface components {
       count?: number;
       /** @description Only tasks of the source with this identifier (default any source of the organisation). */
       source_identifier?: string;
-      /**
-       * @description Also expire the task's session with this trigger when the failure fires (a session that expires in the middle of a poll; its other tasks then fail with session-expired).
-       * @enum {string}
-       */
-      expire_session?: 'service' | 'admin' | 'api' | 'organisation';
+      /** @description Also expire the task's session with this trigger when the failure fires (a session that expires in the middle of a poll; its other tasks then fail with session-expired). */
+      expire_session?: components['schemas']['SessionExpiryTrigger'];
     };
     /** @description A forced task failure as recorded (and carried by snapshots, OrgSnapshot.taskFailures). */
     TaskFailure: {
@@ -779,11 +776,8 @@ export interface components {
       remaining: number;
       /** @description Only tasks of the source with this identifier. */
       source_identifier?: string;
-      /**
-       * @description Also expires the task's session with this trigger when the failure fires.
-       * @enum {string}
-       */
-      expire_session?: 'service' | 'admin' | 'api' | 'organisation';
+      /** @description Also expires the task's session with this trigger when the failure fires. */
+      expire_session?: components['schemas']['SessionExpiryTrigger'];
     };
     Latency:
       | {
@@ -935,11 +929,26 @@ export interface components {
     RngState: {
       s: number[];
     };
+    /**
+     * @description The error a forced outcome fails a session with: the same values as openapi/ricloud-v3.yaml's SessionFailureError (test/derived-lists.test.ts keeps the two equal; the console offers them).
+     * @enum {string}
+     */
+    SessionFailureError:
+      | 'code-required'
+      | 'credentials-invalid'
+      | 'account-locked'
+      | 'service-unavailable'
+      | 'code-invalid';
+    /**
+     * @description What expires a session: the same values as openapi/ricloud-v3.yaml's SessionExpiryTrigger (test/derived-lists.test.ts keeps the two equal).
+     * @enum {string}
+     */
+    SessionExpiryTrigger: 'service' | 'admin' | 'api' | 'organisation';
     /** @description What a forced session outcome makes the matching session init do (mock milliseconds). */
     SessionOutcome: {
       /** @enum {string} */
       state: 'active' | 'failed';
-      error?: string;
+      error?: components['schemas']['SessionFailureError'];
       delayMs?: number;
       /** @enum {string} */
       sourceState?: 'locked';
@@ -1377,11 +1386,8 @@ export interface operations {
     requestBody?: {
       content: {
         'application/json': {
-          /**
-           * @default admin
-           * @enum {string}
-           */
-          trigger?: 'service' | 'admin' | 'api' | 'organisation';
+          /** @default admin */
+          trigger?: components['schemas']['SessionExpiryTrigger'];
         };
       };
     };

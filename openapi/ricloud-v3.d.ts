@@ -877,11 +877,30 @@ export interface components {
       user: components['schemas']['SeqId'];
       source: components['schemas']['Source'];
       state: components['schemas']['SessionState'];
-      /** @description Failure or expiry reason: code-required, credentials-invalid, account-locked, service-unavailable, code-invalid; service, api, organisation, admin. */
-      error: string | null;
+      /** @description The failure reason of a failed session, or the trigger of an expired one; null otherwise. */
+      error: components['schemas']['SessionError'] | null;
       date_created: components['schemas']['DateTime'];
       date_expired: components['schemas']['DateTime'] | null;
     };
+    /** @description Why a session is failed (its initialisation's error) or expired (the trigger of its expiry). */
+    SessionError:
+      | components['schemas']['SessionFailureError']
+      | components['schemas']['SessionExpiryTrigger'];
+    /**
+     * @description The error of a failed session: 2FA needed (code-required), wrong credentials, a locked account, the service down, or a wrong Relay pairing code (code-invalid). openapi/control.yaml's forced outcomes take the same values.
+     * @enum {string}
+     */
+    SessionFailureError:
+      | 'code-required'
+      | 'credentials-invalid'
+      | 'account-locked'
+      | 'service-unavailable'
+      | 'code-invalid';
+    /**
+     * @description What expired a session: the source's service, an admin, the API (DELETE), or the organisation.
+     * @enum {string}
+     */
+    SessionExpiryTrigger: 'service' | 'admin' | 'api' | 'organisation';
     /** @description An error of a failed task. The docs call these "error objects" without listing their attributes; the official client parses every nested list item by its `resource`, and knows no `error` resource, so each item is presented as the failed task (`resource: task`, `id` the task's id, `error` the code, as on the task) with the task id again in `task` and a readable `message`. */
     PollError: {
       id: components['schemas']['Uuid'];

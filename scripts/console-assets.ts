@@ -14,6 +14,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { loadSpecDocument, packageFile } from '../server/spec/compile.ts';
+import { sessionErrors } from '../server/spec/derived.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -31,6 +33,13 @@ export function consoleAssetsModule(): string {
     jsx: 'automatic',
     jsxImportSource: 'preact',
     logLevel: 'warning',
+    // What the console offers comes from the spec it talks to (the bundle is regenerated, and gen:check fails,
+    // when the spec changes): the session errors a forced outcome can name.
+    define: {
+      SESSION_FAILURE_ERRORS: JSON.stringify(
+        sessionErrors(loadSpecDocument(packageFile('openapi/control.yaml'))).failures,
+      ),
+    },
   });
   const js = out.outputFiles[0]?.text ?? '';
   const css = readFileSync(path.join(root, 'server/control/console/client/app.css'), 'utf8');

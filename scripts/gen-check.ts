@@ -10,7 +10,7 @@
  * `openapi/*.d.ts` (generated files are never linted) and would refuse to format them in place.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
 import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
 import { consoleAssetsModule } from './console-assets.ts';
+import { hasGeneratedBlocks, renderGeneratedBlocks } from './doc-blocks.ts';
 import { parseLedger, readLedgerInput, renderDivergences, renderSummary } from './ledger.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
@@ -79,6 +80,18 @@ function generateWebhooksGuide(): string {
   );
 }
 
+/** The docs (contracts/*.md, docs/**.md) with a `<!-- gen:<name> -->` block (scripts/doc-blocks.ts). */
+function docsWithBlocks(): string[] {
+  const contracts = readdirSync(path.join(root, 'contracts')).map((name) => `contracts/${name}`);
+  const docs = existsSync(path.join(root, 'docs'))
+    ? readdirSync(path.join(root, 'docs'), { recursive: true }).map((name) => `docs/${String(name)}`)
+    : [];
+  return [...contracts, ...docs]
+    .filter((file) => file.endsWith('.md'))
+    .filter((file) => hasGeneratedBlocks(readFileSync(path.join(root, file), 'utf8')))
+    .sort();
+}
+
 function firstDifference(a: string, b: string): number {
   const left = a.split('\n');
   const right = b.split('\n');
@@ -103,6 +116,14 @@ function main(): number {
       return renderSummary(files, pages);
     },
   });
+  // Counts and tables in the docs (the conformance kit's catalogue, the specs' operations): scripts/doc-blocks.ts.
+  for (const doc of docsWithBlocks()) {
+    outputs.push({
+      spec: 'the check tables and specs (scripts/doc-blocks.ts)',
+      out: doc,
+      fresh: () => renderGeneratedBlocks(readFileSync(path.join(root, doc), 'utf8'), root),
+    });
+  }
   // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).
   outputs.push({
     spec: 'server/control/console/client',

@@ -1,41 +1,20 @@
 // Two tenants in one mock: nothing of one is visible to, or changeable by, the other, on every endpoint.
 import { describe, expect, it } from 'vitest';
 import { createOrganisation } from '../server/domain/presets.ts';
+import { listKindOf, resourceKindOf } from '../server/spec/derived.ts';
 import { type ApiResponse, type TestMock, testMock } from './helpers/api.ts';
+import { LISTS } from './helpers/spec.ts';
 import { validWebhookConfig } from './helpers/webhook.ts';
 
 const MISSING_SEQ = '999999';
 const MISSING_UUID = '0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f';
 
-type Kind =
-  | 'key'
-  | 'user'
-  | 'source'
-  | 'session'
-  | 'poll'
-  | 'subscription'
-  | 'task'
-  | 'result'
-  | 'event'
-  | 'storage'
-  | 'webhook'
-  | 'permissions';
+/** A resource kind, as the spec names it (x-resource-kind: `user`, `storage_config`, ...). */
+type Kind = string;
 
-const KIND_BY_PREFIX: [string, Kind][] = [
-  ['/keys', 'key'],
-  ['/users', 'user'],
-  ['/sources', 'source'],
-  ['/sessions', 'session'],
-  ['/polls', 'poll'],
-  ['/subscriptions', 'subscription'],
-  ['/tasks', 'task'],
-  ['/results', 'result'],
-  ['/events', 'event'],
-  ['/configs/storage', 'storage'],
-  ['/configs/webhook', 'webhook'],
-  ['/permissions', 'permissions'],
-];
-const SEQ_KINDS = new Set<Kind>(['key', 'user', 'source', 'storage', 'webhook', 'permissions']);
+/** The collections (`/configs/storage`) and their kinds, and the kinds with sequence ids: derived from the spec. */
+const KIND_BY_PREFIX = LISTS.kindByPrefix;
+const SEQ_KINDS = LISTS.seqKinds;
 
 /** A valid body for each update/create that takes an id in its path, so that only the id can fail. */
 const PATH_OP_BODIES: Record<string, unknown> = {
@@ -107,10 +86,12 @@ async function populate(t: TestMock, token: string, tag: string): Promise<Record
     task: task?.id,
     result: result?.id,
     event: event?.id,
-    storage: storage?.id,
-    webhook: webhook.id,
+    storage_config: storage?.id,
+    webhook_config: webhook.id,
     permissions: permissions.id,
   };
+  // One record of every kind the spec has a collection of (a new collection needs one here).
+  expect(Object.keys(ids).sort()).toEqual(KIND_BY_PREFIX.map(([, kind]) => kind).sort());
   for (const [kind, id] of Object.entries(ids))
     expect(id, `${tag} has a ${kind}`).toEqual(expect.any(String));
   return ids as Record<Kind, string>;
@@ -125,10 +106,14 @@ async function twoTenants() {
   return { t, bToken: b.key.token, aIds, bIds };
 }
 
-function kindOf(path: string): Kind {
-  const hit = KIND_BY_PREFIX.find(([prefix]) => path.startsWith(`${prefix}/`));
-  if (!hit) throw new Error(`no kind for ${path}`);
-  return hit[1];
+/** The kind of id a path template takes (its x-resource-kind). */
+const kindOf = (path: string): Kind => resourceKindOf(LISTS, path);
+
+/** A populated tenant's id of a kind (populate made one of every kind). */
+function idOf(ids: Record<Kind, string>, kind: Kind): string {
+  const id = ids[kind];
+  if (id === undefined) throw new Error(`no ${kind} was populated`);
+  return id;
 }
 
 const same = (res: ApiResponse, id: string) => `${res.status} ${res.text.replaceAll(id, '<id>')}`;
@@ -154,7 +139,7 @@ describe('tenancy', () => {
     expect(ops.length).toBeGreaterThanOrEqual(25);
     for (const op of ops) {
       const kind = kindOf(op.path);
-      const otherId = bIds[kind];
+      const otherId = idOf(bIds, kind);
       const missingId = SEQ_KINDS.has(kind) ? MISSING_SEQ : MISSING_UUID;
       const body = op.body === 'none' ? undefined : (PATH_OP_BODIES[op.id] ?? {});
       const other = await t.api(op.method, op.path.replace('{id}', otherId), { body });
@@ -171,11 +156,11 @@ describe('tenancy', () => {
     const before = await snapshotOf(t, bToken, bIds);
     const countsBefore = await countsOf(t);
     const cases: [string, string, Kind, (id: string) => unknown][] = [
-      ['POST', '/keys', 'storage', (id) => ({ storage_config: id })],
-      ['POST', '/keys', 'webhook', (id) => ({ webhook_config: id })],
-      ['POST', `/keys/${aIds.key}`, 'storage', (id) => ({ storage_config: id })],
-      ['POST', '/organisation', 'storage', (id) => ({ storage_config_default: id })],
-      ['POST', '/organisation', 'webhook', (id) => ({ webhook_config_default: id })],
+      ['POST', '/keys', 'storage_config', (id) => ({ storage_config: id })],
+      ['POST', '/keys', 'webhook_config', (id) => ({ webhook_config: id })],
+      ['POST', `/keys/${aIds.key}`, 'storage_config', (id) => ({ storage_config: id })],
+      ['POST', '/organisation', 'storage_config', (id) => ({ storage_config_default: id })],
+      ['POST', '/organisation', 'webhook_config', (id) => ({ webhook_config_default: id })],
       [
         'POST',
         '/sessions',
@@ -192,7 +177,7 @@ describe('tenancy', () => {
       ['POST', '/results/ack', 'result', (id) => ({ ids: [id] })],
     ];
     for (const [method, path, kind, makeBody] of cases) {
-      const otherId = bIds[kind];
+      const otherId = idOf(bIds, kind);
       const missingId = SEQ_KINDS.has(kind) ? MISSING_SEQ : MISSING_UUID;
       const other = await t.api(method, path, { body: makeBody(otherId) });
       const missing = await t.api(method, path, { body: makeBody(missingId) });
@@ -216,7 +201,7 @@ describe('tenancy', () => {
       for (const op of lists) {
         const res = await t.get(`${op.path}?limit=1000`, { token });
         expect(res.status, op.id).toBe(200);
-        const kind = kindOf(`${op.path}/`);
+        const kind = listKindOf(LISTS, op.id);
         const listed = res.body.data.map((x: { id: string }) => x.id);
         expect(listed, `${op.id} lists its own ${kind}`).toContain(own[kind]);
         expect(listed, `${op.id} hides the other's ${kind}`).not.toContain(other[kind]);
@@ -229,8 +214,8 @@ describe('tenancy', () => {
     const keys = (await t.get('/keys?limit=1000')).text;
     expect(keys).not.toContain(bToken);
     const org = (await t.get('/organisation')).body;
-    expect(org.storage_configs.data.map((s: { id: string }) => s.id)).not.toContain(bIds.storage);
-    expect(org.webhook_configs.data.map((w: { id: string }) => w.id)).not.toContain(bIds.webhook);
+    expect(org.storage_configs.data.map((s: { id: string }) => s.id)).not.toContain(bIds.storage_config);
+    expect(org.webhook_configs.data.map((w: { id: string }) => w.id)).not.toContain(bIds.webhook_config);
   });
 
   it("filters and cursors naming the other organisation's ids find nothing", async () => {

@@ -191,7 +191,7 @@ function applySessionOutcome(mock: ControlHost, body: Record<string, unknown>) {
     sessionId !== undefined
       ? findSessionAnywhere(mock, sessionId, body.organisation as number | undefined).org
       : targetOrg(mock, body.organisation);
-  const error = body.error as string | null | undefined;
+  const error = body.error as SessionOutcome['error'] | null | undefined;
   const state = (body.state as 'active' | 'failed' | undefined) ?? (error ? 'failed' : 'active');
   const outcome: SessionOutcome = { state };
   if (state === 'failed') outcome.error = error ?? 'service-unavailable';

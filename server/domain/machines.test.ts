@@ -14,7 +14,7 @@ import type { MachineDefinition, Transition } from './machine.ts';
 import { MACHINES, type MachineName } from './machines.ts';
 import type { PollEffect, PollEvent } from './poll.ts';
 import type { ResultEffect, ResultEvent } from './result.ts';
-import type { SessionEffect, SessionEvent, SessionState } from './session.ts';
+import type { ExpiryTrigger, SessionEffect, SessionEvent, SessionState } from './session.ts';
 import type { StorageConfigEffect, StorageConfigEvent, StorageConfigState } from './storage-config.ts';
 import type { SubscriptionEffect, SubscriptionEvent } from './subscription.ts';
 import type { TaskEffect, TaskEvent } from './task.ts';
@@ -97,13 +97,13 @@ function machineTable<S extends string, E, F>(
     { given, event: 'use', want: 'illegal' },
   ];
 
-  const expiredFromPending = (trigger: string): SessionEffect[] => [
+  const expiredFromPending = (trigger: ExpiryTrigger): SessionEffect[] => [
     { type: 'set-error', error: trigger },
     { type: 'set-date-expired' },
     { type: 'finish-init-task', state: 'failed', error: 'session-expired' },
     { type: 'emit-expired' },
   ];
-  const expiredFromActive = (trigger: string): SessionEffect[] => [
+  const expiredFromActive = (trigger: ExpiryTrigger): SessionEffect[] => [
     { type: 'set-error', error: trigger },
     { type: 'set-date-expired' },
     { type: 'emit-expired' },

@@ -1,5 +1,6 @@
 // Sessions: the pure state machine, the test-accounts table, and the jobs that initialise and expire sessions.
 import { deriveRelayPairing } from '../../fixtures/index.ts';
+import type { SessionExpiryTrigger, SessionFailureError } from '../../openapi/types.ts';
 import { toIso } from '../runtime/clock.ts';
 import { type MockContext, nowOf } from './context.ts';
 import { emitEvent } from './events.ts';
@@ -25,12 +26,12 @@ export const SESSION_STATES = statesOf<SessionState>({
   expired: true,
 });
 
-/** What expired a session (DOC): the service, the API (idle), the organisation (DELETE), an admin. */
-export type ExpiryTrigger = 'service' | 'api' | 'organisation' | 'admin';
+/** What expired a session (DOC): the service, the API (idle), the organisation (DELETE), an admin (the spec's SessionExpiryTrigger). */
+export type ExpiryTrigger = SessionExpiryTrigger;
 
 export type SessionEvent =
   | { type: 'init-succeeded' }
-  | { type: 'init-failed'; error: string; sourceState?: 'locked' }
+  | { type: 'init-failed'; error: SessionFailureError; sourceState?: 'locked' }
   | { type: 'expire'; trigger: ExpiryTrigger }
   | { type: 'use' };
 
@@ -44,7 +45,7 @@ export const SESSION_EVENTS: Readonly<Record<SessionEvent['type'], SessionEvent>
 
 /** Effects are data; `applySessionEvent` runs them. */
 export type SessionEffect =
-  | { type: 'set-error'; error: string }
+  | { type: 'set-error'; error: SessionFailureError | ExpiryTrigger }
   | { type: 'set-date-expired' }
   | { type: 'activate-source' }
   | { type: 'lock-source' }
@@ -135,7 +136,7 @@ export const sessionMachine: MachineDefinition<SessionState, SessionEvent, Sessi
 /** What the service answers to a session's credentials (before any forced session outcome). */
 export interface InitOutcome {
   state: 'active' | 'failed';
-  error: string | null;
+  error: SessionFailureError | null;
   sourceState?: 'locked';
 }
 
@@ -154,7 +155,7 @@ export function testAccountOutcome(
   identifier: string,
   payload: { password?: string; code?: string },
 ): InitOutcome {
-  const failed = (error: string, sourceState?: 'locked'): InitOutcome =>
+  const failed = (error: SessionFailureError, sourceState?: 'locked'): InitOutcome =>
     sourceState ? { state: 'failed', error, sourceState } : { state: 'failed', error };
   const active: InitOutcome = { state: 'active', error: null };
   switch (sourceType) {
@@ -174,8 +175,9 @@ export function testAccountOutcome(
     case 'rirelay.instance':
       return payload.code && payload.code !== RELAY_INVALID_CODE ? active : failed('code-invalid');
     default:
-      // Only the types above can open a session; the route rejects the rest before this is reached.
-      return failed('unsupported-type');
+      // Only the types above can open a session; the route rejects the rest before this is reached (so the error,
+      // one of the spec's SessionFailureError, is never seen).
+      return failed('service-unavailable');
   }
 }
 

@@ -9,6 +9,7 @@ import type {
   Poll,
   Result,
   Session,
+  SessionFailureError,
   Source,
   StorageConfig,
   Subscription,
@@ -83,7 +84,7 @@ export type SessionRecord = Omit<Session, 'source'> & {
   /** Engine-only: never presented. */
   x: {
     lastUsed: number;
-    outcome?: { state: 'active' | 'failed'; error: string | null; sourceState?: 'locked' };
+    outcome?: { state: 'active' | 'failed'; error: SessionFailureError | null; sourceState?: 'locked' };
     /** The session.init task's id. */
     initTask?: string;
     /** Relay pairing: the devices derived from the code, created as child sources on activation. */

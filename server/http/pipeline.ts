@@ -2,6 +2,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { MockContext, RicloudEnv } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
+import { derivedLists, resourceKindOf } from '../spec/derived.ts';
 import { validateRequest } from '../spec/validate-request.ts';
 import { authenticate } from './auth.ts';
 
@@ -27,12 +28,14 @@ export function parseAwait(value: string | undefined): number {
  * Anything it rejects changes nothing.
  */
 export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv> {
+  // Derived at start-up: a spec path without its x-resource-kind fails here, not on a request.
+  const lists = derivedLists(ctx.spec);
   return validateRequest<RicloudEnv>({
     spec: ctx.spec,
     errors: Errors,
     unmatched: 'reject',
     body: { strictness: 'strict', contentType: 'json', limit: ctx.options.bodyLimit },
-    notFoundResource: (op) => resourceOfPath(op.path),
+    notFoundResource: (op) => resourceKindOf(lists, op.path),
     onMatch(c) {
       const { org, key } = authenticate(ctx, c.req.header('authorization'));
       c.set('mock', ctx);
@@ -43,26 +46,4 @@ export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv>
       c.set('awaitSeconds', parseAwait(c.req.header('ricloud-await')));
     },
   });
-}
-
-const RESOURCE_BY_SEGMENT: Record<string, string> = {
-  keys: 'key',
-  users: 'user',
-  sources: 'source',
-  sessions: 'session',
-  polls: 'poll',
-  subscriptions: 'subscription',
-  tasks: 'task',
-  results: 'result',
-  events: 'event',
-  permissions: 'permissions',
-  storage: 'storage_config',
-  webhook: 'webhook_config',
-};
-
-/** The resource name of a path template, for not-found messages (`/configs/storage/{id}` → storage_config). */
-export function resourceOfPath(path: string): string {
-  const segments = path.split('/').filter((s) => s && !s.startsWith('{'));
-  const seg = segments[0] === 'configs' ? segments[1] : segments[0];
-  return RESOURCE_BY_SEGMENT[seg ?? ''] ?? seg ?? 'resource';
 }

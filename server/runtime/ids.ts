@@ -1,7 +1,11 @@
 // Seeded ids, tokens and secrets: the only source of randomness in the server, so one seed gives the same run.
 import { createHash } from 'node:crypto';
 
-/** Sequence kinds whose ids are decimal strings (or, for organisations, numbers), shared by all tenants. */
+/**
+ * The sequences every mock starts with, whose ids are decimal strings (or, for organisations, numbers), shared by all
+ * tenants. Any other name is a sequence too, started on first use (a resource the spec adds with `SeqId` ids needs
+ * no entry here); snapshots list these from the start, and the others once used.
+ */
 export type SeqKind =
   | 'organisation'
   | 'key'
@@ -78,7 +82,7 @@ function hex(bytes: Uint8Array): string {
 
 export interface IdSnapshot {
   rng: RngState;
-  counters: Record<SeqKind, number>;
+  counters: Record<SeqKind, number> & Record<string, number>;
 }
 
 const EMPTY_COUNTERS: Record<SeqKind, number> = {
@@ -98,7 +102,7 @@ const EMPTY_COUNTERS: Record<SeqKind, number> = {
  */
 export class IdSource {
   private rng: Rng;
-  private counters: Record<SeqKind, number>;
+  private counters: Record<SeqKind, number> & Record<string, number>;
 
   constructor(
     readonly seed: string,
@@ -132,14 +136,15 @@ export class IdSource {
     return this.rng.float();
   }
 
-  /** The next value of a sequence, as a number. */
-  nextNumber(kind: SeqKind): number {
-    this.counters[kind] += 1;
-    return this.counters[kind];
+  /** The next value of a sequence (a SeqKind, or any other name: a new sequence from 1), as a number. */
+  nextNumber(kind: SeqKind | (string & {})): number {
+    const next = (this.counters[kind] ?? 0) + 1;
+    this.counters[kind] = next;
+    return next;
   }
 
   /** The next value of a sequence, as the decimal string the API uses for ids. */
-  next(kind: SeqKind): string {
+  next(kind: SeqKind | (string & {})): string {
     return String(this.nextNumber(kind));
   }
 

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { addSpecFormats } from '../../server/spec/ajv.ts';
+import { deriveLists } from '../../server/spec/derived.ts';
 
 const SPEC_ID = 'ricloud-v3';
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -35,6 +36,9 @@ export interface SpecOperation {
 
 /** The parsed spec document (loaded once). */
 export const spec: Json = parse(readFileSync(SPEC_PATH, 'utf8')) as Json;
+
+/** The lists derived from the spec (server/spec/derived.ts): kinds, collections, id shapes, list kinds. */
+export const LISTS = deriveLists(spec);
 
 // The server's formats (ajv-formats plus its strict date parser), so the tests check dates as the server does.
 const ajv = addSpecFormats(new Ajv2020({ strict: false, allErrors: true }));

@@ -1,8 +1,9 @@
 // Runs generated requests against one tenant of an in-process mock and checks the quality properties on each.
 import { expect } from 'vitest';
 import { exportOrg } from '../../server/domain/store.ts';
+import { listKindOf } from '../../server/spec/derived.ts';
 import type { TestMock } from '../helpers/api.ts';
-import { validateAtPointer } from '../helpers/spec.ts';
+import { LISTS, validateAtPointer } from '../helpers/spec.ts';
 import { isIdRef, type Operation } from './spec-arbitraries.ts';
 
 /** The outcome a generated request must have (`any`: whatever the state allows, but never a 5xx). */
@@ -66,7 +67,8 @@ export class IdPool {
   }
 }
 
-const SEQ_KINDS = new Set(['user', 'key', 'source', 'storage_config', 'webhook_config', 'permissions']);
+/** Kinds whose ids are sequence numbers (their schemas' id is a SeqId). */
+const SEQ_KINDS = LISTS.seqKinds;
 
 function shapedId(kind: string, n: number): string {
   if (SEQ_KINDS.has(kind)) return String(100_000 + n);
@@ -241,25 +243,10 @@ function annotate(rc: RunContext, err: unknown): Error {
   return e;
 }
 
-/** The kind of record a list operation returns, from its last path segment: what its `after_id`/`before_id` pick from. */
+/**
+ * The kind of record a list operation returns (what its `after_id`/`before_id` pick from): the `resource` of its
+ * items in the spec (server/spec/derived.ts). Throws for an operation that is not a list of the ricloud spec.
+ */
 export function kindOfList(op: Operation): string {
-  const last = op.path.split('/').filter(Boolean).pop() ?? '';
-  const map: Record<string, string> = {
-    keys: 'key',
-    users: 'user',
-    sources: 'source',
-    children: 'source',
-    sessions: 'session',
-    polls: 'poll',
-    subscriptions: 'subscription',
-    tasks: 'task',
-    results: 'result',
-    // A poll's errors are its failed tasks: their ids are task ids.
-    errors: 'task',
-    events: 'event',
-    storage: 'storage_config',
-    webhook: 'webhook_config',
-    permissions: 'permissions',
-  };
-  return map[last] ?? 'user';
+  return listKindOf(LISTS, op.id);
 }

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testMock } from '../helpers/api.ts';
+import { LISTS } from '../helpers/spec.ts';
 import {
   type FuzzRequest,
   type FuzzStep,
@@ -49,7 +50,7 @@ async function probeImplemented(): Promise<{ implemented: Operation[]; missing: 
     const t = testMock({ seed: 'probe' });
     const path = op.path.replace(
       '{id}',
-      op.idKind && ['session', 'poll', 'subscription', 'task', 'result', 'event'].includes(op.idKind)
+      op.idKind && LISTS.idShapeByKind.get(op.idKind) === 'uuid'
         ? '00000000-0000-4000-8000-000000000000'
         : '1',
     );

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createOrganisation } from '../../server/domain/presets.ts';
 import { type TestMock, testMock } from '../helpers/api.ts';
 import { startReceiver } from '../helpers/receiver.ts';
+import { LISTS } from '../helpers/spec.ts';
 import { dumpTenant } from './fuzz-runner.ts';
 import { type Operation, specOperations, validArb } from './spec-arbitraries.ts';
 
@@ -15,8 +16,8 @@ const OPS = specOperations();
 const ID_OPS = OPS.filter((o) => o.path.includes('{id}'));
 const LIST_OPS = OPS.filter((o) => o.method === 'GET' && o.params.some((p) => p.name === 'limit'));
 
-const SEQ_KINDS = new Set(['user', 'key', 'source', 'storage_config', 'webhook_config', 'permissions']);
-const missingId = (kind: string) => (SEQ_KINDS.has(kind) ? '987654' : '0badc0de-0000-4000-8000-000000000000');
+const missingId = (kind: string) =>
+  LISTS.seqKinds.has(kind) ? '987654' : '0badc0de-0000-4000-8000-000000000000';
 
 interface World {
   t: TestMock;

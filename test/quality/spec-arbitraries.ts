@@ -1,6 +1,6 @@
 // fast-check arbitraries generated from openapi/ricloud-v3.yaml: valid inputs per operation, and ways to break them.
 import fc from 'fast-check';
-import { resourceOfPath } from '../../server/http/pipeline.ts';
+import { deriveLists, resourceKindOf } from '../../server/spec/derived.ts';
 import { spec } from '../helpers/spec.ts';
 
 type Json = Record<string, unknown>;
@@ -51,7 +51,7 @@ export interface Operation {
   bodyRequired: boolean;
   /** JSON pointer of the body schema (for ajv validation of a generated body). */
   bodyPointer?: string;
-  /** The kind of id the path takes (`user`, `session`, ...), from the path's first segment. */
+  /** The kind of id the path takes (`user`, `session`, ...): its path item's x-resource-kind (ricloud spec only). */
   idKind?: string;
   /** The document the operation comes from (its `$ref`s resolve there). */
   doc: Json;
@@ -59,16 +59,14 @@ export interface Operation {
   paramPointers: Map<string, string>;
 }
 
-/** The resource kind of a path template (`/configs/storage/{id}` → storage_config): the pipeline's own naming. */
-export function kindOfPath(path: string): string | undefined {
-  return resourceOfPath(path);
-}
-
 const escapePointer = (t: string) => t.replaceAll('~', '~0').replaceAll('/', '~1');
 
 /** Every operation of a spec (the ricloud spec unless told), in document order. */
 export function specOperations(doc: Json = spec): Operation[] {
   const out: Operation[] = [];
+  // The ricloud spec states each path's resource kind (x-resource-kind); the control spec's operations have no idKind.
+  const stated = Object.values(doc.paths as Record<string, Json>).every((item) => 'x-resource-kind' in item);
+  const lists = stated ? deriveLists(doc) : undefined;
   for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) {
     for (const method of METHODS) {
       const op = item[method] as Json | undefined;
@@ -111,7 +109,7 @@ export function specOperations(doc: Json = spec): Operation[] {
         body: content ? deref<Json>(content.schema, doc) : undefined,
         bodyRequired: Boolean(rb?.required),
         bodyPointer,
-        idKind: path.includes('{') ? kindOfPath(path) : undefined,
+        idKind: lists && path.includes('{') ? resourceKindOf(lists, path) : undefined,
         doc,
         paramPointers,
       });

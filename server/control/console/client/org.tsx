@@ -125,10 +125,16 @@ function RecordTable(props: { org: number; collection: string; page: Page | unde
   );
 }
 
+/**
+ * The errors a forced session outcome can fail with: openapi/control.yaml's SessionFailureError enum, put in when the
+ * console is bundled (scripts/console-assets.ts, esbuild's `define`).
+ */
+declare const SESSION_FAILURE_ERRORS: readonly string[];
+
 function Steering(props: { org: number }) {
   const act = useAction();
   const [source, setSource] = useState('');
-  const [outcome, setOutcome] = useState('failed:code-required');
+  const [outcome, setOutcome] = useState(`failed:${SESSION_FAILURE_ERRORS[0] ?? 'service-unavailable'}`);
   const [taskType, setTaskType] = useState('*');
   const [taskError, setTaskError] = useState('service-unavailable');
   const [state, error] = outcome.split(':');
@@ -158,10 +164,11 @@ function Steering(props: { org: number }) {
         </label>
         <label for="session-outcome">Outcome</label>{' '}
         <select id="session-outcome" value={outcome} onChange={(e) => setOutcome(e.currentTarget.value)}>
-          <option value="failed:code-required">failed: code-required</option>
-          <option value="failed:credentials-invalid">failed: credentials-invalid</option>
-          <option value="failed:account-locked">failed: account-locked</option>
-          <option value="failed:service-unavailable">failed: service-unavailable</option>
+          {SESSION_FAILURE_ERRORS.map((code) => (
+            <option key={code} value={`failed:${code}`}>
+              failed: {code}
+            </option>
+          ))}
           <option value="active">active</option>
         </select>
         <button type="submit">Force next session outcome</button>
