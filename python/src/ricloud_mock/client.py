@@ -254,7 +254,7 @@ class ControlClient:
     # -- journal, snapshots ---------------------------------------------------------------------------------------
 
     def list_requests(self, path=None, status=None, since=None, method=None, organisation=None, limit=None):
-        """`GET /_mock/requests`: the request journal, newest last."""
+        """`GET /_mock/requests`: the request journal, newest first."""
         params = {"path": path, "status": status, "since": since, "method": method,
                   "organisation": organisation, "limit": limit}
         return self.request("listRequests", params=params)
