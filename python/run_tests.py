@@ -74,7 +74,7 @@ def main(argv):
     for name, cwd, paths, extra in runs:
         if extra and not xdist:
             continue
-        args = [py, "-m", "pytest", "-p", "no:cacheprovider", "-q", *extra, *paths, *argv]
+        args = [py, "-m", "pytest", "-p", "no:cacheprovider", "-p", "no:benchmark", "-q", *extra, *paths, *argv]
         if junit:
             args += ["--junitxml", "%s-%s.xml" % (junit, name), "-o", "junit_suite_name=python-" + name]
         print("== python: %s (%s)" % (name, " ".join(args[3:])), flush=True)

@@ -177,15 +177,18 @@ def ricloud_mock(request):
     `control` (the /_mock client), `pid` (None when external) and `log_path`."""
     config = request.config
     url = get_option(config, "url")
-    if url:
-        server = _external(config, url)
+    shared = getattr(config, "workerinput", {}).get(WORKER_INPUT_KEY)
+    if url or shared:
+        try:
+            server = _external(config, url) if url else _external(config, shared["url"], shared["token"])
+        except MockStartError as exc:
+            pytest.fail("MockStartError: %s" % exc, pytrace=False)
         yield server
         return
-    shared = getattr(config, "workerinput", {}).get(WORKER_INPUT_KEY)
-    if shared:
-        yield _external(config, shared["url"], shared["token"])
-        return
-    server = _start(config)
+    try:
+        server = _start(config)
+    except MockStartError as exc:
+        pytest.fail("MockStartError: %s" % exc, pytrace=False)  # the reason and the mock's log, no traceback
     try:
         yield server
     finally:

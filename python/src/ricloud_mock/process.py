@@ -190,7 +190,8 @@ def start_mock(command, seed="pytest", clock="manual", control_token=None, extra
 
 
 def _wait_ready(server, proc, ready_file, startup_timeout, args):
-    deadline = time.monotonic() + startup_timeout
+    started = time.monotonic()
+    deadline = started + startup_timeout
     url = None
     while True:
         code = proc.poll()
@@ -214,8 +215,9 @@ def _wait_ready(server, proc, ready_file, startup_timeout, args):
                 except requests.RequestException:
                     pass
         if time.monotonic() > deadline:
-            raise MockStartError("ricloud-mock was not ready within the startup deadline of %g s "
-                                 "(--ricloud-mock-startup-timeout; %s)" % (startup_timeout, shlex.join(args)))
+            raise MockStartError("ricloud-mock was not ready within the startup deadline of %g s (waited %.1f s; "
+                                 "--ricloud-mock-startup-timeout; %s)" % (startup_timeout, time.monotonic() - started,
+                                                                         shlex.join(args)))
         time.sleep(0.05)  # a readiness poll of a starting process, bounded by the deadline
 
 
