@@ -159,7 +159,9 @@ describe('CI recipes', { timeout: 90_000 }, () => {
     const guide = readFileSync(join(ROOT, 'docs', 'python.md'), 'utf8');
     for (const file of ['conftest.py', 'test_ricloud_mock_example.py']) {
       const text = readFileSync(join(RECIPES, file), 'utf8');
-      expect(guide.includes(text.trimEnd()), `docs/python.md shows docs/recipes/${file} as committed`).toBe(true);
+      expect(guide.includes(text.trimEnd()), `docs/python.md shows docs/recipes/${file} as committed`).toBe(
+        true,
+      );
     }
     const project = consumerProject('pytest');
     copyFileSync(join(RECIPES, 'conftest.py'), join(project, 'conftest.py'));
