@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from .process import MockServer, MockStartError, find_command, start_mock, stop_all
+from .process import MockServer, MockStartError, find_command, start_mock
 from .tenant import Tenant, TenantWebhooks
 from .webhooks import DEFAULT_DELTA
 
@@ -110,7 +110,7 @@ def _is_xdist_controller(config):
 def _start(config):
     command = find_command(cmd=get_option(config, "cmd"), path=_path_option(config, "path"),
                            rootdir=str(config.rootpath))
-    return start_mock(
+    server = start_mock(
         command,
         seed=get_option(config, "seed"),
         clock=get_option(config, "clock"),
@@ -118,6 +118,8 @@ def _start(config):
         extra_args=shlex.split(get_option(config, "args") or ""),
         startup_timeout=_timeout(config),
     )
+    config.__dict__.setdefault("_ricloud_mock_started", []).append(server)
+    return server
 
 
 def _external(config, url, token=None):
@@ -157,10 +159,10 @@ def pytest_configure_node(node):
 
 
 def pytest_unconfigure(config):
-    server = getattr(config, "_ricloud_mock_shared", None)
-    if server is not None:
+    # An interrupted session (Ctrl-C) never ran its fixtures' teardown: every mock this config started stops here.
+    # (atexit and the SIGTERM/SIGHUP handlers of ricloud_mock.process cover the rest.)
+    for server in config.__dict__.pop("_ricloud_mock_started", []):
         server.stop()
-    stop_all()  # an interrupted session never ran its fixtures' teardown: no mock outlives it
 
 
 def pytest_report_header(config):
@@ -201,7 +203,7 @@ def _worker():
 
 @pytest.fixture
 def ricloud_tenant(request, ricloud_mock):
-    """A fresh tenant for this test (its own key, token and manual clock by default), deleted after. Options of
+    """A fresh tenant for this test (its own key, token and clock, in the mock's clock mode), deleted after. Options of
     the `ricloud_tenant` marker go to `POST /_mock/organisations` (preset, scopes, storage, token, clock)."""
     options = {}
     marker = request.node.get_closest_marker("ricloud_tenant")
