@@ -169,3 +169,9 @@ def test_an_external_mock_with_a_control_token(pytester, guarded_mock, tmp_path)
         assert "answered 401" in refused.stdout.str()
     finally:
         del os.environ["TENANT_ID_FILE"]
+
+
+def test_the_command_can_come_from_the_environment(pytester, monkeypatch):
+    monkeypatch.setenv("RICLOUD_MOCK_CMD", "node %s" % (REPO / "bin" / "ricloud-mock.js"))
+    pytester.makepyfile("def test_it(ricloud_mock):\n    assert ricloud_mock.control.health() == {'status': 'ok'}\n")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)

@@ -55,27 +55,36 @@ def pytest_addoption(parser):
         parser.addini(_ini(name), help_text, default=None)
 
 
+def _option_with_source(config, name):
+    """(value, source): the command line, else the ini file, else its environment variable, else the default."""
+    value = config.getoption(_ini(name), None)
+    if value not in (None, "", []):
+        return value, "cli"
+    value = config.getini(_ini(name))
+    if value not in (None, "", []):
+        return value, "ini"
+    env = OPTIONS[name][2]
+    value = os.environ.get(env) if env else None
+    if value not in (None, ""):
+        return value, "env"
+    return OPTIONS[name][1], "default"
+
+
 def get_option(config, name):
     """An option's value: the command line, else the ini file, else its environment variable, else the default."""
-    value = config.getoption(_ini(name), None)
-    if value is None:
-        value = config.getini(_ini(name))
-    if value in (None, "", []):
-        env = OPTIONS[name][2]
-        value = os.environ.get(env) if env else None
-    if value in (None, "", []):
-        value = OPTIONS[name][1]
-    return value
+    return _option_with_source(config, name)[0]
 
 
 def _path_option(config, name):
-    value = get_option(config, name)
+    """A path option, absolute: relative to the ini file's folder when it comes from there, else to the folder
+    pytest was started in."""
+    value, source = _option_with_source(config, name)
     if not value:
         return None
     p = Path(value).expanduser()
     if not p.is_absolute():
-        base = Path(config.inipath).parent if config.inipath and config.getoption(_ini(name), None) is None \
-            else Path(config.invocation_params.dir)
+        base = Path(config.inipath).parent if source == "ini" and config.inipath else \
+            Path(config.invocation_params.dir)
         p = base / p
     return str(p.resolve())
 
