@@ -233,7 +233,8 @@ def _import_client(config):
     path = _path_option(config, "ricloud_py_path")
     if path:
         if not (Path(path) / "ricloud" / "__init__.py").is_file():
-            return None, "ricloud_py_path=%s holds no ricloud package" % path
+            return None, "ricloud_py_path=%s holds no ricloud package: point it (or RICLOUD_PY_PATH) at the folder " \
+                         "of ricloud-py 3.2.0, or pip install ricloud==3.2.0" % path
         if path not in sys.path:
             sys.dont_write_bytecode = True  # never write __pycache__ into a shared client folder
             sys.path.insert(0, path)
