@@ -13,6 +13,7 @@ import pytest
 from test_startup import gone
 
 REPO = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.skipif(not hasattr(os, "pidfd_open"), reason="waits on process exit with Linux pidfds")
 
 HOLDING_TEST = '''
 import os
