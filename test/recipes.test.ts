@@ -175,17 +175,29 @@ describe('CI recipes', { timeout: 90_000 }, () => {
     await expectNothingLeft(project, port);
   });
 
-  it('pytest: the conftest.py fixture starts the mock on a free port and stops it after the session', async () => {
+  it('pytest: the plugin finds the npm bin, starts the mock, gives each test a tenant, and stops it after', async () => {
+    // The Python guide shows the plugin-based recipe files as committed.
+    const guide = readFileSync(join(ROOT, 'docs', 'python.md'), 'utf8');
+    for (const file of ['conftest.py', 'test_ricloud_mock_example.py']) {
+      const text = readFileSync(join(RECIPES, file), 'utf8');
+      expect(guide.includes(text.trimEnd()), `docs/python.md shows docs/recipes/${file} as committed`).toBe(
+        true,
+      );
+    }
     const project = consumerProject('pytest');
     copyFileSync(join(RECIPES, 'conftest.py'), join(project, 'conftest.py'));
     copyFileSync(
       join(RECIPES, 'test_ricloud_mock_example.py'),
       join(project, 'test_ricloud_mock_example.py'),
     );
-    const res = await run('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider'], project, {
-      PYTHONDONTWRITEBYTECODE: '1',
-    });
-    expect(res.out).toMatch(/1 passed/);
+    // The package from this checkout, loaded as its pytest11 entry point loads it once installed.
+    const res = await run(
+      'python3',
+      ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', '-p', 'ricloud_mock.plugin'],
+      project,
+      { PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: join(ROOT, 'python', 'src') },
+    );
+    expect(res.out).toMatch(/2 passed/);
     expect(res.code).toBe(0);
     await expectNothingLeft(project);
   });

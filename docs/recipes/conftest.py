@@ -1,43 +1,14 @@
-# conftest.py: a ricloud-mock server for a Python test session (README "Run it in CI").
-import json
-import os
-import shlex
-import subprocess
-import tempfile
-import time
-import urllib.request
-
+# conftest.py: project fixtures on top of ricloud-mock's pytest plugin (pip install ricloud-mock: it loads itself).
+# The plugin starts the mock once per session (once per xdist worker) and gives each test a tenant of its own.
 import pytest
 
-# How to start it: from a package.json devDependency (npx finds it), or set RICLOUD_MOCK_CMD.
-RICLOUD_MOCK_CMD = shlex.split(os.environ.get("RICLOUD_MOCK_CMD", "npx --yes ricloud-mock"))
 
-
-@pytest.fixture(scope="session")
-def ricloud_mock():
-    """Starts ricloud-mock on a free port; yields its ready line ({"url", "token", ...}); stops it after."""
-    log = tempfile.NamedTemporaryFile(prefix="ricloud-mock-", suffix=".log", delete=False)
-    args = ["serve", "--port", "0", "--log-format", "json", "--log-level", "warn"]
-    proc = subprocess.Popen([*RICLOUD_MOCK_CMD, *args], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        ready = None
-        deadline = time.monotonic() + 30
-        while ready is None:
-            with open(log.name) as lines:
-                ready = next((json.loads(l) for l in lines if l.startswith('{"event":"listening"')), None)
-            if ready is None:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("ricloud-mock did not start: " + open(log.name).read())
-                time.sleep(0.05)
-        with urllib.request.urlopen(ready["health"], timeout=5) as res:
-            assert res.status == 200
-        yield ready
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
-        os.unlink(log.name)
+@pytest.fixture
+def icloud_session(ricloud_tenant):
+    """An iCloud account signed in with its 2FA code, in this test's tenant (its own token and clock)."""
+    user = ricloud_tenant.post("/users", {"identifier": "me"})
+    source = {"user": user["id"], "type": "icloud.account", "identifier": "john@example.com"}
+    payload = {"password": "x", "code": "123456"}
+    session = ricloud_tenant.post("/sessions", {"source": source, "payload": payload})
+    ricloud_tenant.advance(5)  # the session check runs on the tenant's clock: no sleeping
+    return ricloud_tenant.get("/sessions/" + session["id"])

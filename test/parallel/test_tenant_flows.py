@@ -1,6 +1,6 @@
-"""Full flows of the official client in parallel workers, one tenant each, against one shared mock (manual clock).
+"""Full flows of the official client in parallel workers, a tenant per item, against one shared mock (manual clock).
 
-Each item is one worker's full flow: a webhook config made valid by its test event, a user, a 2FA session (refused
+Each item is one full flow in a tenant of its own: a webhook config made valid by its test event, a user, a 2FA session (refused
 without the code, active with it), a poll of data and info types, its results downloaded and md5-checked, then
 acknowledged; every event of the tenant delivered to the worker's own receiver and verified with the tenant's secret;
 the tenant's clock moved by exactly this worker's advances, running only this tenant's jobs. ROUNDS x WORKERS items.
@@ -33,13 +33,13 @@ class Timeline:
 
 @pytest.mark.parametrize("round_no", range(ROUNDS))
 @pytest.mark.parametrize("slot", range(WORKERS))
-def test_a_full_flow_in_its_own_tenant(tenant, receiver, tmp_path, round_no, slot):
+def test_a_full_flow_in_its_own_tenant(ricloud_tenant, ricloud_client, receiver, tmp_path, round_no, slot):
     from ricloud import conf, storage
 
-    ricloud = tenant.client
+    ricloud = ricloud_client
+    tenant = ricloud_tenant  # this item's own tenant; the other items' tenants are left alone
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     app, recorder, url = receiver
-    tenant.reset()  # this tenant from its creation state; the other workers' tenants are left alone
-    recorder.take()
     time = Timeline(tenant)
 
     config = ricloud.WebhookConfig.create(url=url)
@@ -49,7 +49,7 @@ def test_a_full_flow_in_its_own_tenant(tenant, receiver, tmp_path, round_no, slo
     config.refresh()
     assert config.state == "valid"
 
-    user = ricloud.User.create(identifier="worker-%s-round-%d-%d" % (tenant.worker, round_no, slot))
+    user = ricloud.User.create(identifier="worker-%s-round-%d-%d" % (worker, round_no, slot))
     source = {"user": user.id, "type": "icloud.account", "identifier": "flow%d@example.com" % slot}
     refused = ricloud.Session.create(source=source, payload={"password": "x"})
     time.advance(3)
