@@ -17,6 +17,7 @@ import { parseDateTime } from '../server/runtime/dates.ts';
 import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import { claimDataDir } from './data-dir.ts';
+import { proxyCommand } from './proxy/commands.ts';
 import {
   checkControlToken,
   checkDataDir,
@@ -554,6 +555,7 @@ export function buildProgram(): Command {
   program.addHelpText('after', () => `\n${serveCmd.helpInformation()}`);
   addContractCommands(program);
   program.addCommand(conformanceCommand());
+  program.addCommand(proxyCommand(packageVersion()));
   return program;
 }
 
