@@ -1,10 +1,14 @@
 // `ricloud-mock proxy`, record, replay and drift on loopback: a real mock as the upstream (on a real socket), some
 // of its answers rewritten on purpose into documented-but-different shapes, states and errors; the proxy on port 0.
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { contentBytes, type HarEntry, loadCassette } from '../cli/proxy/har.ts';
 import { type RunningProxy, startProxy } from '../cli/proxy/proxy.ts';
+import { createReplayer } from '../cli/proxy/replay.ts';
 import { call, type Rewrite, startUpstream, type Upstream } from './helpers/proxy-upstream.ts';
 
 const NO2FA = 'jane+no2fa@example.com';
@@ -137,6 +141,179 @@ describe('proxy validation', () => {
       method: 'GET',
       target: `/sessions/${session.body.id}`,
       status: 200,
+    });
+  });
+});
+
+/** Every file under a folder, as text. */
+function filesIn(dir: string): { name: string; text: string }[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((f) => f.isFile())
+    .map((f) => ({ name: f.name, text: readFileSync(join(dir, f.name), 'utf8') }));
+}
+
+const SIGNED =
+  'https://bucket.s3.amazonaws.com/r.json?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIACREDENTIAL1%2F20260101&X-Amz-Date=20260101T000000Z&X-Amz-Signature=sigsecret0123456789abcdef&X-Amz-Security-Token=sts-session-secret-token';
+
+/**
+ * A session of traffic carrying every kind of secret: the key token (Authorization), a new key's token, two
+ * passwords, a 2FA code, a query token, a webhook secret, S3 keys, and a signed url (planted in an answer).
+ */
+async function secretTraffic(options: Partial<Parameters<typeof startProxy>[0]>) {
+  const dir = tempDir();
+  const record = join(dir, 'cassette');
+  const report = join(dir, 'report.json');
+  const rewrite: Rewrite = (method, path, status, body) =>
+    method === 'GET' && path === '/organisation' && status === 200
+      ? { body: { ...body, name: `Results at ${SIGNED}` } }
+      : undefined;
+  const { up, proxy, token } = await upstreamAndProxy(rewrite, {
+    record,
+    report,
+    ...options,
+  });
+  const answers: { status: number; bytes: Uint8Array }[] = [];
+  const send = async (method: string, path: string, body?: unknown) => {
+    const res = await call(proxy.url, method, path, token, body);
+    answers.push(res);
+    return res;
+  };
+  await send('GET', '/organisation?token=query-secret-token-xyz');
+  await send('GET', '/organisation');
+  const key = await send('POST', '/keys', {});
+  const user = await send('POST', '/users', { identifier: 'end-user' });
+  await send('GET', `/users/${user.body.id}`);
+  await send('POST', '/sessions', {
+    source: { user: user.body.id, type: 'icloud.account', identifier: NO2FA },
+    payload: { password: 'pw-secret-1' },
+  });
+  await send('POST', '/sessions', {
+    source: { user: user.body.id, type: 'icloud.account', identifier: 'john.appleseed@example.com' },
+    payload: { password: 'pw-secret-2', code: '918273' },
+  });
+  const hook = await send('POST', '/configs/webhook', { url: 'http://127.0.0.1:9/hook' });
+  await send('POST', '/configs/storage', {
+    url: 's3://bucket/results',
+    credentials: { access_key_id: 'AKIAEXAMPLEKEY1', secret_access_key: 'SECRET-S3-KEY-abc' },
+  });
+  await proxy.idle();
+  const secrets = [
+    token,
+    String(key.body.token),
+    String(hook.body.secret),
+    'pw-secret-1',
+    'pw-secret-2',
+    '918273',
+    'query-secret-token-xyz',
+    'sigsecret0123456789abcdef',
+    'AKIACREDENTIAL1',
+    'sts-session-secret-token',
+    'AKIAEXAMPLEKEY1',
+    'SECRET-S3-KEY-abc',
+  ];
+  return { up, proxy, token, record, report, answers, secrets, dir };
+}
+
+describe('proxy recording', () => {
+  it('records every exchange as HAR 1.2 with no secret in the cassette or the report', async () => {
+    const t = await secretTraffic({});
+    // The client got the secrets (the proxy alters nothing)...
+    expect(t.secrets.every((s) => s.length > 5)).toBe(true);
+    expect(new TextDecoder().decode(t.answers[2]?.bytes)).toContain(t.secrets[1]);
+    await t.proxy.close();
+    const files = filesIn(t.record);
+    expect(files.map((f) => f.name)).toEqual(
+      t.answers.map((_, i) => `${String(i + 1).padStart(6, '0')}.har`),
+    );
+    const entries = loadCassette(t.record);
+    expect(entries.map((e) => [e.request.method, e._ricloud.target, e.response.status])).toEqual([
+      ['GET', '/organisation?token=%5BREDACTED%5D', 400],
+      ['GET', '/organisation', 200],
+      ['POST', '/keys', 201],
+      ['POST', '/users', 201],
+      ['GET', '/users/1', 200],
+      ['POST', '/sessions', 201],
+      ['POST', '/sessions', 201],
+      ['POST', '/configs/webhook', 201],
+      ['POST', '/configs/storage', 201],
+    ]);
+    // ...the cassette and the report files hold none of them, in any encoding.
+    const written = [...files, ...filesIn(t.dir).filter((f) => f.name.startsWith('report'))];
+    expect(written.map((f) => f.name).filter((n) => n.startsWith('report'))).toEqual([
+      'report.json',
+      'report.md',
+    ]);
+    const leaks = written.flatMap((f) =>
+      t.secrets
+        .flatMap((s) => [s, encodeURIComponent(s), Buffer.from(s).toString('base64')])
+        .filter((s) => f.text.includes(s))
+        .map((s) => `${f.name}: ${s}`),
+    );
+    expect(leaks).toEqual([]);
+    expect(entries[1]?.request.headers.find((h) => h.name.toLowerCase() === 'authorization')?.value).toBe(
+      'Token [REDACTED]',
+    );
+    expect(entries[1]?.response.content.text).toContain('X-Amz-Signature=%5BREDACTED%5D');
+    expect(entries[1]?.response.content.text).toContain('X-Amz-Date=20260101T000000Z');
+  });
+
+  it('replaces personal data with fakes, the same for the same seed', async () => {
+    const texts = async () => {
+      const t = await secretTraffic({ fakePersonalData: { seed: 'fakes' }, now: () => Date.UTC(2026, 0, 1) });
+      await t.proxy.close();
+      await t.up.close();
+      return loadCassette(t.record).map((e) => [
+        e.request.postData?.text ?? '',
+        e.response.content.text ?? '',
+      ]);
+    };
+    const first = await texts();
+    const all = JSON.stringify(first);
+    expect(all).not.toContain(NO2FA);
+    expect(all).not.toContain('john.appleseed');
+    expect(all).not.toContain('end-user');
+    expect(first[5]?.[0]).toMatch(/"identifier":"[^"]+@example\.com"/);
+    expect(await texts()).toEqual(first);
+  });
+});
+
+describe('replay', () => {
+  async function replayServer(entries: HarEntry[]): Promise<string> {
+    const replayer = createReplayer(entries);
+    const server = serve({ fetch: replayer.fetch, port: 0, hostname: '127.0.0.1' });
+    await new Promise<void>((ok) => server.once('listening', () => ok()));
+    cleanup.push(() => new Promise<void>((ok) => server.close(() => ok())));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('answers the recorded requests with the recorded bytes, in order, and refuses the rest clearly', async () => {
+    const t = await secretTraffic({});
+    const entries = loadCassette(t.record);
+    const url = await replayServer(entries);
+    for (const [i, entry] of entries.entries()) {
+      const res = await fetch(`${url}${entry._ricloud.target}`, {
+        method: entry.request.method,
+        headers: { Authorization: 'Token anything', 'Content-Type': 'application/json' },
+        ...(entry.request.postData ? { body: entry.request.postData.text } : {}),
+      });
+      expect(res.status).toBe(entry.response.status);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      expect(bytes.equals(Buffer.from(contentBytes(entry.response.content)))).toBe(true);
+      // An answer with nothing to redact is the upstream's own bytes.
+      if (i === 4) expect(bytes.equals(Buffer.from(t.answers[4]?.bytes ?? []))).toBe(true);
+    }
+    // A real password matches the recorded [REDACTED] one, but every answer was given already.
+    const again = await call(url, 'POST', '/sessions', 'x', {
+      source: { user: '1', type: 'icloud.account', identifier: NO2FA },
+      payload: { password: 'another-password' },
+    });
+    expect([again.status, again.body.error]).toEqual([404, 'replay-exhausted']);
+    const unknown = await call(url, 'GET', '/polls', 'x');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body).toEqual({
+      error: 'replay-no-match',
+      message: 'The cassette has no recorded answer for GET /polls.',
+      params: { method: 'GET', path: '/polls', recorded_with_other_bodies: 0 },
     });
   });
 });

@@ -118,3 +118,56 @@ export function proxyCommand(version: string): Command {
       );
     });
 }
+
+/** `serve --replay DIR`: answers a cassette's requests with its recorded bytes, on --host and --port. */
+export async function replayServe(flags: {
+  replay: string;
+  port: string;
+  host: string;
+  readyFile?: string;
+}): Promise<void> {
+  const listen = port(flags.port);
+  const [
+    { loadCassette },
+    { createReplayer },
+    { serve },
+    { mkdirSync, renameSync, rmSync, writeFileSync },
+    { dirname },
+  ] = await Promise.all([
+    import('./har.ts'),
+    import('./replay.ts'),
+    import('@hono/node-server'),
+    import('node:fs'),
+    import('node:path'),
+  ]);
+  let entries: ReturnType<typeof loadCassette>;
+  try {
+    entries = loadCassette(flags.replay);
+  } catch (err) {
+    throw new CliError(`--replay: ${(err as Error).message}`, EXIT.config);
+  }
+  const replayer = createReplayer(entries);
+  const server = serve({ fetch: replayer.fetch, port: listen, hostname: flags.host });
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('listening', ok);
+      server.once('error', fail);
+    });
+  } catch (err) {
+    throw listenError(err as NodeJS.ErrnoException, flags.host, listen);
+  }
+  const address = server.address() as { port: number };
+  const url = `http://${flags.host.includes(':') ? `[${flags.host}]` : flags.host}:${address.port}`;
+  if (flags.readyFile) {
+    mkdirSync(dirname(resolve(flags.readyFile)), { recursive: true });
+    writeFileSync(`${flags.readyFile}.tmp`, `${url}\n`);
+    renameSync(`${flags.readyFile}.tmp`, flags.readyFile);
+  }
+  onSignals(async () => {
+    if (flags.readyFile) rmSync(flags.readyFile, { force: true });
+    server.close();
+  });
+  process.stdout.write(
+    `ricloud-mock replaying ${entries.length} recorded exchanges of ${resolve(flags.replay)} on ${url}\n`,
+  );
+}

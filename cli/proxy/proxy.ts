@@ -14,6 +14,7 @@ import {
 } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
@@ -42,6 +43,8 @@ export interface ProxyOptions {
   bodyLimit?: number;
   /** The package version, for the HAR `creator`. */
   version?: string;
+  /** The time an exchange starts, ms since the epoch (default wall time): the cassette's `startedDateTime`. */
+  now?: () => number;
   /** Called after each exchange is checked (and recorded): what was found. */
   onExchange?: (mismatches: Mismatch[]) => void;
 }
@@ -115,6 +118,22 @@ class Tee {
         ? (this.chunks[0] as Buffer)
         : Buffer.concat(this.chunks);
   }
+}
+
+/**
+ * A body as the application sees it: the side work (validation, the cassette) reads a gzip, deflate or brotli
+ * answer decoded, while the client gets the upstream's bytes. `undefined` when it cannot be decoded.
+ */
+function decoded(bytes: Uint8Array | undefined, encoding: string | undefined): Uint8Array | undefined {
+  if (!bytes || !encoding || encoding === 'identity') return bytes;
+  try {
+    if (encoding === 'gzip' || encoding === 'x-gzip') return gunzipSync(bytes);
+    if (encoding === 'deflate') return inflateSync(bytes);
+    if (encoding === 'br') return brotliDecompressSync(bytes);
+  } catch {
+    return undefined;
+  }
+  return undefined;
 }
 
 /** Starts the proxy; resolves once it listens. */
@@ -229,6 +248,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         httpVersion: 'HTTP/1.1',
         cookies: [],
         headers: resRaw.map((h) => ({ name: h.name, value: redactor.header(h.name, h.value) })),
+        // HAR's content is the decoded body; the upstream's encoding is kept in its header list.
         content: { size: x.responseBody?.byteLength ?? -1, mimeType: resType },
         redirectURL: '',
         headersSize: -1,
@@ -253,7 +273,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   }
 
   function forward(req: IncomingMessage, res: ServerResponse) {
-    const started = Date.now();
+    const started = (options.now ?? Date.now)();
     const t0 = performance.now();
     const target = req.url ?? '/';
     const reqHeaders = endToEnd(req.rawHeaders, upstream.host);
@@ -285,7 +305,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           requestBody: sent.bytes() ?? new Uint8Array(0),
           status: upRes.statusCode ?? 0,
           responseHeaders: upRes.headers,
-          responseBody: got.bytes(),
+          responseBody: decoded(got.bytes(), upRes.headers['content-encoding']),
         };
         const time = performance.now() - t0;
         setImmediate(() => afterwards(x, started, time, reqHeaders, resHeaders, upRes.statusMessage ?? ''));

@@ -55,7 +55,12 @@ export class Redactor {
   }
 
   /** A url with its secret query parameters redacted (the rest of it byte for byte). */
-  url(url: string): string {
+  url(raw: string): string {
+    // A capability in the path (the mock's signed urls, `/_signed/<token>`) is a credential too.
+    const url = raw.replace(/(\/_signed\/)([^/?#\s"']+)/, (_m, prefix: string, token: string) => {
+      this.remember(token);
+      return `${prefix}${REDACTED}`;
+    });
     const q = url.indexOf('?');
     if (q < 0) return url;
     const hash = url.indexOf('#', q);
