@@ -17,7 +17,7 @@ import { parseDateTime } from '../server/runtime/dates.ts';
 import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import { claimDataDir } from './data-dir.ts';
-import { proxyCommand, replayServe } from './proxy/commands.ts';
+import { driftCommand, proxyCommand, replayServe } from './proxy/commands.ts';
 import {
   checkControlToken,
   checkDataDir,
@@ -565,6 +565,7 @@ export function buildProgram(): Command {
   addContractCommands(program);
   program.addCommand(conformanceCommand());
   program.addCommand(proxyCommand(packageVersion()));
+  program.addCommand(driftCommand());
   return program;
 }
 

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { afterEach, describe, expect, it } from 'vitest';
+import { renderDriftMarkdown, runDrift } from '../cli/proxy/drift.ts';
 import { contentBytes, type HarEntry, loadCassette } from '../cli/proxy/har.ts';
 import { type RunningProxy, startProxy } from '../cli/proxy/proxy.ts';
 import { createReplayer } from '../cli/proxy/replay.ts';
@@ -315,5 +316,107 @@ describe('replay', () => {
       message: 'The cassette has no recorded answer for GET /polls.',
       params: { method: 'GET', path: '/polls', recorded_with_other_bodies: 0 },
     });
+  });
+});
+
+describe('drift', () => {
+  it('replays a cassette against the mock and lists exactly the planted differences, with ledger links', async () => {
+    const dir = tempDir();
+    const record = join(dir, 'cassette');
+    const rewrite: Rewrite = (method, path, status, body) => {
+      if (method === 'GET' && path === '/organisation')
+        return { status: 429, body: { error: 'rate-limited', message: 'Slow down.', params: {} } };
+      if (method === 'GET' && /^\/users\/[^/]+$/.test(path) && status === 200) {
+        const { date_created: _gone, ...rest } = body;
+        return { body: { ...rest, nickname: 'Jane' } };
+      }
+      return undefined;
+    };
+    // The upstream takes 15 s to process a task where the mock takes 1.5 s; its ids come from another seed.
+    let up: Upstream | undefined;
+    const {
+      proxy,
+      token,
+      up: upstream,
+    } = await upstreamAndProxy(
+      rewrite,
+      { record, now: () => (up as Upstream).mock.clock.now() },
+      { seed: 'upstream', timings: { taskProcessMs: 15_000 } },
+    );
+    up = upstream;
+    expect((await call(proxy.url, 'GET', '/organisation', token)).status).toBe(429);
+    const user = await call(proxy.url, 'POST', '/users', token, { identifier: 'end-user' });
+    await call(proxy.url, 'GET', `/users/${user.body.id}`, token);
+    const session = await call(proxy.url, 'POST', '/sessions', token, {
+      source: { user: user.body.id, type: 'icloud.account', identifier: NO2FA },
+      payload: { password: 'pw' },
+    });
+    await upstream.mock.advance(10);
+    expect((await call(proxy.url, 'GET', `/sessions/${session.body.id}`, token)).body.state).toBe('active');
+    const poll = await call(proxy.url, 'POST', '/polls', token, {
+      session: session.body.id,
+      payload: { info_types: ['account.info'] },
+    });
+    await upstream.mock.advance(10);
+    expect((await call(proxy.url, 'GET', `/polls/${poll.body.id}`, token)).body.state).toBe('processing');
+    await upstream.mock.advance(10);
+    expect((await call(proxy.url, 'GET', `/polls/${poll.body.id}`, token)).body.state).toBe('completed');
+    await proxy.idle();
+
+    const report = await runDrift(loadCassette(record), record);
+    expect(report.exchanges).toBe(8);
+    expect(report.differences.map(({ ledger: _links, message: _m, ...d }) => d)).toEqual([
+      {
+        kind: 'error',
+        operation: 'retrieveOrganisation',
+        at: 'GET /organisation',
+        upstream: '429 rate-limited',
+        mock: '200',
+        exchanges: [1],
+      },
+      {
+        kind: 'shape',
+        operation: 'retrieveUser',
+        at: '/nickname',
+        upstream: 'string',
+        mock: '(absent)',
+        exchanges: [3],
+      },
+      {
+        kind: 'shape',
+        operation: 'retrieveUser',
+        at: '/date_created',
+        upstream: '(absent)',
+        mock: 'string',
+        exchanges: [3],
+      },
+      {
+        kind: 'state',
+        operation: 'retrievePoll',
+        at: `poll ${poll.body.id}`,
+        upstream: ['pending', 'processing', 'completed'],
+        mock: ['pending', 'completed'],
+        exchanges: [8],
+      },
+      {
+        kind: 'timing',
+        operation: 'retrievePoll',
+        at: `poll ${poll.body.id}`,
+        upstream: 'completed after 2 reads',
+        mock: 'completed after 1 reads',
+        exchanges: [8],
+      },
+    ]);
+    // The poll's ids differ between the seeds: they were mapped, or the mock would have answered 404s.
+    expect(report.mappedIds).toBeGreaterThan(0);
+    const ids = (kind: string) =>
+      report.differences.find((d) => d.kind === kind)?.ledger.map((l) => l.id) ?? [];
+    expect(ids('state')).toEqual(expect.arrayContaining(['polls.attr-state']));
+    expect(ids('shape')).toEqual(expect.arrayContaining(['users.attr-date-created']));
+    const md = renderDriftMarkdown(report);
+    expect(md).toContain('## States and their order');
+    expect(md).toContain(
+      `| retrievePoll | \`poll ${poll.body.id}\` | completed after 2 reads | completed after 1 reads | 8 |`,
+    );
   });
 });

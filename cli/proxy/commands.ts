@@ -171,3 +171,61 @@ export async function replayServe(flags: {
     `ricloud-mock replaying ${entries.length} recorded exchanges of ${resolve(flags.replay)} on ${url}\n`,
   );
 }
+
+/** `ricloud-mock drift <cassette>`. */
+export function driftCommand(): Command {
+  return new Command('drift')
+    .description(
+      'replay a recorded cassette against the mock and report where it answers differently (exit 1 if it does)',
+    )
+    .argument('<cassette>', 'a cassette folder (ricloud-mock proxy --record) or a .har file')
+    .option('--report <file>', 'write the drift report here (JSON, plus a .md summary)')
+    .option('--seed <seed>', "seed of the mock's ids and data", 'ricloud-mock')
+    .option('--preset <name>', 'organisation the mock boots with', 'default')
+    .option(
+      '--ledger <dir>',
+      'fidelity ledger to link differences to (default: the package’s fidelity/ledger)',
+    )
+    .action(
+      async (cassette: string, flags: { report?: string; seed: string; preset: string; ledger?: string }) => {
+        checkWritableFile(flags.report, '--report');
+        const [
+          { loadCassette },
+          { runDrift, renderDriftMarkdown },
+          { writeFileSync, mkdirSync, renameSync },
+          { dirname },
+        ] = await Promise.all([
+          import('./har.ts'),
+          import('./drift.ts'),
+          import('node:fs'),
+          import('node:path'),
+        ]);
+        let entries: ReturnType<typeof loadCassette>;
+        try {
+          entries = loadCassette(cassette);
+        } catch (err) {
+          throw new CliError(`drift: ${(err as Error).message}`, EXIT.config);
+        }
+        const report = await runDrift(entries, resolve(cassette), {
+          seed: flags.seed,
+          preset: flags.preset,
+          ledger: flags.ledger,
+        });
+        const md = renderDriftMarkdown(report);
+        if (flags.report) {
+          const json = resolve(flags.report);
+          const mdFile = /\.json$/i.test(json) ? json.replace(/\.json$/i, '.md') : `${json}.md`;
+          mkdirSync(dirname(json), { recursive: true });
+          for (const [file, text] of [
+            [json, `${JSON.stringify(report, null, 2)}\n`],
+            [mdFile, md],
+          ] as const) {
+            writeFileSync(`${file}.tmp`, text);
+            renameSync(`${file}.tmp`, file);
+          }
+        }
+        process.stdout.write(md);
+        process.exitCode = report.differences.length ? 1 : 0;
+      },
+    );
+}
