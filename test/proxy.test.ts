@@ -215,6 +215,61 @@ async function secretTraffic(options: Partial<Parameters<typeof startProxy>[0]>)
   return { up, proxy, token, record, report, answers, secrets, dir };
 }
 
+describe("the proxy's own routes", () => {
+  it('answer only with the control token, refuse non-JSON posts, and write the report files on demand', async () => {
+    const dir = tempDir();
+    const ctl = 'proxy-control-token-0123456789';
+    const { proxy, token } = await upstreamAndProxy(undefined, {
+      controlToken: ctl,
+      report: join(dir, 'r.json'),
+    });
+    await call(proxy.url, 'GET', '/users?limit=abc', token);
+    await proxy.idle();
+    const denied = await fetch(`${proxy.url}/_mock/proxy/report`);
+    expect(denied.status).toBe(401);
+    expect(((await denied.json()) as { error: string }).error).toBe('unauthorized');
+    const auth = { Authorization: `Bearer ${ctl}` };
+    const report = await fetch(`${proxy.url}/_mock/proxy/report`, { headers: auth });
+    expect(report.status).toBe(200);
+    expect(
+      ((await report.json()) as { mismatches: { pointer: string }[] }).mismatches.map((m) => m.pointer),
+    ).toEqual(['/query/limit']);
+    const typed = await fetch(`${proxy.url}/_mock/proxy/report`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'text/plain' },
+      body: '{}',
+    });
+    expect(typed.status).toBe(415);
+    expect(readdirSync(dir)).toEqual([]);
+    const written = await fetch(`${proxy.url}/_mock/proxy/report`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(written.status).toBe(200);
+    expect(readdirSync(dir).sort()).toEqual(['r.json', 'r.md']);
+    expect(readFileSync(join(dir, 'r.md'), 'utf8')).toContain(
+      '| listUsers | request | `/query/limit` | of type integer | abc | 1 |',
+    );
+    const page = await fetch(`${proxy.url}/_mock/proxy/ui?token=${ctl}`, { redirect: 'manual' });
+    expect(page.status).toBe(303);
+    const cookie = page.headers.get('set-cookie')?.split(';')[0] ?? '';
+    const html = await (await fetch(`${proxy.url}/_mock/proxy/ui`, { headers: { Cookie: cookie } })).text();
+    expect(html).toContain('<td><code>/query/limit</code></td>');
+  });
+
+  it('answers 409 to a report write without --report', async () => {
+    const { proxy } = await upstreamAndProxy(undefined);
+    const res = await fetch(`${proxy.url}/_mock/proxy/report`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe('no-report-file');
+  });
+});
+
 describe('proxy recording', () => {
   it('records every exchange as HAR 1.2 with no secret in the cassette or the report', async () => {
     const t = await secretTraffic({});

@@ -30,7 +30,7 @@ export interface HarEntry {
     cookies: [];
     headers: HarHeader[];
     queryString: HarHeader[];
-    postData?: { mimeType: string; text: string; encoding?: 'base64' };
+    postData?: { mimeType: string; text: string; encoding?: 'base64'; comment?: string };
     headersSize: -1;
     bodySize: number;
   };

@@ -240,7 +240,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         headers: e.requestHeaders,
         queryString: [...query].map(([name, value]) => ({ name, value })),
         headersSize: -1,
-        bodySize: x.requestBody.byteLength,
+        bodySize: x.requestBody?.byteLength ?? -1,
       },
       response: {
         status: x.status,
@@ -263,7 +263,13 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         ...(op ? { operation: op.id } : {}),
       },
     };
-    if (x.requestBody.byteLength)
+    if (x.requestBody === undefined)
+      entry.request.postData = {
+        mimeType: reqType,
+        text: '',
+        comment: `not recorded: larger than ${limit} bytes`,
+      };
+    else if (x.requestBody.byteLength)
       entry.request.postData = { mimeType: reqType, ...bodyText(x.requestBody, redactor, faker) };
     if (x.responseBody === undefined)
       entry.response.content.comment = `not recorded: larger than ${limit} bytes`;
@@ -302,7 +308,7 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
           method: req.method ?? 'GET',
           target,
           requestHeaders: req.headers,
-          requestBody: sent.bytes() ?? new Uint8Array(0),
+          requestBody: sent.bytes(),
           status: upRes.statusCode ?? 0,
           responseHeaders: upRes.headers,
           responseBody: decoded(got.bytes(), upRes.headers['content-encoding']),
