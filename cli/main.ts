@@ -564,8 +564,9 @@ export function buildProgram(): Command {
   program.addHelpText('after', () => `\n${serveCmd.helpInformation()}`);
   addContractCommands(program);
   program.addCommand(conformanceCommand());
-  program.addCommand(proxyCommand(packageVersion()));
-  program.addCommand(driftCommand());
+  // The proxy kit's commands take the program's error handling (exitOverride, one-line output).
+  program.addCommand(proxyCommand(packageVersion()).copyInheritedSettings(program));
+  program.addCommand(driftCommand().copyInheritedSettings(program));
   return program;
 }
 
