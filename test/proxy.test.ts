@@ -234,6 +234,21 @@ describe("the proxy's own routes", () => {
     expect(
       ((await report.json()) as { mismatches: { pointer: string }[] }).mismatches.map((m) => m.pointer),
     ).toEqual(['/query/limit']);
+    await call(proxy.url, 'GET', '/organisation', token);
+    await proxy.idle();
+    const journal = await fetch(`${proxy.url}/_mock/proxy/exchanges?only=mismatches`, { headers: auth });
+    const exchanges = ((await journal.json()) as { data: Record<string, unknown>[] }).data;
+    expect(exchanges.map((e) => [e.seq, e.method, e.target, e.status, e.operation])).toEqual([
+      [1, 'GET', '/users?limit=abc', 400, 'listUsers'],
+    ]);
+    expect((exchanges[0]?.mismatches as { pointer: string }[]).map((m) => m.pointer)).toEqual([
+      '/query/limit',
+    ]);
+    const all = await fetch(`${proxy.url}/_mock/proxy/exchanges?limit=1`, { headers: auth });
+    expect(((await all.json()) as { data: { target: string }[] }).data.map((e) => e.target)).toEqual([
+      '/organisation',
+    ]);
+    expect((await fetch(`${proxy.url}/_mock/proxy/exchanges?limit=x`, { headers: auth })).status).toBe(400);
     const typed = await fetch(`${proxy.url}/_mock/proxy/report`, {
       method: 'POST',
       headers: { ...auth, 'Content-Type': 'text/plain' },

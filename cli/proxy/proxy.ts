@@ -23,8 +23,14 @@ import { ApiError } from '../../server/domain/errors.ts';
 import { safeEqual } from '../../server/runtime/host-check.ts';
 import { bodyText, CassetteWriter, type HarEntry, type HarHeader } from './har.ts';
 import { PersonalDataFaker, Redactor } from './redact.ts';
-import { MismatchLog, type ProxyReport, renderReportMarkdown, writeReport } from './report.ts';
-import { createExchangeValidator, type Exchange, type Mismatch } from './validate.ts';
+import {
+  ExchangeJournal,
+  MismatchLog,
+  type ProxyReport,
+  renderReportMarkdown,
+  writeReport,
+} from './report.ts';
+import { createExchangeValidator, type Exchange } from './validate.ts';
 
 export interface ProxyOptions {
   /** Where requests go: `https://ricloud-api.reincubate.com` (a path prefix is kept in front of each path). */
@@ -45,8 +51,6 @@ export interface ProxyOptions {
   version?: string;
   /** The time an exchange starts, ms since the epoch (default wall time): the cassette's `startedDateTime`. */
   now?: () => number;
-  /** Called after each exchange is checked (and recorded): what was found. */
-  onExchange?: (mismatches: Mismatch[]) => void;
 }
 
 export interface RunningProxy {
@@ -154,7 +158,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
   const cassette = options.record
     ? new CassetteWriter(options.record, options.version ?? '0.0.0')
     : undefined;
-  const admin = getRequestListener(adminApp(log, options).fetch);
+  const journal = new ExchangeJournal();
+  const admin = getRequestListener(adminApp(log, journal, options).fetch);
 
   // Exchanges whose side work is still to run, and who waits for none to be left.
   let pending = 0;
@@ -189,6 +194,16 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       const found = validator.check(x).map((m) => ({ ...m, sent: redactor.json(m.sent) }));
       const target = redactor.url(x.target);
       log.add(found, { method: x.method, target, status: x.status });
+      const operation = validator.operationOf(x.method, x.target)?.id;
+      journal.record({
+        time: new Date(started).toISOString(),
+        method: x.method,
+        target,
+        status: x.status,
+        duration_ms: Math.round(time * 1000) / 1000,
+        ...(operation ? { operation } : {}),
+        mismatches: found,
+      });
       if (cassette)
         cassette.write(
           harEntry(x, {
@@ -201,7 +216,6 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
             mismatches: found.length,
           }),
         );
-      options.onExchange?.(found);
     } catch (err) {
       process.stderr.write(
         `ricloud-mock proxy: could not check ${x.method} ${x.target.split('?')[0]}: ${(err as Error).message}\n`,
@@ -384,8 +398,11 @@ const escapeHtml = (s: string) =>
   );
 const text = (v: unknown) => escapeHtml(typeof v === 'string' ? v : JSON.stringify(v));
 
-/** /_mock/proxy: the report as JSON, the same as a page (the proxy's console), and "write the report file now". */
-function adminApp(log: MismatchLog, options: ProxyOptions): Hono {
+/**
+ * /_mock/proxy: the report as JSON, the journal of exchanges, the report as a page (the proxy's console), and
+ * "write the report file now".
+ */
+function adminApp(log: MismatchLog, journal: ExchangeJournal, options: ProxyOptions): Hono {
   const app = new Hono({ strict: false });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(err.toBody(), err.status as 400);
@@ -404,6 +421,30 @@ function adminApp(log: MismatchLog, options: ProxyOptions): Hono {
   });
   app.use('*', controlGuard(options.controlToken));
   app.get('/_mock/proxy/report', (c) => c.json(log.report()));
+  app.get('/_mock/proxy/exchanges', (c) => {
+    const limit = c.req.query('limit');
+    const n = limit === undefined ? undefined : /^\d+$/.test(limit) ? Number(limit) : Number.NaN;
+    if (Number.isNaN(n))
+      return c.json(
+        {
+          error: 'invalid-parameters',
+          message: 'limit must be a whole number.',
+          params: { limit: 'must be a whole number' },
+        },
+        400,
+      );
+    const only = c.req.query('only');
+    if (only !== undefined && only !== 'mismatches')
+      return c.json(
+        {
+          error: 'invalid-parameters',
+          message: 'only takes one value: mismatches.',
+          params: { only: 'must be "mismatches"' },
+        },
+        400,
+      );
+    return c.json({ data: journal.entries({ mismatchesOnly: only === 'mismatches', limit: n }) });
+  });
   app.post('/_mock/proxy/report', (c) => {
     const paths = options.report
       ? writeReport(options.report, log.report(), renderReportMarkdown(log.report()))

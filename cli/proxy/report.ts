@@ -106,3 +106,34 @@ export function writeReport(
   }
   return { json, md };
 }
+
+/** One exchange in the proxy's journal: what was asked (redacted), what came back, what did not fit the spec. */
+export interface JournalledExchange {
+  seq: number;
+  /** When it started (wall time, RFC 3339). */
+  time: string;
+  method: string;
+  target: string;
+  status: number;
+  duration_ms: number;
+  operation?: string;
+  mismatches: Mismatch[];
+}
+
+/** The newest exchanges (a ring of `size`, 1,000 by default): GET /_mock/proxy/exchanges. */
+export class ExchangeJournal {
+  private readonly ring: JournalledExchange[] = [];
+  private seq = 0;
+  constructor(private readonly size = 1000) {}
+
+  record(entry: Omit<JournalledExchange, 'seq'>): void {
+    this.ring.push({ seq: ++this.seq, ...entry });
+    if (this.ring.length > this.size) this.ring.shift();
+  }
+
+  /** Newest first; only those with mismatches when asked; at most `limit`. */
+  entries(options: { mismatchesOnly?: boolean; limit?: number } = {}): JournalledExchange[] {
+    const out = [...this.ring].reverse().filter((e) => !options.mismatchesOnly || e.mismatches.length > 0);
+    return options.limit === undefined ? out : out.slice(0, options.limit);
+  }
+}
