@@ -241,7 +241,7 @@ describe("the proxy's own routes", () => {
     expect(exchanges.map((e) => [e.seq, e.method, e.target, e.status, e.operation])).toEqual([
       [1, 'GET', '/users?limit=abc', 400, 'listUsers'],
     ]);
-    expect((exchanges[0]?.mismatches as { pointer: string }[]).map((m) => m.pointer)).toEqual([
+    expect(((exchanges[0]?.mismatches ?? []) as { pointer: string }[]).map((m) => m.pointer)).toEqual([
       '/query/limit',
     ]);
     const all = await fetch(`${proxy.url}/_mock/proxy/exchanges?limit=1`, { headers: auth });
