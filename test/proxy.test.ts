@@ -273,6 +273,20 @@ describe("the proxy's own routes", () => {
     expect(html).toContain('<td><code>/query/limit</code></td>');
   });
 
+  it("answers 502 in the mock's error shape when the upstream cannot be reached", async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const proxy = await startProxy({ upstream: 'http://127.0.0.1:1' });
+    cleanup.push(() => proxy.close());
+    const res = await call(proxy.url, 'GET', '/organisation', 'any-token');
+    expect(res.status).toBe(502);
+    expect(res.body).toEqual({
+      error: 'upstream-unreachable',
+      message: 'The proxy could not reach the upstream http://127.0.0.1:1: ECONNREFUSED.',
+      params: { upstream: 'http://127.0.0.1:1' },
+    });
+    expect(proxy.report()).toMatchObject({ exchanges: 0, upstreamErrors: 1, mismatches: [] });
+  });
+
   it('answers 409 to a report write without --report', async () => {
     const { proxy } = await upstreamAndProxy(undefined);
     const res = await fetch(`${proxy.url}/_mock/proxy/report`, {

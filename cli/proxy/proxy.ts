@@ -309,6 +309,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
     });
     up.on('response', (upRes) => {
       pending++;
+      // Exactly one of `end` and `error` settles the exchange.
+      let settled = false;
       const resHeaders = endToEnd(upRes.rawHeaders);
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, resHeaders);
       const got = new Tee(limit);
@@ -317,6 +319,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
         res.write(chunk);
       });
       upRes.on('end', () => {
+        if (settled) return;
+        settled = true;
         res.end();
         const x: Exchange = {
           method: req.method ?? 'GET',
@@ -332,6 +336,8 @@ export async function startProxy(options: ProxyOptions): Promise<RunningProxy> {
       });
       upRes.on('error', () => {
         res.destroy();
+        if (settled) return;
+        settled = true;
         settle();
       });
     });
