@@ -13,6 +13,7 @@ import { fileReferencesIn } from '../fixtures/index.ts';
 import { installInto, pack } from '../scripts/pack-install.ts';
 import { createMock } from '../server/app.ts';
 import { consoleBench } from './console.ts';
+import { proxyBench } from './proxy.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-token';
@@ -476,6 +477,11 @@ async function main(): Promise<void> {
     target: '≤ 10 s',
     pass: median(conformance) <= 10_000,
   });
+
+  // 5c. The proxy's added latency against a direct call to the same mock (bench/proxy.ts).
+  const proxied = await proxyBench();
+  results.proxy = proxied.results;
+  rows.push(...proxied.rows);
 
   // 6. The web console's pages with 10,000 sessions in one organisation (bench/console.ts; needs Chromium).
   const web = await consoleBench(RUNS);

@@ -17,6 +17,7 @@ import { parseDateTime } from '../server/runtime/dates.ts';
 import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import { claimDataDir } from './data-dir.ts';
+import { driftCommand, proxyCommand, replayServe } from './proxy/commands.ts';
 import {
   checkControlToken,
   checkDataDir,
@@ -50,6 +51,7 @@ interface ServeFlags {
   allowedHost?: string[];
   storageRoot?: string[];
   webhookTarget?: string[];
+  replay?: string;
 }
 
 /**
@@ -549,11 +551,22 @@ export function buildProgram(): Command {
         'enforce the rate limit: n (default 10000) requests per hour per organisation',
       ).env('RICLOUD_MOCK_RATE_LIMIT'),
     )
-    .action((flags: ServeFlags, cmd: Command) => serveCommand(flags, cmd));
+    .addOption(
+      new Option(
+        '--replay <cassette>',
+        'answer the requests of a recorded cassette (ricloud-mock proxy --record) with its recorded bytes, instead of the mock',
+      ).env('RICLOUD_MOCK_REPLAY'),
+    )
+    .action((flags: ServeFlags, cmd: Command) =>
+      flags.replay ? replayServe({ ...flags, replay: flags.replay }) : serveCommand(flags, cmd),
+    );
   // `ricloud-mock --help` shows the default command's flags (each with its env var) too.
   program.addHelpText('after', () => `\n${serveCmd.helpInformation()}`);
   addContractCommands(program);
   program.addCommand(conformanceCommand());
+  // The proxy kit's commands take the program's error handling (exitOverride, one-line output).
+  program.addCommand(proxyCommand(packageVersion()).copyInheritedSettings(program));
+  program.addCommand(driftCommand().copyInheritedSettings(program));
   return program;
 }
 

@@ -73,8 +73,14 @@ describe.concurrent('command-line mistakes: one line on stderr and an exit code'
     [['check-pacts'], "ricloud-mock: missing required argument 'paths'"],
     [
       ['verfy', '--pact', 'x.json'],
-      "ricloud-mock: unknown command 'verfy' (commands: serve, verify, check-pacts, conformance)",
+      "ricloud-mock: unknown command 'verfy' (commands: serve, verify, check-pacts, conformance, proxy, drift)",
     ],
+    [['proxy'], "ricloud-mock: required option '--upstream <url>' not specified"],
+    [
+      ['proxy', '--upstream', 'ftp://example.com'],
+      'ricloud-mock: invalid --upstream "ftp://example.com": expected an http:// or https:// url',
+    ],
+    [['drift'], "ricloud-mock: missing required argument 'cassette'"],
     [['verify'], 'ricloud-mock: verify needs --pact <file|dir|url> (repeatable) or --broker-url <url>'],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     // Each fails before the server would listen.

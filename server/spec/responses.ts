@@ -19,12 +19,24 @@ function withoutRequired(node: unknown): unknown {
 
 const escapePointer = (t: string) => t.replaceAll('~', '~0').replaceAll('/', '~1');
 
+/** What a response check found: ajv's own errors and the schema they come from, or one problem in words. */
+export type ResponseCheck =
+  | { kind: 'ok' }
+  | { kind: 'errors'; schema: string; body: unknown; errors: ErrorObject[] }
+  | { kind: 'problem'; problem: string };
+
 export interface ResponseValidator {
   /**
    * Problems with `body` as the answer of `operationId` with `status` (empty when it fits). Status lookup:
    * exact, then its range (`5XX`), then `default`.
    */
   validate(operationId: string, status: number, body: unknown): string[];
+  /**
+   * The same check, structured: ajv's errors (verbose: each carries its schema) with the JSON pointer of the
+   * response schema, for callers that report each error at its pointer (the proxy, cli/proxy/validate.ts).
+   * `problem` also covers a status the operation never answers.
+   */
+  check(operationId: string, status: number, body: unknown): ResponseCheck;
 }
 
 /**
@@ -37,7 +49,7 @@ export function createResponseValidator(
 ): ResponseValidator {
   const spec = options.spec ?? compileSpec();
   const doc = (options.partial ? withoutRequired(spec.document) : spec.document) as Json;
-  const ajv = createAjv({ strict: false, allErrors: true });
+  const ajv = createAjv({ strict: false, allErrors: true, verbose: true });
   ajv.addSchema({ ...doc, $id: 'ricloud' });
   const cache = new Map<string, ValidateFunction | null>();
   const paths = doc.paths as Record<string, Record<string, Json>>;
@@ -49,36 +61,45 @@ export function createResponseValidator(
     return responses ? { path: op.path, method: op.method.toLowerCase(), responses } : undefined;
   }
 
+  function check(operationId: string, status: number, body: unknown): ResponseCheck {
+    const found = responsesOf(operationId);
+    if (!found) return { kind: 'problem', problem: `unknown operation ${operationId}` };
+    const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in found.responses);
+    if (key === undefined) {
+      return {
+        kind: 'problem',
+        problem: `the API never answers ${status} here (documented: ${Object.keys(found.responses).join(', ')})`,
+      };
+    }
+    let raw = found.responses[key] as Json;
+    let base = `#/paths/${escapePointer(found.path)}/${found.method}/responses/${escapePointer(key)}`;
+    if (typeof raw.$ref === 'string') {
+      base = raw.$ref;
+      raw = base
+        .replace(/^#\//, '')
+        .split('/')
+        .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
+        .reduce<unknown>((o, k) => (o as Json)[k], doc) as Json;
+    }
+    if (!(raw.content as Json | undefined)?.['application/json']) return { kind: 'ok' };
+    const pointer = `${base}/content/application~1json/schema`;
+    let validate = cache.get(pointer);
+    if (validate === undefined) {
+      validate = ajv.getSchema(`ricloud${pointer}`) ?? null;
+      cache.set(pointer, validate);
+    }
+    if (!validate) return { kind: 'problem', problem: `no schema at ${pointer}` };
+    if (validate(body)) return { kind: 'ok' };
+    return { kind: 'errors', schema: pointer, body, errors: [...(validate.errors ?? [])] };
+  }
+
   return {
+    check,
     validate(operationId, status, body) {
-      const found = responsesOf(operationId);
-      if (!found) return [`unknown operation ${operationId}`];
-      const key = [String(status), `${String(status)[0]}XX`, 'default'].find((k) => k in found.responses);
-      if (key === undefined) {
-        return [
-          `the API never answers ${status} here (documented: ${Object.keys(found.responses).join(', ')})`,
-        ];
-      }
-      let raw = found.responses[key] as Json;
-      let base = `#/paths/${escapePointer(found.path)}/${found.method}/responses/${escapePointer(key)}`;
-      if (typeof raw.$ref === 'string') {
-        base = raw.$ref;
-        raw = base
-          .replace(/^#\//, '')
-          .split('/')
-          .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'))
-          .reduce<unknown>((o, k) => (o as Json)[k], doc) as Json;
-      }
-      if (!(raw.content as Json | undefined)?.['application/json']) return [];
-      const pointer = `${base}/content/application~1json/schema`;
-      let validate = cache.get(pointer);
-      if (validate === undefined) {
-        validate = ajv.getSchema(`ricloud${pointer}`) ?? null;
-        cache.set(pointer, validate);
-      }
-      if (!validate) return [`no schema at ${pointer}`];
-      if (validate(body)) return [];
-      return describeErrors(validate.errors);
+      const result = check(operationId, status, body);
+      if (result.kind === 'ok') return [];
+      if (result.kind === 'problem') return [result.problem];
+      return describeErrors(result.errors);
     },
   };
 }
