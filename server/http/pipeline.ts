@@ -1,6 +1,6 @@
 // The ricloud request pipeline, read top to bottom: route → auth → query → Ricloud-Await → body → handler.
 import type { MiddlewareHandler } from 'hono';
-import type { MockContext, RicloudEnv } from '../domain/context.ts';
+import type { MockContext, MockEnv } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
 import { validateRequest } from '../spec/validate-request.ts';
 import { authenticate } from './auth.ts';
@@ -26,8 +26,8 @@ export function parseAwait(value: string | undefined): number {
  * middleware, server/spec/validate-request.ts, strict JSON bodies), and sets the results on the context.
  * Anything it rejects changes nothing.
  */
-export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv> {
-  return validateRequest<RicloudEnv>({
+export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<MockEnv> {
+  return validateRequest<MockEnv>({
     spec: ctx.spec,
     errors: Errors,
     unmatched: 'reject',
