@@ -79,7 +79,6 @@ export async function startMockServer(options: StartOptions = {}): Promise<MockS
   });
   const bound = (server.address() as AddressInfo).port;
   const url = urlOf(host, bound);
-  const built = createMock({ ...mockOptions, publicUrl: publicUrlOf(mockOptions, host, bound) });
   const closeServer = async (drain: boolean) => {
     const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
     if (drain) {
@@ -93,29 +92,34 @@ export async function startMockServer(options: StartOptions = {}): Promise<MockS
     for (const socket of sockets) socket.destroy();
     await Promise.all([serverClosed, ...socketsClosed]);
   };
+  let built: Mock | undefined;
   try {
+    built = createMock({ ...mockOptions, publicUrl: publicUrlOf(mockOptions, host, bound) });
     prepare?.(built);
   } catch (err) {
-    built.close();
+    // A mock that cannot be built or prepared (a missing optional dependency, an unusable state file) leaves
+    // nothing listening behind.
+    built?.close();
     await closeServer(false);
     throw err;
   }
-  answer = (req, env) => built.app.fetch(req, env);
+  const mock = built;
+  answer = (req, env) => mock.app.fetch(req, env);
   const control = createControlClient(url, { token: mockOptions.control?.token });
   return {
     url,
     get token() {
-      return built.token;
+      return mock.token;
     },
     clock: {
-      now: () => built.clock.now(),
-      advance: (seconds, organisation) => built.advance(seconds, organisation),
+      now: () => mock.clock.now(),
+      advance: (seconds, organisation) => mock.advance(seconds, organisation),
     },
     control,
-    mock: built,
+    mock,
     close: async ({ drain = false } = {}) => {
-      built.close();
-      await built.ctx.scheduler.settle();
+      mock.close();
+      await mock.ctx.scheduler.settle();
       await closeServer(drain);
     },
   };
