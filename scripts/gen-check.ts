@@ -37,7 +37,9 @@ function generate(spec: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ricloud-gen-'));
   try {
     const raw = path.join(dir, 'types.d.ts');
-    run(bin('openapi-typescript'), [spec, '-o', raw]);
+    // A default is not a value: the mock's validators do not fill defaults in (useDefaults: false), so a field with
+    // a default stays optional in the types, and a handler reading its input sees what can really be missing.
+    run(bin('openapi-typescript'), [spec, '--default-non-nullable', 'false', '-o', raw]);
     return run(bin('biome'), ['format', '--stdin-file-path=generated-types.d.ts'], readFileSync(raw, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
