@@ -1,13 +1,10 @@
 // The only impure entry: reads flags and env, starts the real clock, listens on a socket, handles signals.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
-import { serve } from '@hono/node-server';
 import { Command, CommanderError, Option } from 'commander';
 import { pino } from 'pino';
 import { conformanceCommand } from '../contracts/cli/conformance.ts';
-import { createMock } from '../server/app.ts';
+import type { Mock } from '../server/app.ts';
 import { CONTROL_SPEC_PATH } from '../server/control/routes.ts';
 import { PRESET_NAMES } from '../server/domain/presets.ts';
 import { exportState, importState, type MockState } from '../server/domain/snapshot.ts';
@@ -15,6 +12,7 @@ import { CliError, EXIT, listenError, reportCliError } from '../server/runtime/c
 import type { ClockMode } from '../server/runtime/clock.ts';
 import { parseDateTime } from '../server/runtime/dates.ts';
 import { ajvErrorsToParams, compileSpec } from '../server/spec/compile.ts';
+import { type MockServer, startMockServer } from '../server/start.ts';
 import { controlOptionsOf, loadConfigFile } from './config-file.ts';
 import { claimDataDir } from './data-dir.ts';
 import { driftCommand, proxyCommand, replayServe } from './proxy/commands.ts';
@@ -194,38 +192,11 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
   }
   process.once('exit', () => data.release());
   const dataDir = data.dir;
-  const mock = createMock({
-    seed: flags.seed,
-    // An empty --token or RICLOUD_MOCK_TOKEN='' means "not set": never a key with an empty token.
-    token: flags.token || undefined,
-    preset: flags.preset,
-    clock: { mode: flags.clock, scale, start },
-    timings: config.timings,
-    control,
-    storageUrl: `local://${resolve(dataDir, 'storage')}`,
-    s3Endpoint: flags.s3Endpoint,
-    publicUrl: flags.publicUrl ?? `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : flags.host}:${port}`,
-    allowedHosts,
-    // The data dir holds the preset's own results: always a storage root when an allow-list is given.
-    storageRoots: flags.storageRoot?.length ? [...listFlag(flags.storageRoot), dataDir] : undefined,
-    webhookTargets: flags.webhookTarget?.length ? listFlag(flags.webhookTarget) : undefined,
-    logger,
-  });
-  if (stateFile && existsSync(stateFile)) {
-    try {
-      importState(mock.ctx, readStateFile(stateFile));
-    } catch (err) {
-      mock.close();
-      throw new CliError(
-        `${resolve(stateFile)}: not a usable state file (${(err as Error).message})`,
-        EXIT.config,
-      );
-    }
-    logger.info({ stateFile }, 'state loaded');
-  }
   // A ready file left by an earlier run must not announce this one before it listens.
   if (flags.readyFile) rmSync(flags.readyFile, { force: true });
-  const saveState = () => {
+  const readyFile = flags.readyFile;
+  let server: MockServer | undefined;
+  const saveState = (mock: Mock) => {
     if (!stateFile) return;
     // Write then rename: a crash mid-write never leaves a half-written state file.
     // The state holds every key token, webhook secret and storage credential: owner-only (0600), like ~/.ssh.
@@ -237,48 +208,74 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
     renameSync(tmp, stateFile);
     logger.info({ stateFile }, 'state saved');
   };
-  const server = serve({ fetch: mock.app.fetch, port, hostname: flags.host });
-  const readyFile = flags.readyFile;
-  // Handlers from the start: a signal that comes while the socket opens stops the server cleanly too.
+  // Handlers from the start: a signal that comes while the socket opens stops the server cleanly too (once it is
+  // up: there is nothing to save or close before).
+  let pending: string | undefined;
   let stopping = false;
   const shutdown = (reason: string) => {
-    if (stopping) {
+    if (stopping || (!server && pending)) {
       // A second Ctrl-C: stop now (the state was saved by the first).
       process.exit(130);
     }
+    if (!server) {
+      pending = reason;
+      return;
+    }
     stopping = true;
     logger.info({ reason }, 'shutting down');
-    mock.close();
+    server.mock.close();
     try {
-      saveState();
+      saveState(server.mock);
     } catch (err) {
       logger.error({ err, stateFile }, 'could not save the state');
       process.exitCode = EXIT.config;
     }
     if (readyFile) rmSync(readyFile, { force: true });
-    server.close(() => process.exit());
-    (server as Server).closeIdleConnections();
+    void server.close({ drain: true }).then(() => process.exit());
     // Keep-alive sockets and held Ricloud-Await answers may hold close() open; do not wait for them forever.
     setTimeout(() => process.exit(), 2000).unref();
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => shutdown(signal));
   watchNpmParent(() => shutdown('parent-exit'));
   try {
-    await new Promise<void>((ok, fail) => {
-      server.once('listening', ok);
-      server.once('error', fail);
+    server = await startMockServer({
+      port,
+      host: flags.host,
+      seed: flags.seed,
+      // An empty --token or RICLOUD_MOCK_TOKEN='' means "not set": never a key with an empty token.
+      token: flags.token || undefined,
+      preset: flags.preset,
+      clock: { mode: flags.clock, scale, start },
+      timings: config.timings,
+      control,
+      storageUrl: `local://${resolve(dataDir, 'storage')}`,
+      s3Endpoint: flags.s3Endpoint,
+      // Without --public-url, the bound address (startMockServer: 0.0.0.0 reads as 127.0.0.1).
+      publicUrl: flags.publicUrl,
+      allowedHosts,
+      // The data dir holds the preset's own results: always a storage root when an allow-list is given.
+      storageRoots: flags.storageRoot?.length ? [...listFlag(flags.storageRoot), dataDir] : undefined,
+      webhookTargets: flags.webhookTarget?.length ? listFlag(flags.webhookTarget) : undefined,
+      logger,
+      prepare: (mock) => {
+        if (!stateFile || !existsSync(stateFile)) return;
+        try {
+          importState(mock.ctx, readStateFile(stateFile));
+        } catch (err) {
+          throw new CliError(
+            `${resolve(stateFile)}: not a usable state file (${(err as Error).message})`,
+            EXIT.config,
+          );
+        }
+        logger.info({ stateFile }, 'state loaded');
+      },
     });
   } catch (err) {
-    mock.close();
+    if (err instanceof CliError) throw err;
     throw listenError(err as NodeJS.ErrnoException, flags.host, port);
   }
-  const actualPort = (server.address() as AddressInfo).port;
-  const hostInUrl = flags.host.includes(':') ? `[${flags.host}]` : flags.host;
-  const url = `http://${hostInUrl}:${actualPort}`;
-  // With --port 0 the real port is known only now: signed urls must point at it.
-  if (!flags.publicUrl) {
-    mock.ctx.options.publicUrl = `http://${flags.host === '0.0.0.0' ? '127.0.0.1' : hostInUrl}:${actualPort}`;
-  }
+  if (pending) return shutdown(pending);
+  const { mock, url } = server;
   if (readyFile) {
     // Before the ready line, so that whoever saw the line finds the file; write then rename: whoever polls
     // for the file never reads half a url.
@@ -289,9 +286,7 @@ async function serveCommand(flags: ServeFlags, cmd: Command): Promise<void> {
     } catch (err) {
       // Checked at start; still, a file that became unwritable since stops the server rather than leaving
       // whoever waits for it waiting forever.
-      mock.close();
-      (server as Server).closeAllConnections();
-      server.close();
+      void server.close();
       throw new CliError(
         `cannot write --ready-file ${resolve(readyFile)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
         EXIT.files,

@@ -702,7 +702,7 @@ export interface components {
        * @default default
        * @enum {string}
        */
-      preset: 'default' | 'getting-started';
+      preset?: 'default' | 'getting-started';
       scopes?: components['schemas']['Scopes'];
       /** @description `true`: a valid storage config at the mock's default storage url; a string: a valid config at that url; `false`: none (the organisation starts `unconfigured`). Default follows the preset. */
       storage?: boolean | string;
@@ -757,7 +757,7 @@ export interface components {
       /** @description The data, info or file type (task target) to fail, e.g. ios_messages.messages; * for any. */
       type: string;
       /** @default service-unavailable */
-      error: string;
+      error?: string;
       message?: string;
       /** @description How many tasks fail (default 1). */
       count?: number;

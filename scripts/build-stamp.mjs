@@ -14,10 +14,19 @@ export const STAMP_FILE = join(DIST, 'build-stamp.json');
 /** Folders whose TypeScript is bundled or declared (cli/: the command line; contracts/: the reference client and the
  * kit's commands); the lock file stands for the bundled dependencies. */
 const SOURCE_DIRS = ['server', 'cli', 'fixtures', 'openapi', 'contracts'];
-/** The build's own inputs too: the declarations follow tsconfig.json, the bundle follows scripts/build.mjs. */
-const SOURCE_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'scripts/build.mjs'];
+/** The build's own inputs too: the declarations follow tsconfig.json, the bundle follows scripts/build.mjs (and
+ * the console's bundle, scripts/console-assets.ts). */
+const SOURCE_FILES = [
+  'package.json',
+  'package-lock.json',
+  'tsconfig.json',
+  'scripts/build.mjs',
+  'scripts/console-assets.ts',
+];
+/** What a bundled source is: TypeScript (the console's .tsx too), the console's stylesheet, the specs. */
+const SOURCE_EXTENSIONS = /\.(ts|tsx|css|yaml)$/;
 
-/** Every bundled source under a folder: .ts files, tests excluded (they are never bundled). */
+/** Every bundled source under a folder, tests excluded (they are never bundled). */
 function walk(dir, out) {
   let entries;
   try {
@@ -28,7 +37,7 @@ function walk(dir, out) {
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) walk(path, out);
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path);
+    else if (SOURCE_EXTENSIONS.test(entry.name) && !entry.name.endsWith('.test.ts')) out.push(path);
   }
 }
 

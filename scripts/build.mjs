@@ -2,7 +2,9 @@
 // writes their declarations with tsc into dist/types/. Plain JS so that it runs without tsx; it does nothing when
 // dist/ is already a build of the current sources (`--force` rebuilds anyway), so `npm start` can call it every
 // time.
-import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildIsFresh, DIST, ROOT, STAMP_FILE, sourceStamp } from './build-stamp.mjs';
@@ -25,7 +27,54 @@ export const ENTRY_POINTS = [
   { name: 'conformance', source: 'contracts/conformance/index.ts', subpath: './conformance' },
 ];
 
-/** Files exported as they are (the specs and their generated JSON copies), and package.json. */
+/**
+ * The specs and their JSON copies, build outputs (gitignored): the server loads the copy at start when it was made
+ * from exactly this YAML (server/spec/compile.ts loadSpecDocument: JSON.parse takes ~2 ms where parsing the YAML
+ * took ~150-250 ms), and parses the YAML otherwise (a fresh clone run from its sources, an edited spec).
+ */
+export const SPEC_JSON = [
+  { yaml: 'openapi/ricloud-v3.yaml', json: 'openapi/ricloud-v3.json' },
+  { yaml: 'openapi/control.yaml', json: 'openapi/control.json' },
+];
+
+/** The key a JSON copy starts with: the sha256 of its YAML (server/spec/compile.ts SOURCE_HASH_KEY). */
+const SOURCE_HASH_KEY = 'x-generated-from-sha256';
+
+/**
+ * Writes each spec's JSON copy unless it is already a copy of the current YAML (~2 ms when nothing changed), so
+ * every build, `npm start` and the test suite's globalSetup leave fresh copies behind.
+ */
+export async function writeSpecJson() {
+  for (const { yaml, json } of SPEC_JSON) {
+    const text = readFileSync(join(ROOT, yaml), 'utf8');
+    const sha = createHash('sha256').update(text).digest('hex');
+    const head = `{"${SOURCE_HASH_KEY}":"${sha}"`;
+    const target = join(ROOT, json);
+    if (existsSync(target) && readFileSync(target, 'utf8').startsWith(head)) continue;
+    const { parse } = await import('yaml');
+    writeFileSync(target, `${JSON.stringify({ [SOURCE_HASH_KEY]: sha, ...parse(text) })}\n`);
+  }
+}
+
+/**
+ * The web console's bundle, built into dist/: server/control/console/assets.ts (which bundles it on first use when
+ * the sources run) is replaced by a module holding the bundle (scripts/console-assets.ts, run through tsx).
+ */
+const consoleAssetsPlugin = {
+  name: 'console-assets',
+  /** @param {import('esbuild').PluginBuild} build */
+  setup(build) {
+    build.onLoad({ filter: /server[\\/]control[\\/]console[\\/]assets\.ts$/ }, () => ({
+      contents: execFileSync(process.execPath, ['--import', 'tsx', 'scripts/console-assets.ts'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Files exported as they are (the specs and their JSON copies, made by the build), and package.json. */
 export const FILE_EXPORTS = [
   'openapi/ricloud-v3.yaml',
   'openapi/ricloud-v3.json',
@@ -145,6 +194,7 @@ async function main() {
   const types = !process.argv.includes('--js-only');
   const quiet = process.argv.includes('--quiet') || process.env.npm_config_loglevel === 'silent';
   checkPackageExports();
+  await writeSpecJson();
   if (!force && buildIsFresh(ROOT, { types })) {
     if (!quiet) console.log('build: dist/ is up to date');
     return;
@@ -175,6 +225,7 @@ async function main() {
     legalComments: 'none',
     minify: true,
     keepNames: true,
+    plugins: [consoleAssetsPlugin],
   });
   const bundled = performance.now();
   if (types) await emitDeclarations();

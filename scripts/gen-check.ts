@@ -1,10 +1,8 @@
 /**
- * Regenerates the TypeScript types and the JSON copy of every OpenAPI spec and fails when a committed `.d.ts` or
- * `.json` differs (`npm run gen:check`), or rewrites them (`npm run gen`, which passes `--write`).
- *
- * The JSON copy (`openapi/<name>.json`) is what the server loads at start (server/spec/compile.ts `loadSpecDocument`):
- * JSON.parse is ~100× faster than parsing the YAML. It records the sha256 of its YAML, so a copy that is stale
- * is ignored at run time (the YAML is parsed instead) and reported here.
+ * Regenerates the TypeScript types of every OpenAPI spec (and the README's and fidelity summary's generated parts)
+ * and fails when a committed file differs (`npm run gen:check`), or rewrites them (`npm run gen`, which passes
+ * `--write`). Build outputs are not committed and not checked here: the specs' JSON copies and the web console's
+ * bundle are made by `npm run build` (scripts/build.mjs).
  *
  * Formatting goes through Biome's stdin mode under a neutral file name, because biome.json ignores
  * `openapi/*.d.ts` (generated files are never linted) and would refuse to format them in place.
@@ -14,17 +12,14 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { VERIFY_SNIPPET } from '../server/control/webhook-routes.ts';
-import { SOURCE_HASH_KEY, sourceHash } from '../server/spec/compile.ts';
-import { consoleAssetsModule } from './console-assets.ts';
 import { hasGeneratedBlocks, renderGeneratedBlocks } from './doc-blocks.ts';
 import { parseLedger, readLedgerInput, renderDivergences, renderSummary } from './ledger.ts';
 
 /** One entry per spec; a later `openapi/control.yaml` is one more line here. */
-const SPECS: ReadonlyArray<{ spec: string; types: string; json: string }> = [
-  { spec: 'openapi/ricloud-v3.yaml', types: 'openapi/ricloud-v3.d.ts', json: 'openapi/ricloud-v3.json' },
-  { spec: 'openapi/control.yaml', types: 'openapi/control.d.ts', json: 'openapi/control.json' },
+const SPECS: ReadonlyArray<{ spec: string; types: string }> = [
+  { spec: 'openapi/ricloud-v3.yaml', types: 'openapi/ricloud-v3.d.ts' },
+  { spec: 'openapi/control.yaml', types: 'openapi/control.d.ts' },
 ];
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -43,18 +38,13 @@ function generate(spec: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'ricloud-gen-'));
   try {
     const raw = path.join(dir, 'types.d.ts');
-    run(bin('openapi-typescript'), [spec, '-o', raw]);
+    // A default is not a value: the mock's validators do not fill defaults in (useDefaults: false), so a field with
+    // a default stays optional in the types, and a handler reading its input sees what can really be missing.
+    run(bin('openapi-typescript'), [spec, '--default-non-nullable', 'false', '-o', raw]);
     return run(bin('biome'), ['format', '--stdin-file-path=generated-types.d.ts'], readFileSync(raw, 'utf8'));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** The spec as formatted JSON, its first key the sha256 of the YAML it came from. */
-function generateJson(spec: string): string {
-  const yamlText = readFileSync(path.join(root, spec), 'utf8');
-  const doc = { [SOURCE_HASH_KEY]: sourceHash(yamlText), ...(parse(yamlText) as Record<string, unknown>) };
-  return run(bin('biome'), ['format', '--stdin-file-path=generated-spec.json'], JSON.stringify(doc, null, 2));
 }
 
 /** The fidelity ledger's files as parsed (test/fidelity.test.ts reports what is malformed; gen renders the rest). */
@@ -102,10 +92,7 @@ function firstDifference(a: string, b: string): number {
 function main(): number {
   const write = process.argv.includes('--write');
   let stale = 0;
-  const outputs = SPECS.flatMap(({ spec, types, json }) => [
-    { spec, out: types, fresh: () => generate(spec) },
-    { spec, out: json, fresh: () => generateJson(spec) },
-  ]);
+  const outputs = SPECS.map(({ spec, types }) => ({ spec, out: types, fresh: () => generate(spec) }));
   outputs.push({ spec: 'VERIFY_SNIPPET', out: 'docs/webhooks.md', fresh: generateWebhooksGuide });
   outputs.push({ spec: 'fidelity/ledger', out: 'docs/divergences.md', fresh: generateDivergences });
   outputs.push({
@@ -124,12 +111,6 @@ function main(): number {
       fresh: () => renderGeneratedBlocks(readFileSync(path.join(root, doc), 'utf8'), root),
     });
   }
-  // The web console's bundled browser code (see scripts/console-assets.ts for why it is a committed module).
-  outputs.push({
-    spec: 'server/control/console/client',
-    out: 'server/control/console/assets.gen.ts',
-    fresh: consoleAssetsModule,
-  });
   for (const { spec, out, fresh: make } of outputs) {
     const fresh = make();
     const file = path.join(root, out);

@@ -4,18 +4,12 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { type Logger, pino } from 'pino';
 import { CONSOLE_PATH, consoleRoutes } from './control/console/index.ts';
 import { controlRoutes } from './control/routes.ts';
-import {
-  type ControlEnv,
-  type ControlHost,
-  type ControlOptions,
-  createControlState,
-  requestHooks,
-} from './control/state.ts';
+import { type ControlHost, type ControlOptions, createControlState, requestHooks } from './control/state.ts';
 import {
   DEFAULT_TIMINGS,
   type MockContext,
+  type MockEnv,
   type ResolvedOptions,
-  type RicloudEnv,
   type Timings,
 } from './domain/context.ts';
 import { DeliveryLog } from './domain/delivery-log.ts';
@@ -185,15 +179,15 @@ export function createMock(options: MockOptions = {}): Mock {
 
   app.use('*', hostGuard(options.allowedHosts, resolved.publicUrl));
   app.route(CONSOLE_PATH, consoleRoutes({ token: options.control?.token }));
-  app.route('/_mock', controlRoutes(mock) as unknown as Hono<ControlEnv>);
+  app.route('/_mock', controlRoutes(mock));
   // Signed result urls carry their own credential (the token in the path), so they bypass the ricloud pipeline.
   app.route('/_signed', signedUrlRoutes(ctx));
-  const ricloud = new Hono<RicloudEnv>({ strict: false });
+  const ricloud = new Hono<MockEnv>({ strict: false });
   // Faults, rate limit and journal wrap every ricloud request, before the pipeline can reject it.
   ricloud.use('*', requestHooks(ctx, control));
   ricloud.use('*', ricloudPipeline(ctx));
   registerResources(ricloud, ctx.spec);
-  app.route('/', ricloud as unknown as Hono);
+  app.route('/', ricloud);
   return mock;
 }
 

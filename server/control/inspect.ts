@@ -3,7 +3,7 @@
 // server-sent-events stream of changes.
 import type { MiddlewareHandler } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { type MockContext, nowOf } from '../domain/context.ts';
+import { type MockContext, type MockEnv, nowOf } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
 import { machineDiagrams } from '../domain/machines.ts';
 import {
@@ -24,9 +24,10 @@ import { readPublished } from '../domain/publish.ts';
 import type { OrgState, Table } from '../domain/store.ts';
 import { requireTenant } from '../domain/tenants.ts';
 import { toIso } from '../runtime/clock.ts';
+import { input } from '../spec/input.ts';
 import type { ControlHandlers } from './input.ts';
 import type { JournalEntry } from './journal.ts';
-import type { ControlEnv, ControlHost } from './state.ts';
+import type { ControlHost } from './state.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // The change stream
@@ -85,7 +86,7 @@ export class ChangeFeed {
 }
 
 /** Records every successful control call that changes something as a `control` change. */
-export function controlChanges(feed: ChangeFeed): MiddlewareHandler<ControlEnv> {
+export function controlChanges(feed: ChangeFeed): MiddlewareHandler<MockEnv> {
   return async (c, next) => {
     await next();
     if (c.req.method !== 'GET' && c.res.status < 300) {
@@ -263,9 +264,9 @@ export function inspectionHandlers(mock: ControlHost, feed: ChangeFeed) {
       }),
 
     listJobs: (c) => {
-      const q = c.get('query');
-      const limit = (q.limit as number | undefined) ?? 100;
-      const org = q.organisation as number | undefined;
+      const q = input(c).query;
+      const limit = q.limit ?? 100;
+      const org = q.organisation;
       const jobs = ctx.scheduler.pending().filter((j) => org === undefined || j.org === org);
       return c.json({
         data: jobs.slice(0, limit).map((j) => ({
@@ -282,22 +283,21 @@ export function inspectionHandlers(mock: ControlHost, feed: ChangeFeed) {
     listMachines: (c) => c.json(machineDiagrams()),
 
     countRecords: (c) => {
-      const org = requireTenant(ctx, Number(c.get('params').id));
+      const org = requireTenant(ctx, Number(input(c).params.id));
       const counts: Record<string, number> = {};
       for (const [name, col] of Object.entries(COLLECTIONS)) counts[name] = col.table(org).size;
       return c.json({ organisation: org.id, counts });
     },
 
     listRecords: (c) => {
-      const params = c.get('params');
+      const { params, query: q } = input(c);
       const org = requireTenant(ctx, Number(params.id));
-      const name = params.collection ?? '';
+      const name = params.collection;
       const col = collectionOf(name);
-      const q = c.get('query');
-      const limit = (q.limit as number | undefined) ?? 50;
-      const offset = (q.offset as number | undefined) ?? 0;
-      const state = q.state as string | undefined;
-      const text = (q.q as string | undefined)?.toLowerCase();
+      const limit = q.limit ?? 50;
+      const offset = q.offset ?? 0;
+      const state = q.state;
+      const text = q.q?.toLowerCase();
       const relations = RELATIONS.filter((k) => q[k] !== undefined).map((k) => [k, String(q[k])] as const);
       const rows = col.table(org).newestFirst();
       const matches =
@@ -321,20 +321,20 @@ export function inspectionHandlers(mock: ControlHost, feed: ChangeFeed) {
     },
 
     getRecord: (c) => {
-      const params = c.get('params');
+      const { params } = input(c);
       const org = requireTenant(ctx, Number(params.id));
-      const name = params.collection ?? '';
+      const name = params.collection;
       const col = collectionOf(name);
       const r = col.table(org).get(params.record);
-      if (!r) throw Errors.notFound(name.replace(/s$/, ''), params.record ?? '');
+      if (!r) throw Errors.notFound(name.replace(/s$/, ''), params.record);
       return c.json({ data: col.present(ctx, org, r), history: historyOf(org, name, r) });
     },
 
     getResultContent: async (c) => {
-      const params = c.get('params');
+      const { params } = input(c);
       const org = requireTenant(ctx, Number(params.id));
       const result = org.results.get(params.record);
-      if (!result) throw Errors.notFound('result', params.record ?? '');
+      if (!result) throw Errors.notFound('result', params.record);
       const published = result.state === 'expired' ? undefined : await readPublished(ctx, org, result.url);
       if (!published) throw Errors.notFound('result', result.id);
       return c.body(published.bytes as Uint8Array<ArrayBuffer>, 200, {

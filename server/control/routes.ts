@@ -1,11 +1,12 @@
 // The /_mock control API (openapi/control.yaml): time, reset, tenants, scenarios, faults, journal and snapshots.
 import { readdirSync, readFileSync } from 'node:fs';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { Hono, type MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { deriveRelayPairing } from '../../fixtures/index.ts';
+import type { MockEnv } from '../domain/context.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
 import { presentSession } from '../domain/presenters.ts';
-import { type ExpiryTrigger, expireSession } from '../domain/session.ts';
+import { expireSession } from '../domain/session.ts';
 import { forceSessionOutcome, type SessionOutcome } from '../domain/session-outcomes.ts';
 import { exportState, importState } from '../domain/snapshot.ts';
 import type { OrgState } from '../domain/store.ts';
@@ -24,13 +25,14 @@ import { isCrossSite, safeEqual } from '../runtime/host-check.ts';
 import type { Job, Scheduler } from '../runtime/scheduler.ts';
 import { UNTIL_IDLE_DEFAULT_MS } from '../runtime/timelines.ts';
 import { compileSpec, packageFile } from '../spec/compile.ts';
+import { input } from '../spec/input.ts';
 import { mountOperations, operationRoutes } from '../spec/operations.ts';
 import { validateRequest } from '../spec/validate-request.ts';
 import type { FaultInput } from './faults.ts';
 import { globToRegex } from './faults.ts';
-import { type ControlHandlers, faultInputOf, input, mockStateOf } from './input.ts';
+import { type ControlHandlers, type ControlInput, faultInputOf, mockStateOf } from './input.ts';
 import { ChangeFeed, controlChanges, inspectionHandlers, watchChanges } from './inspect.ts';
-import { type ControlEnv, type ControlHost, DEFAULT_CONTROL_BODY_LIMIT } from './state.ts';
+import { type ControlHost, DEFAULT_CONTROL_BODY_LIMIT } from './state.ts';
 import { webhookHandlers } from './webhook-routes.ts';
 
 /** Location of the control API's spec. */
@@ -47,20 +49,16 @@ export interface NamedScenario {
 }
 
 export type ScenarioStep =
-  | { session: Record<string, unknown> }
-  | { task: Record<string, unknown> }
+  | { session: ControlInput<'forceSessionOutcome'>['body'] }
+  | { task: ControlInput<'forceTaskFailure'>['body'] }
   | { fault: FaultInput }
-  | { rate_limit: Record<string, unknown> }
+  | { rate_limit: ControlInput<'setRateLimit'>['body'] }
   | { relay_code: { devices: number; prefix?: string } };
 
 /** The cookie that carries the control token in a browser (set by `/_mock/ui?token=`). */
 export const CONTROL_COOKIE = 'ricloud-mock-control';
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|::ffff:127\.\d+\.\d+\.\d+)$/;
-
-interface NodeBindings {
-  incoming?: { socket?: { remoteAddress?: string } };
-}
 
 /** Methods that change the mock: their bodies must be JSON (a browser sends no other type without a preflight). */
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -71,7 +69,7 @@ const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * refused (its `Origin` or `Sec-Fetch-Site` says so), and a state-changing request with a body must declare it JSON:
  * `text/plain`, form and untyped bodies are what a page of another site can send without a CORS preflight.
  */
-export function controlGuard(token: string | undefined): MiddlewareHandler {
+export function controlGuard(token: string | undefined): MiddlewareHandler<MockEnv> {
   return async (c, next) => {
     const origin = c.req.header('origin');
     if (
@@ -84,10 +82,7 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
     ) {
       throw Errors.crossSiteRequest(origin ?? c.req.header('sec-fetch-site') ?? '');
     }
-    if (
-      STATE_CHANGING.has(c.req.method) &&
-      hasBody(c.req.raw, (c.env as NodeBindings | undefined)?.incoming !== undefined)
-    ) {
+    if (STATE_CHANGING.has(c.req.method) && hasBody(c.req.raw, c.env?.incoming !== undefined)) {
       const type = (c.req.header('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       if (type !== 'application/json' && !type.endsWith('+json')) throw Errors.unsupportedMediaType(type);
     }
@@ -102,7 +97,7 @@ export function controlGuard(token: string | undefined): MiddlewareHandler {
       }
       return next();
     }
-    const peer = (c.env as NodeBindings | undefined)?.incoming?.socket?.remoteAddress;
+    const peer = c.env?.incoming?.socket?.remoteAddress;
     if (peer && !LOOPBACK.test(peer)) {
       throw new ApiError(
         403,
@@ -132,8 +127,8 @@ function hasBody(req: Request, onSocket: boolean): boolean {
  * (server/spec/validate-request.ts): lenient JSON bodies, at most `limit` bytes; routes
  * the spec does not describe pass through untouched.
  */
-function validateControl(limit: number): MiddlewareHandler<ControlEnv> {
-  return validateRequest<ControlEnv>({
+function validateControl(limit: number): MiddlewareHandler<MockEnv> {
+  return validateRequest<MockEnv>({
     spec: compileSpec(CONTROL_SPEC_PATH),
     errors: Errors,
     unmatched: 'pass',
@@ -181,18 +176,18 @@ function findSessionAnywhere(mock: ControlHost, id: string, orgId?: number) {
 }
 
 /** POST /_mock/scenarios/sessions: a forced outcome for a source identifier or a session. */
-function applySessionOutcome(mock: ControlHost, body: Record<string, unknown>) {
-  const sourceIdentifier = body.source_identifier as string | undefined;
-  const sessionId = body.session as string | undefined;
+function applySessionOutcome(mock: ControlHost, body: ControlInput<'forceSessionOutcome'>['body']) {
+  const sourceIdentifier = body.source_identifier;
+  const sessionId = body.session;
   if (sourceIdentifier === undefined && sessionId === undefined) {
     throw Errors.invalidParameters({ source_identifier: 'or session is required' });
   }
   const org =
     sessionId !== undefined
-      ? findSessionAnywhere(mock, sessionId, body.organisation as number | undefined).org
+      ? findSessionAnywhere(mock, sessionId, body.organisation).org
       : targetOrg(mock, body.organisation);
-  const error = body.error as SessionOutcome['error'] | null | undefined;
-  const state = (body.state as 'active' | 'failed' | undefined) ?? (error ? 'failed' : 'active');
+  const error = body.error;
+  const state = body.state ?? (error ? 'failed' : 'active');
   const outcome: SessionOutcome = { state };
   if (state === 'failed') outcome.error = error ?? 'service-unavailable';
   if (typeof body.delay_seconds === 'number') outcome.delayMs = body.delay_seconds * 1000;
@@ -203,7 +198,7 @@ function applySessionOutcome(mock: ControlHost, body: Record<string, unknown>) {
   const entry = forceSessionOutcome(org, {
     match,
     outcome,
-    remaining: body.count as number | undefined,
+    remaining: body.count,
   });
   return {
     organisation: org.id,
@@ -218,16 +213,9 @@ function applySessionOutcome(mock: ControlHost, body: Record<string, unknown>) {
 }
 
 /** POST /_mock/scenarios/tasks. */
-function applyTaskFailure(mock: ControlHost, body: Record<string, unknown>) {
-  const org = targetOrg(mock, body.organisation);
-  return forceTaskFailure(mock.ctx, org, {
-    type: String(body.type),
-    error: body.error as string | undefined,
-    message: body.message as string | undefined,
-    count: body.count as number | undefined,
-    source_identifier: body.source_identifier as string | undefined,
-    expire_session: body.expire_session as ExpiryTrigger | undefined,
-  });
+function applyTaskFailure(mock: ControlHost, body: ControlInput<'forceTaskFailure'>['body']) {
+  const { organisation, ...failure } = body;
+  return forceTaskFailure(mock.ctx, targetOrg(mock, organisation), failure);
 }
 
 /** Finds the first pairing code `<prefix><n>` whose Relay instance exposes `devices` devices (seed-dependent). */
@@ -256,7 +244,7 @@ export function loadScenario(
   const applied: Record<string, unknown>[] = [];
   for (const step of scenario.steps) {
     if ('session' in step) {
-      const body: Record<string, unknown> = { ...step.session, organisation: org.id };
+      const body = { ...step.session, organisation: org.id };
       if (sourceIdentifier !== undefined && body.source_identifier !== undefined)
         body.source_identifier = sourceIdentifier;
       applied.push({ session: applySessionOutcome(mock, body) });
@@ -305,10 +293,6 @@ function clockInfo(scheduler: Scheduler, jobs: readonly Job[]) {
   };
 }
 
-function json(c: Context, body: unknown, status = 200) {
-  return c.json(body as object, status as 200);
-}
-
 /**
  * The control plane's handlers, keyed by openapi/control.yaml's operationIds: the plane's own here, the inspection
  * and webhook ones from their modules. Exported for test/control/route-table.test.ts.
@@ -337,7 +321,7 @@ function planeHandlers(mock: ControlHost) {
     },
 
     getClock: (c) => {
-      const { query } = input(c, 'getClock');
+      const { query } = input(c);
       const ctx = mock.ctx;
       if (query.organisation !== undefined) {
         const org = requireTenant(ctx, organisationId(query.organisation)).id;
@@ -370,29 +354,20 @@ function planeHandlers(mock: ControlHost) {
     },
 
     advanceClock: async (c) => {
-      const body = input(c, 'advanceClock').body as {
-        seconds?: number;
-        until_idle?: boolean;
-        max_seconds?: number;
-        organisation?: number | string;
-      };
+      const { body } = input(c);
       const organisation =
         body.organisation === undefined
           ? undefined
           : requireTenant(mock.ctx, organisationId(body.organisation)).id;
-      if ((body.seconds === undefined) === (body.until_idle !== true)) {
-        throw Errors.invalidParameters({ seconds: 'give either seconds or until_idle: true' });
-      }
-      if (body.max_seconds !== undefined && body.until_idle !== true) {
-        throw Errors.invalidParameters({ max_seconds: 'only with until_idle: true' });
-      }
+      // The spec's oneOf (no additional properties on either branch) has already refused both, neither, and
+      // max_seconds without until_idle.
       const report =
-        body.until_idle === true
-          ? await mock.ctx.scheduler.advanceUntilIdle(
+        'seconds' in body
+          ? await mock.ctx.scheduler.advance(organisation, body.seconds * 1000)
+          : await mock.ctx.scheduler.advanceUntilIdle(
               organisation,
               (body.max_seconds ?? UNTIL_IDLE_DEFAULT_MS / 1000) * 1000,
-            )
-          : await mock.ctx.scheduler.advance(organisation, (body.seconds as number) * 1000);
+            );
       return c.json({
         now: toIso(report.to),
         from: toIso(report.from),
@@ -414,38 +389,32 @@ function planeHandlers(mock: ControlHost) {
     listOrganisations: (c) =>
       c.json({ data: [...mock.ctx.world.orgs.values()].map((o) => presentTenant(mock.ctx, o)) }),
     createOrganisation: (c) => {
-      const { org } = createTenant(mock.ctx, input(c, 'createOrganisation').body);
-      return json(c, presentTenant(mock.ctx, org), 201);
+      const { org } = createTenant(mock.ctx, input(c).body);
+      return c.json(presentTenant(mock.ctx, org), 201);
     },
     getOrganisationTenant: (c) =>
-      c.json(presentTenant(mock.ctx, requireTenant(mock.ctx, Number(c.get('params').id)))),
+      c.json(presentTenant(mock.ctx, requireTenant(mock.ctx, Number(input(c).params.id)))),
     deleteOrganisation: (c) => {
-      const org = deleteTenant(mock.ctx, Number(c.get('params').id));
+      const org = deleteTenant(mock.ctx, Number(input(c).params.id));
       return c.json(presentTenant(mock.ctx, org));
     },
     resetOrganisation: (c) =>
-      c.json(presentTenant(mock.ctx, resetTenant(mock.ctx, Number(c.get('params').id)))),
+      c.json(presentTenant(mock.ctx, resetTenant(mock.ctx, Number(input(c).params.id)))),
 
     listScenarios: (c) =>
       c.json({
         data: [...namedScenarios().values()].map((s) => ({ name: s.name, description: s.description })),
       }),
-    forceSessionOutcome: (c) => json(c, applySessionOutcome(mock, c.get('body')), 201),
-    forceTaskFailure: (c) => json(c, applyTaskFailure(mock, c.get('body')), 201),
+    forceSessionOutcome: (c) => c.json(applySessionOutcome(mock, input(c).body), 201),
+    forceTaskFailure: (c) => c.json(applyTaskFailure(mock, input(c).body), 201),
     loadScenario: (c) => {
-      const body = c.get('body');
-      return c.json(
-        loadScenario(
-          mock,
-          String(body.name),
-          body.organisation as number | undefined,
-          body.source_identifier as string | undefined,
-        ),
-      );
+      const { body } = input(c);
+      return c.json(loadScenario(mock, body.name, body.organisation));
     },
     expireSession: (c) => {
-      const trigger = (c.get('body').trigger as ExpiryTrigger | undefined) ?? 'admin';
-      const { org, session } = findSessionAnywhere(mock, c.get('params').id ?? '');
+      const { body, params } = input(c);
+      const trigger = body.trigger ?? 'admin';
+      const { org, session } = findSessionAnywhere(mock, params.id);
       if (!expireSession(mock.ctx, org, session, trigger)) {
         throw Errors.invalidState(
           'session',
@@ -458,23 +427,23 @@ function planeHandlers(mock: ControlHost) {
     },
 
     listFaults: (c) => c.json({ data: state.faults.list() }),
-    addFault: (c) => json(c, state.faults.add(faultInputOf(input(c, 'addFault').body)), 201),
+    addFault: (c) => c.json(state.faults.add(faultInputOf(input(c).body)), 201),
     clearFaults: (c) => {
       const removed = state.faults.list().length;
       state.faults.clear();
       return c.json({ removed });
     },
     deleteFault: (c) => {
-      const id = c.get('params').id ?? '';
+      const { id } = input(c).params;
       if (!state.faults.remove(id)) throw Errors.notFound('fault', id);
       return c.json({ removed: 1 });
     },
 
     getRateLimit: (c) => c.json(state.rateLimiter.config),
-    setRateLimit: (c) => c.json(state.rateLimiter.configure(c.get('body'))),
+    setRateLimit: (c) => c.json(state.rateLimiter.configure(input(c).body)),
 
     listRequests: (c) => {
-      const q = input(c, 'listRequests').query;
+      const q = input(c).query;
       let since: number | undefined;
       if (q.since !== undefined) {
         since = parseDateInput(String(q.since), 'date-or-date-time');
@@ -484,11 +453,11 @@ function planeHandlers(mock: ControlHost) {
       const path = q.path === undefined ? undefined : globToRegex(String(q.path));
       const data = state.journal.query({
         path,
-        status: q.status as string | undefined,
+        status: q.status,
         since,
-        method: q.method as string | undefined,
-        organisation: q.organisation as number | undefined,
-        limit: q.limit as number | undefined,
+        method: q.method,
+        organisation: q.organisation,
+        limit: q.limit,
       });
       return c.json({
         data: data.map(({ at: _at, ...e }) => e),
@@ -504,15 +473,15 @@ function planeHandlers(mock: ControlHost) {
 
     exportState: (c) => c.json(exportState(mock.ctx)),
     importState: (c) => {
-      importState(mock.ctx, mockStateOf(input(c, 'importState').body));
+      importState(mock.ctx, mockStateOf(input(c).body));
       return c.json({ organisations: mock.ctx.world.orgs.size, now: toIso(mock.ctx.clock.now()) });
     },
   } satisfies ControlHandlers;
 }
 
 /** The control API's routes, mounted at /_mock, each at its openapi/control.yaml path and method. */
-export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
-  const control = new Hono<ControlEnv>({ strict: false });
+export function controlRoutes(mock: ControlHost): Hono<MockEnv> {
+  const control = new Hono<MockEnv>({ strict: false });
   const options = mock.control.options;
   applyStartup(mock);
   // A full reset also restores the control plane's start-up tenants and scenarios.
@@ -521,14 +490,10 @@ export function controlRoutes(mock: ControlHost): Hono<ControlEnv> {
   const feed = new ChangeFeed(mock.ctx);
   watchChanges(mock, feed);
   // A route table that does not match the spec is a start-up error (server/spec/operations.ts).
-  const routes = operationRoutes<ControlEnv>(
-    compileSpec(CONTROL_SPEC_PATH),
-    controlHandlerModules(mock, feed),
-    {
-      plane: 'control',
-      basePath: '/_mock',
-    },
-  );
+  const routes = operationRoutes<MockEnv>(compileSpec(CONTROL_SPEC_PATH), controlHandlerModules(mock, feed), {
+    plane: 'control',
+    basePath: '/_mock',
+  });
   // getHealth before the guard and outside validation; every other operation after both.
   mountOperations(
     control,

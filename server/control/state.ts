@@ -1,6 +1,6 @@
 // The control plane's state (faults, journal, rate limit), built once per mock, and its request hook.
 import type { Context, HonoRequest, MiddlewareHandler } from 'hono';
-import { type MockContext, nowOf } from '../domain/context.ts';
+import { type MockContext, type MockEnv, nowOf } from '../domain/context.ts';
 import { ApiError, Errors } from '../domain/errors.ts';
 import type { TenantInput } from '../domain/tenants.ts';
 import type { AdvanceReport } from '../runtime/scheduler.ts';
@@ -34,16 +34,6 @@ export interface ControlOptions {
 
 /** The default largest /_mock request body: room for a large state import, never an unbounded read. */
 export const DEFAULT_CONTROL_BODY_LIMIT = 32 * 1024 * 1024;
-
-/** Hono variables of a control request that matched an operation of openapi/control.yaml. */
-export type ControlEnv = {
-  Variables: {
-    operationId: string;
-    body: Record<string, unknown>;
-    query: Record<string, unknown>;
-    params: Record<string, string>;
-  };
-};
 
 /**
  * What the control plane drives: the mock's state and time, its full reset, and a hook to re-apply the control
@@ -152,15 +142,11 @@ function wallMs(): number {
   return performance.now();
 }
 
-interface NodeBindings {
-  incoming?: { socket?: { destroy(): void } };
-}
-
 /**
  * The hook around every ricloud request (mounted before the pipeline): injected faults, the rate limit, the
  * journal and the per-request log line (method, path, status, ms, tenant; never credentials).
  */
-export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareHandler {
+export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareHandler<MockEnv> {
   return async (c, next) => {
     const { pathname, search } = requestTarget(c.req.url);
     if (pathname.startsWith('/_mock')) return next();
@@ -181,7 +167,7 @@ export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareH
     }
     let response: Response | undefined;
     if (decision.reset) {
-      const socket = (c.env as NodeBindings | undefined)?.incoming?.socket;
+      const socket = c.env?.incoming?.socket;
       if (socket) {
         socket.destroy();
         response = new Response(null, { status: 499 });
@@ -212,7 +198,8 @@ export function requestHooks(ctx: MockContext, state: ControlState): MiddlewareH
     const wantBody = state.journal.bodies || (status >= 400 && !apiError);
     const isJson = wantBody && (c.res.headers.get('content-type') ?? '').includes('json');
     const responseBody = isJson ? await responseJson(c) : undefined;
-    const orgVar = (c.get as (k: string) => { id: number } | undefined)('org');
+    // Unset when the pipeline refused the request before authenticating it.
+    const orgVar: { id: number } | undefined = c.get('org');
     const organisation = orgVar?.id ?? tenant ?? null;
     const durationMs = Math.round((wallMs() - started) * 1000) / 1000;
     const errorCode =

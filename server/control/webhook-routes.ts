@@ -6,6 +6,7 @@ import { presentSubscription } from '../domain/presenters.ts';
 import type { EventRecord, OrgState, SubscriptionRecord } from '../domain/store.ts';
 import { allowSubscription } from '../domain/subscription.ts';
 import { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, verifySignature } from '../runtime/signature.ts';
+import { input } from '../spec/input.ts';
 import type { ControlHandlers } from './input.ts';
 import type { ControlHost } from './state.ts';
 
@@ -87,20 +88,13 @@ export function webhookHandlers(mock: ControlHost) {
       }),
 
     verifyWebhookSignature: (c) => {
-      // The control pipeline has already parsed and validated the body against openapi/control.yaml.
-      const body = c.get('body') ?? {};
-      const bad: Record<string, string> = {};
-      if (typeof body.header !== 'string') bad.header = 'must be the Ricloud-Signature header value';
-      if (typeof body.body !== 'string') bad.body = 'must be the raw request body, as a string';
-      if (typeof body.secret !== 'string') bad.secret = "must be the webhook config's secret";
-      const tolerance = body.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS;
-      if (typeof tolerance !== 'number' || !(tolerance >= 0))
-        bad.tolerance_seconds = 'must be a number of seconds';
-      if (Object.keys(bad).length) throw Errors.invalidParameters(bad);
-      const result = verifySignature(body.header as string, body.body as string, body.secret as string, {
+      // The control pipeline has already validated the body against openapi/control.yaml: header, body and secret
+      // are strings, and tolerance_seconds, when given, a number of seconds at or above 0.
+      const { body } = input(c);
+      const result = verifySignature(body.header, body.body, body.secret, {
         // Wall time, as the signer's t and as a receiver's clock: moving the mock clock never ages a signature.
         nowSeconds: Math.floor(mock.ctx.wallNow() / 1000),
-        toleranceSeconds: tolerance as number,
+        toleranceSeconds: body.tolerance_seconds ?? DEFAULT_TOLERANCE_SECONDS,
       });
       return c.json(result);
     },

@@ -1,9 +1,10 @@
-// The dependencies every handler and engine function shares, and the Hono variables of a ricloud request.
+// The dependencies every handler and engine function shares, and the one Hono env of both planes.
 import type { Logger } from 'pino';
 import type { Clock } from '../runtime/clock.ts';
 import type { IdSource } from '../runtime/ids.ts';
 import type { Timelines } from '../runtime/timelines.ts';
 import type { CompiledSpec } from '../spec/compile.ts';
+import type { InputVariables } from '../spec/input.ts';
 import type { DeliveryLog } from './delivery-log.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { KeyRecord, OrgSnapshot, OrgState, World } from './store.ts';
@@ -85,16 +86,25 @@ export interface MockContext {
   logger: Logger;
 }
 
-/** Hono variables set by the request pipeline for every ricloud operation. */
-export interface RicloudEnv {
-  Variables: {
+/**
+ * What the Node adapter (@hono/node-server) passes as `c.env` on a socket. In-process (`app.request()`) `c.env` is
+ * undefined: read it as `c.env?.incoming`.
+ */
+export interface NodeBindings {
+  incoming?: { socket?: { remoteAddress?: string; destroy(): void } };
+}
+
+/**
+ * The one Hono env of the mock, for both planes (the ricloud API and /_mock). `input` is set by the validation
+ * middleware on both (server/spec/validate-request.ts; read it with `input(c)`, server/spec/input.ts); the rest is
+ * set by the ricloud pipeline (server/http/pipeline.ts) and read by ricloud handlers only.
+ */
+export interface MockEnv {
+  Bindings: NodeBindings;
+  Variables: InputVariables & {
     mock: MockContext;
     org: OrgState;
     key: KeyRecord;
-    operationId: string;
-    body: Record<string, unknown>;
-    query: Record<string, unknown>;
-    params: Record<string, string>;
     /** Seconds from a valid Ricloud-Await header (0 when absent). */
     awaitSeconds: number;
   };

@@ -1,6 +1,6 @@
 // The ricloud request pipeline, read top to bottom: route → auth → query → Ricloud-Await → body → handler.
 import type { MiddlewareHandler } from 'hono';
-import type { MockContext, RicloudEnv } from '../domain/context.ts';
+import type { MockContext, MockEnv } from '../domain/context.ts';
 import { Errors } from '../domain/errors.ts';
 import { derivedLists, resourceKindOf } from '../spec/derived.ts';
 import { validateRequest } from '../spec/validate-request.ts';
@@ -27,10 +27,10 @@ export function parseAwait(value: string | undefined): number {
  * middleware, server/spec/validate-request.ts, strict JSON bodies), and sets the results on the context.
  * Anything it rejects changes nothing.
  */
-export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<RicloudEnv> {
+export function ricloudPipeline(ctx: MockContext): MiddlewareHandler<MockEnv> {
   // Derived at start-up: a spec path without its x-resource-kind fails here, not on a request.
   const lists = derivedLists(ctx.spec);
-  return validateRequest<RicloudEnv>({
+  return validateRequest<MockEnv>({
     spec: ctx.spec,
     errors: Errors,
     unmatched: 'reject',

@@ -148,7 +148,7 @@ export const RICLOUD_SPEC_PATH = packageFile('openapi/ricloud-v3.yaml');
 
 const cache = new Map<string, CompiledSpec>();
 
-/** The key `npm run gen` writes into a spec's JSON copy: the sha256 of the YAML it was generated from. */
+/** The key the build (scripts/build.mjs) writes first into a spec's JSON copy: the sha256 of the YAML it came from. */
 export const SOURCE_HASH_KEY = 'x-generated-from-sha256';
 
 /** The sha256 of a spec's YAML text (what its generated JSON copy records). */
@@ -157,10 +157,11 @@ export function sourceHash(yamlText: string): string {
 }
 
 /**
- * Reads a spec document. A `.yaml` path is served from its generated `.json` sibling (`npm run gen`) when that
- * copy was generated from exactly this YAML: JSON.parse takes ~2 ms where parsing the 3,800-line YAML took
- * ~150–250 ms of the first createMock(). A missing or stale copy (the YAML edited since) falls back to the YAML,
- * so an edited spec is always what runs; `npm run gen:check` fails CI on a stale copy.
+ * Reads a spec document. A `.yaml` path is served from its `.json` sibling, a build output (scripts/build.mjs: every
+ * build, `npm start` and the test suite's globalSetup write it; never committed), when that copy was made from
+ * exactly this YAML: JSON.parse takes ~2 ms where parsing the 3,800-line YAML took ~150–250 ms of the first
+ * createMock(). A missing or stale copy (a fresh clone run from its sources, the YAML edited since) falls back to
+ * the YAML, so an edited spec is always what runs.
  */
 export function loadSpecDocument(path: string): JsonObject {
   const text = readFileSync(path, 'utf8');

@@ -4,6 +4,7 @@
 // authentication and one for headers), not a copy.
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { ajvErrorsToParams, type CompiledOperation, type CompiledSpec } from './compile.ts';
+import type { InputVariables } from './input.ts';
 
 /**
  * The refusals the middleware raises. spec/ sits below the domain, so the planes hand it their error catalogue
@@ -36,14 +37,6 @@ export interface BodyOptions {
   limit?: number;
 }
 
-/** The Hono variables the middleware sets. */
-export interface ValidatedVariables {
-  operationId: string;
-  params: Record<string, string>;
-  query: Record<string, unknown>;
-  body: Record<string, unknown>;
-}
-
 export interface ValidateRequestOptions<E extends Env> {
   spec: CompiledSpec;
   errors: RequestErrors;
@@ -59,10 +52,10 @@ export interface ValidateRequestOptions<E extends Env> {
 }
 
 /**
- * Matches, parses and validates; sets `operationId`, `params`, `query` and `body`. Anything it rejects changes
- * nothing.
+ * Matches, parses and validates; stores the operation id, path, query and body as the `input` variable, which
+ * handlers read through `input(c)` (input.ts), typed from their operation. Anything it rejects changes nothing.
  */
-export function validateRequest<E extends Env & { Variables: ValidatedVariables }>(
+export function validateRequest<E extends Env & { Variables: InputVariables }>(
   options: ValidateRequestOptions<E>,
 ): MiddlewareHandler<E> {
   const { spec, errors, onMatch, beforeBody } = options;
@@ -105,10 +98,7 @@ export function validateRequest<E extends Env & { Variables: ValidatedVariables 
       }
     }
 
-    c.set('operationId', op.id);
-    c.set('params', params);
-    c.set('query', query);
-    c.set('body', body);
+    c.set('input', { operationId: op.id, params, query, body });
     await next();
   };
 }

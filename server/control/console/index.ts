@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { safeEqual } from '../../runtime/host-check.ts';
 import { CONTROL_COOKIE, controlGuard } from '../routes.ts';
-import { APP_CSS, APP_JS, ASSET_HASH } from './assets.gen.ts';
+import { consoleAssets } from './assets.ts';
 
 /** Where the console is mounted. */
 export const CONSOLE_PATH = '/_mock/ui';
@@ -13,7 +13,7 @@ export interface ConsoleOptions {
   token?: string;
 }
 
-const page = (): string => `<!doctype html>
+const page = (hash: string): string => `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -21,12 +21,12 @@ const page = (): string => `<!doctype html>
 <meta name="color-scheme" content="light dark">
 <link rel="icon" href="data:,">
 <title>ricloud-mock console</title>
-<link rel="stylesheet" href="${CONSOLE_PATH}/app.css?v=${ASSET_HASH}">
+<link rel="stylesheet" href="${CONSOLE_PATH}/app.css?v=${hash}">
 </head>
 <body>
 <div id="app"><p>Loading the ricloud-mock console…</p></div>
 <noscript>The console needs JavaScript; the same data is at <a href="/_mock/clock">/_mock</a>.</noscript>
-<script type="module" src="${CONSOLE_PATH}/app.js?v=${ASSET_HASH}"></script>
+<script type="module" src="${CONSOLE_PATH}/app.js?v=${hash}"></script>
 </body>
 </html>
 `;
@@ -49,23 +49,25 @@ export function consoleRoutes(options: ConsoleOptions = {}): Hono {
   });
   app.use('*', controlGuard(options.token));
   const headers = { 'Cache-Control': 'no-cache', 'X-Content-Type-Options': 'nosniff' };
-  app.get('/', (c) =>
-    c.html(page(), 200, {
+  app.get('/', async (c) =>
+    c.html(page((await consoleAssets()).hash), 200, {
       ...headers,
       // Everything is same-origin: no CDN, no inline script, nothing else to talk to.
       'Content-Security-Policy':
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     }),
   );
-  app.get('/app.js', (c) =>
-    c.body(APP_JS, 200, {
+  app.get('/app.js', async (c) => {
+    const { js, hash } = await consoleAssets();
+    return c.body(js, 200, {
       ...headers,
       'Content-Type': 'text/javascript; charset=utf-8',
-      ETag: `"${ASSET_HASH}"`,
-    }),
-  );
-  app.get('/app.css', (c) =>
-    c.body(APP_CSS, 200, { ...headers, 'Content-Type': 'text/css; charset=utf-8', ETag: `"${ASSET_HASH}"` }),
-  );
+      ETag: `"${hash}"`,
+    });
+  });
+  app.get('/app.css', async (c) => {
+    const { css, hash } = await consoleAssets();
+    return c.body(css, 200, { ...headers, 'Content-Type': 'text/css; charset=utf-8', ETag: `"${hash}"` });
+  });
   return app;
 }

@@ -1,7 +1,7 @@
 // Every ricloud route module's handlers, keyed by operationId: registerOperations mounts each at the spec's path
 // and method, so the paths are declared once (openapi/ricloud-v3.yaml).
 import type { Hono } from 'hono';
-import type { RicloudEnv } from '../../domain/context.ts';
+import type { MockEnv } from '../../domain/context.ts';
 import type { CompiledSpec } from '../../spec/compile.ts';
 import { type RouteHandlers, registerOperations } from '../operations.ts';
 import { storageConfigsHandlers } from './configs-storage.ts';
@@ -36,6 +36,6 @@ export const ROUTE_MODULES: readonly RouteHandlers[] = [
 ];
 
 /** Called once by createMock. */
-export function registerResources(app: Hono<RicloudEnv>, spec: CompiledSpec): void {
+export function registerResources(app: Hono<MockEnv>, spec: CompiledSpec): void {
   registerOperations(app, spec, ROUTE_MODULES);
 }
