@@ -1,4 +1,3 @@
-# syntax=docker/dockerfile:1
 # ricloud-mock as a container image: a CI service (GitHub Actions / GitLab CI `services:`) or a local test double.
 # Build: docker build -t ricloud-mock .   Run: docker run --rm -p 8787:8787 ricloud-mock
 # Configured wholly by environment variables (docs/container.md lists every one the image honours).
