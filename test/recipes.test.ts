@@ -1,6 +1,6 @@
 // The CI recipes (docs/recipes/, explained in docs/ci.md), each run with the same commands in a project that depends
 // on the mock.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
   mkdirSync,
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createMock } from '../server/app.ts';
 import { isAlive, killPids, portIsFree, processesMentioning, waitFor } from './helpers/processes.ts';
 import { cleanEnv, ROOT } from './helpers/spawn-mock.ts';
 
@@ -215,5 +216,103 @@ describe('CI recipes', { timeout: 90_000 }, () => {
     expect(res.out).toMatch(/1 passed/);
     expect(res.code).toBe(0);
     await expectNothingLeft(project);
+  });
+});
+
+// The image recipes need a container engine to run: test/container/image.container.ts (npm run test:container) starts
+// the image with each recipe's own env block. Here: what can be checked without one.
+describe('container image recipes', () => {
+  const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+  const guide = readFileSync(join(ROOT, 'docs', 'container.md'), 'utf8');
+
+  let envNames: string[] | undefined;
+  /** The env var of every `serve` option, as `ricloud-mock serve --help` prints them (commander's `.env()`). */
+  function serveEnvNames(): string[] {
+    envNames ??= [
+      ...execFileSync(process.execPath, [join(ROOT, 'dist', 'main.js'), 'serve', '--help'], {
+        encoding: 'utf8',
+      }).matchAll(/env:\s+([A-Z][A-Z0-9_]*)/g),
+    ].map((m) => m[1] as string);
+    return envNames;
+  }
+
+  /** A Dockerfile instruction with its `\` continuations joined. */
+  function instruction(name: string): string {
+    const text = dockerfile.replace(/\\\n/g, ' ');
+    const line = new RegExp(`^${name}\\s+(.*)$`, 'm').exec(text)?.[1];
+    expect(line, `the Dockerfile has ${name}`).toBeDefined();
+    return (line as string).trim();
+  }
+
+  /** The names the Dockerfile's ENV sets (`ENV A=1 B=2`). */
+  function dockerfileEnvNames(): string[] {
+    return [...instruction('ENV').matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1] as string);
+  }
+
+  it('the Dockerfile: node dist/main.js serve with no arguments, its ENV and the port are serve options, its health path answers', async () => {
+    const names = serveEnvNames();
+    expect(names).toContain('RICLOUD_MOCK_CONTROL_TOKEN');
+    expect(names).toContain('RICLOUD_MOCK_ALLOWED_HOSTS');
+    // Exec form: node is PID 1 (no shell, no npm), and the command takes no argument beyond `serve`.
+    expect(JSON.parse(instruction('CMD'))).toEqual(['node', 'dist/main.js', 'serve']);
+    expect(dockerfileEnvNames().filter((n) => !names.includes(n))).toEqual([]);
+    expect(instruction('ENV')).toContain('HOST=0.0.0.0');
+    const port = /PORT=(\d+)/.exec(instruction('ENV'))?.[1];
+    expect(instruction('EXPOSE')).toBe(port);
+    const health = /\/_mock\/[a-z]+/.exec(instruction('HEALTHCHECK'))?.[0] as string;
+    expect(health).toBe('/_mock/health');
+    const mock = createMock({ seed: 'image-recipes' });
+    try {
+      const res = await mock.app.request(health);
+      expect(res.status).toBe(200);
+    } finally {
+      mock.close();
+    }
+  });
+
+  it('GitHub Actions: a service configured by env vars that are serve options, on the exposed port, with the job using its tokens', () => {
+    const text = readFileSync(join(RECIPES, 'github-actions-image.yml'), 'utf8');
+    expect(guide.includes(text.trimEnd()), 'docs/container.md shows the recipe as committed').toBe(true);
+    const job = parse(text).jobs.test;
+    const service = job.services['ricloud-mock'];
+    // A service cannot take a command: nothing but its image, credentials, ports and env configure it.
+    expect(Object.keys(service).sort()).toEqual(['credentials', 'env', 'image', 'ports']);
+    const names = serveEnvNames();
+    expect(Object.keys(service.env).filter((n) => !names.includes(n))).toEqual([]);
+    expect(service.env.RICLOUD_MOCK_CONTROL_TOKEN).toBeTruthy();
+    const [hostPort, containerPort] = String(service.ports[0]).split(':');
+    expect(containerPort).toBe(instruction('EXPOSE'));
+    expect(new URL(job.env.RICLOUD_MOCK_URL).port).toBe(hostPort);
+    expect(job.env.RICLOUD_MOCK_TOKEN).toBe(service.env.RICLOUD_MOCK_TOKEN);
+    expect(job.env.RICLOUD_MOCK_CONTROL_TOKEN).toBe(service.env.RICLOUD_MOCK_CONTROL_TOKEN);
+    // The image is not on a registry: the recipe says how the name it uses is built and pushed.
+    expect(text).toContain(`docker build -t ${service.image} .`);
+    expect(text).toContain(`docker push ${service.image}`);
+  });
+
+  it('GitLab CI: a service with an alias the mock answers, configured by env vars that are serve options', () => {
+    const text = readFileSync(join(RECIPES, 'gitlab-ci-image.yml'), 'utf8');
+    expect(guide.includes(text.trimEnd()), 'docs/container.md shows the recipe as committed').toBe(true);
+    const job = parse(text).test;
+    expect(job.services).toHaveLength(1);
+    const service = job.services[0];
+    expect(Object.keys(service).sort()).toEqual(['alias', 'name', 'variables']);
+    const names = serveEnvNames();
+    expect(Object.keys(service.variables).filter((n) => !names.includes(n))).toEqual([]);
+    // GitLab passes the job's variables to the service: those the mock reads must be serve options too.
+    const read = Object.keys(job.variables).filter((n) => n === 'PORT' || n.startsWith('RICLOUD_MOCK_'));
+    expect(read.filter((n) => !names.includes(n))).toEqual(['RICLOUD_MOCK_URL']);
+    // The job reaches the alias on the exposed port; the public url (a Host the mock answers) names the alias too.
+    const url = new URL(job.variables.RICLOUD_MOCK_URL);
+    expect(url.hostname).toBe(service.alias);
+    expect(url.port).toBe(instruction('EXPOSE'));
+    expect(new URL(service.variables.RICLOUD_MOCK_PUBLIC_URL).host).toBe(url.host);
+    expect(text).toContain(`docker build -t ${service.name} .`);
+    expect(text).toContain(`docker push ${service.name}`);
+  });
+
+  it('docs/container.md lists every env var the image honours', () => {
+    const missing = [...serveEnvNames(), 'RICLOUD_MOCK_DEBUG'].filter((n) => !guide.includes(`| \`${n}\``));
+    expect(missing).toEqual([]);
   });
 });
