@@ -1,6 +1,7 @@
 // The lists that code, tests, the console and the fuzzer would otherwise keep by hand, derived from a spec document:
 // operation ids, each path's resource kind (`x-resource-kind` on the path item), the collections and their kinds,
-// each kind's id shape (its schema's `id`: SeqId or Uuid), what a list operation lists, and the session errors.
+// each kind's id shape (its schema's `id`: SeqId or Uuid), what a list operation lists, the request fields that hold
+// another record's id (`x-resource-kind` on a parameter or body property), and the session errors.
 // A documented endpoint is then the spec, a handler and a test: nothing here names one (test/derived-lists.test.ts
 // adds an endpoint to a copy of the spec and sees it in every list).
 import type { CompiledSpec } from './compile.ts';
