@@ -45,8 +45,34 @@ function specWithWidgets(): Json {
   const paths = copy.paths as Json;
   paths['/widgets'] = {
     'x-resource-kind': 'widget',
-    get: { operationId: 'listWidgets', responses: { '200': answer('WidgetList') } },
-    post: { operationId: 'createWidget', responses: { '201': answer('Widget') } },
+    get: {
+      operationId: 'listWidgets',
+      parameters: [
+        {
+          name: 'owner',
+          in: 'query',
+          schema: { $ref: '#/components/schemas/SeqId' },
+          'x-resource-kind': 'user',
+        },
+      ],
+      responses: { '200': answer('WidgetList') },
+    },
+    post: {
+      operationId: 'createWidget',
+      requestBody: {
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              properties: {
+                spare: { $ref: '#/components/schemas/Uuid', 'x-resource-kind': 'gadget' },
+              },
+            },
+          },
+        },
+      },
+      responses: { '201': answer('Widget') },
+    },
   };
   paths['/widgets/{id}'] = {
     'x-resource-kind': 'widget',
@@ -73,6 +99,7 @@ const plain = (lists: DerivedLists) => ({
   kindByPrefix: lists.kindByPrefix.map(([prefix, kind]) => [prefix, kind]),
   listKindByOperation: [...lists.listKindByOperation],
   idShapeByKind: [...lists.idShapeByKind],
+  refKindByField: [...lists.refKindByField],
   seqKinds: [...lists.seqKinds],
   sessionFailureErrors: [...lists.sessionFailureErrors],
   sessionExpiryTriggers: [...lists.sessionExpiryTriggers],
@@ -101,6 +128,8 @@ describe('the lists derived from the spec', () => {
     expect(widened.idShapeByKind.get('gadget')).toBe('uuid');
     expect(widened.seqKinds.has('widget')).toBe(true);
     expect(widened.seqKinds.has('gadget')).toBe(false);
+    expect(widened.refKindByField.get('owner')).toBe('user');
+    expect(widened.refKindByField.get('spare')).toBe('gadget');
   });
 
   it('change nothing else when an endpoint is added', () => {
@@ -114,6 +143,7 @@ describe('the lists derived from the spec', () => {
       kindByPrefix: after.kindByPrefix.filter((e) => !isNew(e)),
       listKindByOperation: after.listKindByOperation.filter((e) => !isNew(e)),
       idShapeByKind: after.idShapeByKind.filter((e) => !isNew(e)),
+      refKindByField: after.refKindByField.filter(([field]) => !['owner', 'spare'].includes(field)),
       seqKinds: after.seqKinds.filter((e) => !isNew(e)),
     }).toEqual(before);
   });
@@ -128,6 +158,12 @@ describe('the lists derived from the spec', () => {
       resource: { const: 'widget' },
     };
     expect(() => deriveLists(shapeless)).toThrow('listWidgets: the id of its widget items is neither');
+    const ambiguous = specWithWidgets();
+    const owner = (
+      (((ambiguous.paths as Json)['/widgets'] as Json).get as Json).parameters as Json[]
+    )[0] as Json;
+    owner.name = 'parent';
+    expect(() => deriveLists(ambiguous)).toThrow('parent: refers to both source and user');
     expect(() => listKindOf(LISTS, 'retrieveUser')).toThrow('retrieveUser: not a list operation');
     expect(() => listKindOf(LISTS, 'listWidgets')).toThrow('listWidgets: not a list operation');
     expect(() => resourceKindOf(LISTS, '/widgets/{id}')).toThrow('/widgets/{id}: no such path');

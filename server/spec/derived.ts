@@ -1,6 +1,7 @@
 // The lists that code, tests, the console and the fuzzer would otherwise keep by hand, derived from a spec document:
 // operation ids, each path's resource kind (`x-resource-kind` on the path item), the collections and their kinds,
-// each kind's id shape (its schema's `id`: SeqId or Uuid), what a list operation lists, and the session errors.
+// each kind's id shape (its schema's `id`: SeqId or Uuid), what a list operation lists, the request fields that hold
+// another record's id (`x-resource-kind` on a parameter or body property), and the session errors.
 // A documented endpoint is then the spec, a handler and a test: nothing here names one (test/derived-lists.test.ts
 // adds an endpoint to a copy of the spec and sees it in every list).
 import type { CompiledSpec } from './compile.ts';
@@ -32,6 +33,11 @@ export interface DerivedLists {
   readonly listKindByOperation: ReadonlyMap<string, string>;
   /** The id shape of every kind a list returns. */
   readonly idShapeByKind: ReadonlyMap<string, IdShape>;
+  /**
+   * The request fields (query parameters, body properties at any depth) that hold the id of another record, by name,
+   * with its kind: the parameters and properties the spec marks with `x-resource-kind` (`parent` → `source`).
+   */
+  readonly refKindByField: ReadonlyMap<string, string>;
   /** The kinds whose ids are sequence numbers (`idShapeByKind` = `seq`). */
   readonly seqKinds: ReadonlySet<string>;
   /** Why a session failed (`components/schemas/SessionFailureError`), in the spec's order; empty if absent. */
@@ -67,6 +73,27 @@ export function sessionErrors(doc: Json): { failures: string[]; expiryTriggers: 
   };
 }
 
+/** Adds every `x-resource-kind` a schema's properties carry (nested objects, combinators and items included). */
+function collectRefs(doc: Json, schema: unknown, into: Map<string, string>, seen = new Set<unknown>()): void {
+  const node = deref(doc, schema);
+  if (!node || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  for (const [name, prop] of Object.entries((node.properties ?? {}) as Json)) {
+    const kind = (prop as Json | undefined)?.['x-resource-kind'];
+    if (typeof kind === 'string') addRef(into, name, kind);
+    collectRefs(doc, prop, into, seen);
+  }
+  for (const key of ['anyOf', 'oneOf', 'allOf'])
+    for (const branch of (node[key] as unknown[] | undefined) ?? []) collectRefs(doc, branch, into, seen);
+  for (const key of ['items', 'if', 'then', 'else']) collectRefs(doc, node[key], into, seen);
+}
+
+function addRef(into: Map<string, string>, field: string, kind: string): void {
+  const known = into.get(field);
+  if (known !== undefined && known !== kind) throw new Error(`${field}: refers to both ${known} and ${kind}`);
+  into.set(field, kind);
+}
+
 /** The list items' schema of an operation's 200 answer, if it answers a list (`{data: [items]}`). */
 function listItems(doc: Json, operation: Json): Json | undefined {
   const ok = deref(doc, (operation.responses as Json | undefined)?.['200']);
@@ -89,6 +116,7 @@ export function deriveLists(doc: Json): DerivedLists {
   const kindByPath = new Map<string, string>();
   const listKindByOperation = new Map<string, string>();
   const idShapeByKind = new Map<string, IdShape>();
+  const refKindByField = new Map<string, string>();
   for (const [path, item] of Object.entries(paths)) {
     const kind = item['x-resource-kind'];
     if (typeof kind !== 'string' || !kind) throw new Error(`${path}: the path item has no x-resource-kind`);
@@ -98,6 +126,21 @@ export function deriveLists(doc: Json): DerivedLists {
       if (!operation) continue;
       const id = String(operation.operationId);
       operationIds.push(id);
+      const params = [
+        ...((item.parameters as unknown[] | undefined) ?? []),
+        ...((operation.parameters as unknown[] | undefined) ?? []),
+      ];
+      for (const param of params.map((p) => deref(doc, p))) {
+        const kind = param?.['x-resource-kind'];
+        if (typeof kind === 'string' && param?.in !== 'path')
+          addRef(refKindByField, String(param?.name), kind);
+      }
+      const body = deref(doc, operation.requestBody);
+      collectRefs(
+        doc,
+        ((body?.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema,
+        refKindByField,
+      );
       if (method !== 'get') continue;
       const items = listItems(doc, operation);
       if (!items) continue;
@@ -124,6 +167,7 @@ export function deriveLists(doc: Json): DerivedLists {
     kindByPrefix,
     listKindByOperation,
     idShapeByKind,
+    refKindByField,
     seqKinds: new Set([...idShapeByKind].filter(([, shape]) => shape === 'seq').map(([kind]) => kind)),
     sessionFailureErrors: sessions.failures,
     sessionExpiryTriggers: sessions.expiryTriggers,

@@ -201,15 +201,7 @@ describe('tenant isolation', async () => {
       const path = op.path.replace('{id}', (op.idKind && a.ids[op.idKind]) || (a.ids.source as string));
       const queries = ['limit=1000'];
       for (const p of op.params.filter((p) => p.in === 'query')) {
-        const kind = {
-          user: 'user',
-          source: 'source',
-          session: 'session',
-          poll: 'poll',
-          task: 'task',
-          subscription: 'subscription',
-          parent: 'source',
-        }[p.name];
+        const kind = LISTS.refKindByField.get(p.name);
         if (kind) queries.push(`limit=1000&${p.name}=${a.ids[kind]}`);
       }
       queries.push(`limit=1000&after_id=${a.ids[op.idKind ?? 'user'] ?? '1'}`);

@@ -1,7 +1,7 @@
 // fast-check arbitraries generated from openapi/ricloud-v3.yaml: valid inputs per operation, and ways to break them.
 import fc from 'fast-check';
 import { deriveLists, resourceKindOf } from '../../server/spec/derived.ts';
-import { spec } from '../helpers/spec.ts';
+import { LISTS, spec } from '../helpers/spec.ts';
 
 type Json = Record<string, unknown>;
 export type Schema = Json;
@@ -182,20 +182,11 @@ export const garbage: fc.Arbitrary<unknown> = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
 );
 
-/** Property names whose values are references to other resources (resolved against seen ids). */
-const REF_FIELDS: Record<string, string> = {
-  user: 'user',
-  session: 'session',
-  source: 'source',
-  subscription: 'subscription',
-  storage_config: 'storage_config',
-  webhook_config: 'webhook_config',
-  storage_config_default: 'storage_config',
-  webhook_config_default: 'webhook_config',
-  poll: 'poll',
-  task: 'task',
-  parent: 'source',
-};
+/**
+ * Field names whose values are references to other resources (resolved against seen ids): the parameters and
+ * properties the spec marks with x-resource-kind (server/spec/derived.ts).
+ */
+const REF_FIELDS = LISTS.refKindByField;
 
 const idRef = (kind: string): fc.Arbitrary<IdRef> =>
   fc.nat({ max: 1000 }).map((pick) => ({ $idref: kind, pick }));
@@ -257,8 +248,8 @@ export function validArb(schemaIn: Schema, g: GenContext = { depth: 0 }): fc.Arb
     const safe = safeUrlFor(g.op);
     if (safe) return safe;
   }
-  if (field && REF_FIELDS[field] && g.depth <= 2) {
-    const kind = REF_FIELDS[field] as string;
+  const kind = field === undefined ? undefined : REF_FIELDS.get(field);
+  if (kind !== undefined && g.depth <= 2) {
     if (field === 'source' && schema.type === 'object') {
       // createSession's `source` is an object, not a reference.
     } else {
