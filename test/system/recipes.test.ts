@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { isAlive, killPids, portIsFree, processesMentioning, waitFor } from './helpers/processes.ts';
-import { cleanEnv, ROOT } from './helpers/spawn-mock.ts';
+import { isAlive, killPids, portIsFree, processesMentioning, waitFor } from '../helpers/processes.ts';
+import { cleanEnv, ROOT } from '../helpers/spawn-mock.ts';
 
 const RECIPES = join(ROOT, 'docs', 'recipes');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');

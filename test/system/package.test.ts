@@ -7,8 +7,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, devVersion, installInto, type Packed, pack, ROOT } from '../scripts/pack-install.ts';
-import { exitOf } from './helpers/spawn-mock.ts';
+import { childEnv, devVersion, installInto, type Packed, pack, ROOT } from '../../scripts/pack-install.ts';
+import { exitOf } from '../helpers/spawn-mock.ts';
 
 const SLOW = 60_000;
 
