@@ -35,6 +35,10 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'unit',
+          // One module graph per worker instead of one per file: importing the server (hono, ajv and both compiled
+          // specs) again for each of ~60 files was most of the tier's time. Each test builds its own mock, and the
+          // files pass in shuffled order too (--sequence.shuffle.files): none depends on another's leftovers.
+          isolate: false,
           // The contract suite runs under its own config (run-pact.sh); the conformance kit's in-process proofs run here.
           include: tzRun
             ? TZ_FILES
