@@ -1,5 +1,5 @@
 // Packs the package (`npm pack`, which runs `prepack`: the build) and installs the tarball into a fresh project,
-// as a user would: shared by the packaging test (test/package.test.ts) and `npm run bench` (cold start from the
+// as a user would: shared by the packaging test (test/system/package.test.ts) and `npm run bench` (cold start from the
 // installed package). The tarball's dependencies come from the npm cache when they are there (--prefer-offline).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

@@ -23,34 +23,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from locate_client import REPO, find_client
 
 # Never write __pycache__ into the client's folder (it is a shared, read-only peer).
 sys.dont_write_bytecode = True
 
-REPO = Path(__file__).resolve().parents[2]
 TOKEN = "interop-token"
 TIME_SCALE = 100
 IN_CI = os.environ.get("CI", "").lower() in ("true", "1")
-
-
-def find_client():
-    """The folder to put on sys.path for `import ricloud` (None: already importable), or raise LookupError."""
-    given = os.environ.get("RICLOUD_PY_PATH")
-    if given:
-        if not (Path(given) / "ricloud" / "__init__.py").is_file():
-            raise LookupError("RICLOUD_PY_PATH=%s holds no ricloud package" % given)
-        return str(Path(given).resolve())
-    peer = REPO.parent / "shared" / "peers" / "ricloud-py-3.2.0"
-    if (peer / "ricloud" / "__init__.py").is_file():
-        return str(peer.resolve())
-    import importlib.util
-
-    if importlib.util.find_spec("ricloud") is not None:
-        return None
-    raise LookupError(
-        "the official client ricloud 3.2.0 was not found: set RICLOUD_PY_PATH, provide "
-        "../shared/peers/ricloud-py-3.2.0 or pip install ricloud==3.2.0"
-    )
 
 
 try:

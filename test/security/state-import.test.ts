@@ -1,4 +1,4 @@
-// An imported state is not trusted: PUT /_mock/state (and --state-file, test/security/startup.test.ts) checks it
+// An imported state is not trusted: PUT /_mock/state (and --state-file, test/system/security-startup.test.ts) checks it
 // whole against the control spec's MockState schema and the mock's invariants; a refusal is a 400 that names where
 // the state is wrong and changes nothing.
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';

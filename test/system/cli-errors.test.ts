@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EXIT } from '../server/runtime/cli-errors.ts';
-import { type CliRun, runCli } from './helpers/spawn-mock.ts';
+import { EXIT } from '../../server/runtime/cli-errors.ts';
+import { type CliRun, runCli } from '../helpers/spawn-mock.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ricloud-mock-cli-errors-'));
 let busy: Server;
@@ -178,7 +178,7 @@ describe.concurrent('command-line mistakes: one line on stderr and an exit code'
   });
 
   it('--version prints the package version; --help exits 0', async () => {
-    const { version } = (await import('../package.json', { with: { type: 'json' } })).default;
+    const { version } = (await import('../../package.json', { with: { type: 'json' } })).default;
     const run = await runCli(['--version']);
     expect(run).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const help = await runCli(['--help']);

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { claimDataDir, LOCK_FILE } from '../cli/data-dir.ts';
-import { exitOf, killAll, type RunningMock, spawnMock } from './helpers/spawn-mock.ts';
+import { claimDataDir, LOCK_FILE } from '../../cli/data-dir.ts';
+import { exitOf, killAll, type RunningMock, spawnMock } from '../helpers/spawn-mock.ts';
 
 const children: ChildProcess[] = [];
 const dirs: string[] = [];

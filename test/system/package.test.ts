@@ -8,8 +8,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { childEnv, devVersion, ROOT } from '../scripts/pack-install.ts';
-import { exitOf } from './helpers/spawn-mock.ts';
+import { childEnv, devVersion, ROOT } from '../../scripts/pack-install.ts';
+import { exitOf } from '../helpers/spawn-mock.ts';
 
 const SLOW = 60_000;
 

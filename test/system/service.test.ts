@@ -12,8 +12,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { descendantsOf, isAlive, killPids, portIsFree, waitFor } from './helpers/processes.ts';
-import { cleanEnv, exitOf, killAll, ROOT } from './helpers/spawn-mock.ts';
+import { descendantsOf, isAlive, killPids, portIsFree, waitFor } from '../helpers/processes.ts';
+import { cleanEnv, exitOf, killAll, ROOT } from '../helpers/spawn-mock.ts';
 
 const children: ChildProcess[] = [];
 const leftovers: number[] = [];
@@ -98,7 +98,7 @@ describe('ready line, ready file and health', () => {
       token: expect.stringMatching(/^[0-9a-f]{40}$/),
       control: `${s.ready.url}/_mock`,
       health: `${s.ready.url}/_mock/health`,
-      data: expect.stringMatching(/\.ricloud-mock(\/instances\/\d+)?$/), // the data dir it took (test/instances.test.ts)
+      data: expect.stringMatching(/\.ricloud-mock(\/instances\/\d+)?$/), // the data dir it took (test/system/instances.test.ts)
     });
     expect(s.stdout()).not.toContain('ricloud-mock listening on');
     expect(readFileSync(readyFile, 'utf8')).toBe(`${s.ready.url}\n`);

@@ -1,6 +1,6 @@
 /**
  * Memory check (by hand): RSS after 100k requests and after 10k sessions, in process (no sockets), each under
- * 150 MB. Run: node --expose-gc --import tsx scripts/memory.ts
+ * 150 MB. Run: node --expose-gc --import tsx bench/memory.ts
  */
 import { createMock } from '../server/app.ts';
 

@@ -1,7 +1,7 @@
 /**
  * Load test (by hand, loopback only): LOAD_CONNECTIONS (50) concurrent clients for LOAD_SECONDS (60) on a mixed
  * workload against a mock started in this process on 127.0.0.1:0. Passes with 0 errors (5xx or socket errors).
- * Run: node --import tsx scripts/load.ts
+ * Run: node --import tsx bench/load.ts
  */
 
 import type { AddressInfo } from 'node:net';

@@ -14,9 +14,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createMock } from '../server/app.ts';
-import { isAlive, killPids, portIsFree, processesMentioning, waitFor } from './helpers/processes.ts';
-import { cleanEnv, ROOT } from './helpers/spawn-mock.ts';
+import { createMock } from '../../server/app.ts';
+import { isAlive, killPids, portIsFree, processesMentioning, waitFor } from '../helpers/processes.ts';
+import { cleanEnv, ROOT } from '../helpers/spawn-mock.ts';
 
 const RECIPES = join(ROOT, 'docs', 'recipes');
 const GUIDE = readFileSync(join(ROOT, 'docs', 'ci.md'), 'utf8');

@@ -1,12 +1,14 @@
 // The official Python client and its Flask receiver through the kit (python3 and ricloud-py 3.2.0): a fresh run gives
-// the verdicts committed in reports/official-python.json. Under CI a missing client fails, never skips; on a machine
-// without it (a fresh clone, no ../shared) the test is skipped with one line saying how to enable it.
+// the verdicts committed in contracts/conformance/reports/official-python.json. Under CI a missing client fails, never
+// skips; on a machine without it (a fresh clone, no ../shared) or without python3 (with requests and flask) the test
+// is skipped with one line saying how to enable it.
 import { describe, expect, it } from 'vitest';
-import { committedVerdicts, ricloudPyPath, runOfficial } from './official.ts';
-import { renderTable } from './report.ts';
+import { committedVerdicts, ricloudPyPath, runOfficial } from '../../contracts/conformance/official.ts';
+import { renderTable } from '../../contracts/conformance/report.ts';
+import { IN_CI, pythonMissing } from '../helpers/python.ts';
 
 function missingClient(): string | undefined {
-  if (/^(true|1)$/i.test(process.env.CI ?? '')) return undefined;
+  if (IN_CI) return undefined;
   try {
     ricloudPyPath();
     return undefined;
@@ -15,7 +17,7 @@ function missingClient(): string | undefined {
   }
 }
 
-const missing = missingClient();
+const missing = pythonMissing(['requests', 'flask']) ?? missingClient();
 if (missing) console.warn(`skipped the official client through the kit: ${missing}`);
 
 describe('the official client through the kit', () => {

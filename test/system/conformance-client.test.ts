@@ -5,9 +5,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runClientConformance } from './client.ts';
-import { CLIENT_CHECK_NAMES } from './client-checks.ts';
-import { renderTable } from './report.ts';
+import { runClientConformance } from '../../contracts/conformance/client.ts';
+import { CLIENT_CHECK_NAMES } from '../../contracts/conformance/client-checks.ts';
+import { renderTable } from '../../contracts/conformance/report.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const REFERENCE = 'node --import tsx contracts/conformance/drivers/reference.ts';

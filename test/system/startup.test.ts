@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { exitOf, killAll, spawnMock } from './helpers/spawn-mock.ts';
+import { exitOf, killAll, spawnMock } from '../helpers/spawn-mock.ts';
 
 const BANNER_TIMEOUT_MS = 20_000;
 const children: ChildProcess[] = [];

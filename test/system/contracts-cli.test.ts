@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FIXTURES = 'contracts/fixtures';
 
 function run(args: string[]): Promise<{ code: number | null; out: string }> {
@@ -65,7 +65,7 @@ describe.concurrent('ricloud-mock verify', { timeout: 90_000 }, () => {
   let server: Server;
   let pactUrl = '';
   beforeAll(async () => {
-    const body = readFileSync(new URL(`../${FIXTURES}/unknown-state.pact.json`, import.meta.url));
+    const body = readFileSync(new URL(`../../${FIXTURES}/unknown-state.pact.json`, import.meta.url));
     server = createServer((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(body);
     });

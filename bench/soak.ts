@@ -1,6 +1,6 @@
 /**
  * Soak (manual, long): SOAK_REQUESTS (1,000,000) requests in process on a mixed workload, printing RSS every
- * 100k so a leak shows as a rising line. Run: node --expose-gc --import tsx scripts/soak.ts
+ * 100k so a leak shows as a rising line. Run: node --expose-gc --import tsx bench/soak.ts
  */
 import { createMock } from '../server/app.ts';
 
