@@ -79,11 +79,9 @@ describe('tenants', () => {
     await t.post('/users', { identifier: 'x@example.com' }, { token });
     await t.post('/organisation', { name: 'Renamed' }, { token });
     await t.post('/users', { identifier: 'preset@example.com' });
-    const started = performance.now();
+    // How long a reset takes is measured by `npm run bench` (per-tenant reset), not asserted here.
     const reset = await ctl(t, 'POST', `/organisations/${id}/reset`);
-    const elapsed = performance.now() - started;
     expect(reset.status).toBe(200);
-    expect(elapsed).toBeLessThan(50);
     expect((await t.get('/organisation', { token })).text).toBe(orgBefore);
     expect((await t.get('/users', { token })).text).toBe(usersBefore);
     expect((await t.get('/users')).body.total_count).toBe(1);
