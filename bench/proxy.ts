@@ -5,14 +5,14 @@
  * connections, so that machine noise hits both alike. Part of `npm run bench`; `node --import tsx bench/proxy.ts`
  * builds dist/ and runs it alone, printing its row.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT, spawnServer, stopServer } from './servers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-proxy-token';
 
 export interface ProxyRow {
@@ -30,36 +30,8 @@ const quantile = (xs: number[], q: number) => {
 };
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-function start(args: string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['dist/main.js', ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: '1' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        child.stdout?.off('data', onData);
-        child.stdout?.resume();
-        resolve({ child, url: m[1] as string });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out.slice(0, 2000)}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
+const start = (args: string[]) => spawnServer(['dist/main.js', ...args]);
+const stop = (child: ChildProcess) => stopServer(child);
 
 /** One GET over a keep-alive agent; its latency in ms (the whole body read). */
 function timedGet(agent: Agent, url: URL): Promise<number> {

@@ -2,20 +2,19 @@
  * `npm run bench`: measures the mock against baselines taken in the same run on the same machine, and writes
  * bench/results.json and bench/RESULTS.md (a markdown table with the machine noted). Loopback only.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, freemem, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { fileReferencesIn } from '../fixtures/index.ts';
 import { installInto, pack } from '../scripts/pack-install.ts';
 import { createMock } from '../server/app.ts';
 import { consoleBench } from './console.ts';
 import { proxyBench } from './proxy.ts';
+import { ROOT, spawnServer, stopServer } from './servers.ts';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TOKEN = 'bench-token';
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 10);
@@ -27,33 +26,6 @@ const median = (xs: number[]) => {
     : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
-
-/** Spawns a server that prints `listening on http://127.0.0.1:<port>` and resolves with its url. */
-function spawnServer(
-  args: string[],
-  cwd = ROOT,
-): Promise<{ child: ChildProcess; url: string; started: number }> {
-  const started = performance.now();
-  const child = spawn(process.execPath, args, {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CI: '1' },
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        child.stdout?.off('data', onData);
-        resolve({ child, url: m[1] as string, started });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${out.slice(0, 2000)}`)));
-  });
-}
 
 async function firstOk(url: string, headers: Record<string, string> = {}): Promise<void> {
   for (let i = 0; i < 2000; i++) {
@@ -69,13 +41,7 @@ async function firstOk(url: string, headers: Record<string, string> = {}): Promi
   throw new Error(`no 200 from ${url}`);
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGKILL');
-  });
-}
+const stop = (child: ChildProcess) => stopServer(child, 'SIGKILL');
 
 // The compiled build (`npm run build`, done at the start of main()), spawned directly: what `npm start` runs and
 // what the bin runs when dist/ is fresh. Spawning the bin instead could fall back to tsx while sources change.
