@@ -1,7 +1,6 @@
 // `ricloud-mock proxy`, record, replay and drift on loopback: a real mock as the upstream (on a real socket), some
 // of its answers rewritten on purpose into documented-but-different shapes, states and errors; the proxy on port 0.
 
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,7 +12,6 @@ import { contentBytes, type HarEntry, loadCassette } from '../cli/proxy/har.ts';
 import { type RunningProxy, startProxy } from '../cli/proxy/proxy.ts';
 import { createReplayer } from '../cli/proxy/replay.ts';
 import { call, type Rewrite, startUpstream, type Upstream } from './helpers/proxy-upstream.ts';
-import { BIN, cleanEnv, exitOf, runCli } from './helpers/spawn-mock.ts';
 
 const NO2FA = 'jane+no2fa@example.com';
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -505,50 +503,5 @@ describe('drift', () => {
     expect(md).toContain(
       `| retrievePoll | \`poll ${poll.body.id}\` | completed after 2 reads | completed after 1 reads | 8 |`,
     );
-  });
-});
-
-describe('the command line', () => {
-  it('serve --replay answers a cassette, and drift exits 1 with its report files when the mock differs', async () => {
-    const dir = tempDir();
-    const record = join(dir, 'cassette');
-    const rewrite: Rewrite = (method, path) =>
-      method === 'GET' && path === '/organisation'
-        ? { status: 503, body: { error: 'service-unavailable', message: 'Down.', params: {} } }
-        : undefined;
-    const { proxy, token } = await upstreamAndProxy(rewrite, { record });
-    const recorded = await call(proxy.url, 'GET', '/organisation', token);
-    await call(proxy.url, 'GET', '/users', token);
-    await proxy.idle();
-
-    const server = spawn(process.execPath, [BIN, 'serve', '--replay', record, '--port', '0'], {
-      env: cleanEnv(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    cleanup.push(async () => {
-      if (server.exitCode === null) server.kill('SIGTERM');
-      await exitOf(server);
-    });
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      server.stdout?.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-        if (m) resolve(m[1] as string);
-      });
-      server.once('exit', (code) => reject(new Error(`serve --replay exited ${code}: ${out}`)));
-    });
-    const replayed = await call(url, 'GET', '/organisation', 'another-token');
-    expect(replayed.status).toBe(503);
-    expect(Buffer.from(replayed.bytes).equals(Buffer.from(recorded.bytes))).toBe(true);
-
-    const report = join(dir, 'drift.json');
-    const run = await runCli(['drift', record, '--report', report]);
-    expect(run.code).toBe(1);
-    expect(run.stdout).toContain(
-      '| retrieveOrganisation | `GET /organisation` | 503 service-unavailable | 200 | 1 |',
-    );
-    expect(readdirSync(dir).sort()).toEqual(['cassette', 'drift.json', 'drift.md']);
-    expect(readFileSync(join(dir, 'drift.md'), 'utf8')).toBe(run.stdout);
   });
 });
