@@ -5,15 +5,15 @@
 // fakes seeded from `--seed` and the original value, so the same person gets the same fake throughout.
 import { createHash } from 'node:crypto';
 import { en, Faker } from '@faker-js/faker';
-import { REDACTED } from '../../server/control/journal.ts';
+import { isSecretField, REDACTED } from '../../server/control/journal.ts';
 
-/** Field and parameter names whose values are secrets (the journal's list, plus the spec's `credentials`). */
-const SECRET_NAME =
-  /pass(word)?|token|secret|credential|authori[sz]ation|private_key|access_key|api_key|^code$|cookie|signature|^sig$|^x-amz-credential$|^awsaccesskeyid$|^key-pair-id$|^policy$|session_key/i;
+/** Names the journal's rule misses that a recorded exchange holds: signed-url signatures and S3's signing parts. */
+const SIGNING_NAME =
+  /signature|^sig$|^x-amz-credential$|^awsaccesskeyid$|^key-pair-id$|^policy$|session_key/i;
 
-/** Whether a field, header or query parameter name holds a secret. */
+/** Whether a field, header or query parameter name holds a secret: the journal's rule, plus signing parts. */
 export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
+  return isSecretField(name) || SIGNING_NAME.test(name);
 }
 
 /** Headers never recorded verbatim. Authorization keeps its scheme (`Token [REDACTED]`). */

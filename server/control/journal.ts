@@ -33,13 +33,18 @@ export const REDACTED = '[REDACTED]';
 const SECRET_FIELD =
   /pass(word)?|token|secret|credential|authori[sz]ation|private_key|access_key|api_key|^code$|cookie/i;
 
+/** Whether a field or query parameter name holds a secret (the journal's rule; the proxy's recorder extends it). */
+export function isSecretField(name: string): boolean {
+  return SECRET_FIELD.test(name);
+}
+
 /** Returns a deep copy with every secret-looking field replaced by `[REDACTED]`. */
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-    out[k] = SECRET_FIELD.test(k) && v !== null && v !== undefined ? REDACTED : redact(v);
+    out[k] = isSecretField(k) && v !== null && v !== undefined ? REDACTED : redact(v);
   }
   return out;
 }
@@ -47,7 +52,7 @@ export function redact(value: unknown): unknown {
 /** Redacts secret-looking query parameters. */
 export function redactQuery(query: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(query)) out[k] = SECRET_FIELD.test(k) ? REDACTED : v;
+  for (const [k, v] of Object.entries(query)) out[k] = isSecretField(k) ? REDACTED : v;
   return out;
 }
 
